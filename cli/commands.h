@@ -1,0 +1,7 @@
+/* Entry points of the `deflector` objects, one file each in cli/. */
+#ifndef DFL_CLI_COMMANDS_H
+#define DFL_CLI_COMMANDS_H
+
+int dfl_cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,40 @@
+/* deflector: CiliumNetworkPolicy enforcement with eBPF and an L7 proxy.
+ * `deflector OBJECT VERB [ARGS]`; every level answers --help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/commands.h"
+
+#ifndef DFL_VERSION
+#define DFL_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+	"Usage: deflector OBJECT COMMAND [OPTIONS]\n"
+	"\n"
+	"deflector enforces CiliumNetworkPolicy with eBPF and an in-process L7 proxy,\n"
+	"and reports every decision as a Hubble-compatible flow.\n"
+	"\n";
+
+static const struct dfl_cmd objects[] = {
+	{ "version", dfl_cmd_version, "print the version" },
+	{ 0 },
+};
+
+int dfl_cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && dfl_cmd_is_help(argv[1])) {
+		printf("Usage: deflector version\n\nPrints deflector's version.\n");
+		return DFL_EXIT_OK;
+	}
+	printf("deflector %s\n", DFL_VERSION);
+	return DFL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--version"))
+		return dfl_cmd_version(1, argv);
+	return dfl_cmd_dispatch("deflector", objects, usage, argc - 1, argv + 1);
+}
