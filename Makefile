@@ -60,7 +60,7 @@ LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wno-unused-parameter
+	-Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN_FLAGS) -I. -I$(BUILD) \
 	-I$(LLHTTP_INC) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS := $(SAN_FLAGS)
