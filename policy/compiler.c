@@ -741,23 +741,6 @@ static char *policy_key(enum dfl_kind kind, const char *ns, const char *name)
 	return dfl_strbuf__detach(&key);
 }
 
-static bool ids_contain(const uint32_t *ids, size_t n, uint32_t id)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ids[mid] == id)
-			return true;
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 /* Endpoints a policy's rules select must be re-resolved when it changes. */
 static void mark_policy_subjects(struct dfl_compiler *c,
 				 const struct rpolicy *rp)
@@ -775,8 +758,7 @@ static void mark_policy_subjects(struct dfl_compiler *c,
 		for (size_t r = 0; r < rp->n_rules; r++) {
 			const struct dfl_cached_sel *sub = rp->rules[r].subject;
 
-			if (sub && ids_contain(sub->ids, sub->n_ids,
-					       ep->identity)) {
+			if (sub && dfl_cached_sel__selects(sub, ep->identity)) {
 				ep->dirty = true;
 				break;
 			}

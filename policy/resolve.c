@@ -721,6 +721,21 @@ static int rulevec_push(struct dfl_compiler *c, uint32_t id,
 	return 0;
 }
 
+/* A subject selecting everything (a CCNP's {}): every identity that has a
+ * local endpoint, except the host. */
+static int index_wildcard(struct dfl_compiler *c, const struct rpolicy *rp,
+			  const struct prule *pr)
+{
+	for (size_t i = 0; i < c->ep_ids.cap; i++) {
+		uint32_t id = (uint32_t)c->ep_ids.slots[i].key;
+
+		if (c->ep_ids.slots[i].used && id != DFL_ID_HOST &&
+		    rulevec_push(c, id, rp, pr))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* identity -> rules whose subject selects it, for identities that have
  * local endpoints, in policy-key order. A CNP or NetworkPolicy only applies
  * to identities of its namespace (§2.3). */
@@ -737,6 +752,11 @@ int dfl_build_rule_index(struct dfl_compiler *c)
 			const struct prule *pr = &rp->rules[r];
 			const struct dfl_cached_sel *s = pr->subject;
 
+			if (s && s->wildcard) {
+				if (index_wildcard(c, rp, pr))
+					return -ENOMEM;
+				continue;
+			}
 			for (size_t k = 0; s && k < s->n_ids; k++) {
 				uint32_t id = s->ids[k];
 				const struct dfl_identity *ident;
