@@ -998,7 +998,7 @@ struct dfl_http_matcher *dfl_http_matcher__new(const struct dfl_http_rule *rules
 	}
 	if (!err && invalid)
 		err = -EINVAL;
-	if (!err)
+	if (!err && m->n_by_path)
 		qsort(m->by_path, m->n_by_path, sizeof(*m->by_path),
 		      cmp_path_ent);
 out:
@@ -1503,7 +1503,7 @@ struct dfl_dns_matcher *dfl_dns_matcher__new(const struct dfl_fqdn_selector *sel
 	}
 	if (!err && invalid)
 		err = -EINVAL;
-	if (!err)
+	if (!err && m->n_exact)
 		qsort(m->exact, m->n_exact, sizeof(*m->exact), cmp_exact);
 out:
 	if (err) {
