@@ -1175,9 +1175,12 @@ void dfl_http_matcher__match(const struct dfl_http_matcher *m,
 		return;
 	}
 	valid[0] = utf8_valid(req->method, req->method_len);
-	valid[1] = utf8_valid(req->path, req->path_len);
+	/* No path at all (CONNECT) never matches a path rule. */
+	valid[1] = req->path && utf8_valid(req->path, req->path_len);
 	valid[2] = !req->host || utf8_valid(req->host, req->host_len);
-	hits = path_hits(m, req->path, req->path_len, &n_hits);
+	hits = path_hits(m, req->path, req->path ? req->path_len : 0, &n_hits);
+	if (!req->path)
+		n_hits = 0;
 
 	/* Visit candidate rules in index order: the general ones, merged with
 	 * those whose plain-string path equals the request's. */

@@ -50,7 +50,8 @@ struct dfl_http_header_view {
 };
 
 /* What a rule is matched against. Strings need not be NUL-terminated.
- * <path> is the request target in origin form with its query ("/a?b=1");
+ * <path> is the request target in origin form with its query ("/a?b=1"),
+ * NULL when the request has none (CONNECT): path rules then never match;
  * <host> is the authority (Host header or absolute-form target), NULL when
  * the request has none. */
 struct dfl_http_request_view {
