@@ -306,10 +306,14 @@ static int rule_label(struct dfl_dc *dc, const json_t *v, struct dfl_kv *out)
 		goto out;
 	}
 	out->key = dfl_strbuf__detach(&sb);
-	if (!out->key || !out->value)
+	if (!out->key || !out->value) {
 		dc->nomem = true;
-	else
+		free(out->key);
+		free(out->value);
+		out->key = out->value = NULL;
+	} else {
 		ret = 0;
+	}
 out:
 	dfl_strbuf__release(&sb);
 	free(src);
