@@ -61,6 +61,10 @@ void dc_leave(struct dfl_dc *dc, size_t mark)
 
 static void report_v(struct dfl_dc *dc, enum dfl_severity sev,
 		     struct dfl_pos pos, const char *check, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void report_v(struct dfl_dc *dc, enum dfl_severity sev,
+		     struct dfl_pos pos, const char *check, const char *fmt,
 		     va_list ap)
 {
 	const char *path = dc->path.len ? dfl_strbuf__str(&dc->path) : NULL;
@@ -177,7 +181,7 @@ bool dc_expect(struct dfl_dc *dc, const json_t *v, json_type type,
 		return true;
 	if (type == JSON_STRING && json_is_boolean(v))
 		dc_error(dc, v, "wrong-type",
-			 "expected %s, got %s (unquoted yes/no/on/off/true/false are booleans in YAML; quote the value)",
+			 "expected %s, got %s (unquoted y, n, yes, no, on, off, true and false are booleans in YAML 1.1; quote the value)",
 			 what, dc_describe(v, buf, sizeof(buf)));
 	else if (type == JSON_STRING && json_is_number(v))
 		dc_error(dc, v, "wrong-type",

@@ -243,7 +243,11 @@ static int alloc_and_decode(struct dfl_dc *dc, const json_t *root,
 		dfl_object__release(out);
 		return -ENOMEM;
 	}
-	if (ret || dc->errors) {
+	if (ret && !dc->errors)
+		/* Every rejection must tell the user why; this one did not. */
+		dc_error(dc, root, "internal-error",
+			 "rejected without a reason (a bug in deflector's decoder)");
+	if (dc->errors) {
 		dfl_object__release(out);
 		return -EINVAL;
 	}
@@ -426,9 +430,21 @@ static int load_doc(struct loader *ld, const json_t *root)
 	return load_object(ld, root, NULL, NULL);
 }
 
+/* Whether the first '{' is followed by a quoted key ('{"'), as in JSON. */
+static bool quoted_first_key(const char *buf, size_t len)
+{
+	const char *p = memchr(buf, '{', len);
+
+	for (p = p ? p + 1 : buf + len; p < buf + len; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return *p == '"';
+	return false;
+}
+
 /* Parses <buf> into ld->docs: JSON when it looks like JSON, else YAML. A
- * text starting with '{' that is not JSON may still be a YAML flow mapping
- * ("{kind: Pod, ...}"); the JSON error is kept when YAML fails too. */
+ * text starting with '{' that fails as JSON and whose first key is not
+ * quoted is a YAML flow mapping ("{kind: Pod, ...}"); otherwise the JSON
+ * error stands. */
 static int parse(struct loader *ld, const char *buf, size_t len)
 {
 	struct dfl_diags jdiags = { 0 }, ydiags = { 0 };
@@ -437,7 +453,7 @@ static int parse(struct loader *ld, const char *buf, size_t len)
 	if (!dfl_load__looks_like_json(buf, len))
 		return dfl_yaml__load(buf, len, &ld->docs, &ld->pt, ld->diags);
 	err = dfl_json__load(buf, len, &ld->docs, &ld->pt, &jdiags);
-	if (err == -EINVAL && !ld->docs.n) {
+	if (err == -EINVAL && !ld->docs.n && !quoted_first_key(buf, len)) {
 		struct dfl_postab ypt = { .file = ld->pt.file };
 		struct dfl_docs ydocs = { 0 };
 

@@ -422,16 +422,20 @@ int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 	}
 	s->has_selector = s->selector.n > 0;
 	for (size_t i = 0; i < s->selector.n; i++) {
-		const char *why = dfl_check_label_key(s->selector.items[i].key);
+		const struct dfl_kv *kv = &s->selector.items[i];
+		const char *kwhy = dfl_check_label_key(kv->key);
+		const char *vwhy = kwhy ? NULL : dfl_check_label_value(kv->value);
+		size_t m2 = dc_enter(dc, "selector");
 
-		if (!why)
-			why = dfl_check_label_value(s->selector.items[i].value);
-		if (why) {
-			dc_report(dc, DFL_SEV_ERROR, s->selector.items[i].pos,
-				  "invalid-label-key", "selector \"%s\": %s",
-				  s->selector.items[i].key, why);
+		dc_enter(dc, kv->key);
+		if (kwhy || vwhy) {
+			dc_report(dc, DFL_SEV_ERROR, kv->pos,
+				  kwhy ? "invalid-label-key" : "invalid-label-value",
+				  "invalid %s \"%s\": %s", kwhy ? "key" : "value",
+				  kwhy ? kv->key : kv->value, kwhy ? kwhy : vwhy);
 			ret = -1;
 		}
+		dc_leave(dc, m2);
 	}
 	if (ports) {
 		size_t m2 = dc_enter(dc, "ports");
