@@ -183,7 +183,7 @@ int dfl_origin__fmt(const struct dfl_origin *og, struct dfl_strbuf *out)
 	dfl_origin__fmt_policy(og, out);
 	if (og->origin == DFL_ORIGIN_SYNTHETIC)
 		return out->err;
-	if (og->rule_index)
+	if (og->rule_index || !og->field)
 		dfl_strbuf__printf(out, " %s", og->rule_field);
 	if (og->field)
 		dfl_strbuf__printf(out, " %s", og->field);
