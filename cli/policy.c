@@ -13,11 +13,17 @@
 #include "identity/labels.h"
 #include "identity/prefix.h"
 #include "policy/compiler.h"
+#include "policy/lint.h"
 #include "policy/origin.h"
 #include "policy/trace.h"
 #include "util/diag.h"
 #include "util/mem.h"
 #include "util/strbuf.h"
+
+#ifndef DFL_VERSION
+#define DFL_VERSION "0.1.0"
+#endif
+#define DFL_VERSION_STRING DFL_VERSION
 
 /* Options every verb shares: inputs and the compiler's configuration. */
 struct common {
@@ -821,6 +827,169 @@ out:
 	return ret;
 }
 
+
+/* ---- lint -------------------------------------------------------------- */
+
+static const char lint_usage[] =
+	"Usage: deflector policy lint [OPTIONS] FILE|DIR...\n"
+	"\n"
+	"Checks CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy and\n"
+	"NetworkPolicy files: Cilium's validation errors (what the API server\n"
+	"and the agent reject), then semantic checks for known pitfalls. With\n"
+	"Pods or Deployments in the input, the policies are compiled for them\n"
+	"and the checks use the resulting policy maps (DNS reachability, shadowed\n"
+	"rules, predicted map size).\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output FORMAT      text (default), json or sarif (SARIF 2.1.0)\n"
+	"      --fail-on LEVEL      error (default) or warning: exit 1 when a\n"
+	"                           finding at that level or above exists\n"
+	"      --pod-cidr CIDR      the cluster's pod CIDR (repeatable; default\n"
+	"                           10.200.0.0/16)\n"
+	"  -h, --help               this help\n"
+	"\n"
+	"Exit status: 0 nothing at the fail level, 1 something is, 2 an input\n"
+	"cannot be read or parsed.\n"
+	"\n"
+	"Checks:\n";
+
+static void print_checks(FILE *out)
+{
+	size_t n;
+	const struct dfl_lint_check *ck = dfl_lint__checks(&n);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-25s %-7s %s\n", ck[i].id,
+			dfl_severity__name(ck[i].severity), ck[i].summary);
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
+		{ 0 },
+	};
+	const char *cmd = "policy lint";
+	struct common co = { 0 };
+	struct dfl_lint_config lc = { 0 };
+	struct dfl_prefix *cidrs = NULL;
+	size_t n_cidrs = 0, cap_cidrs = 0;
+	struct dfl_objects *objs = NULL;
+	struct dfl_diags diags = { 0 };
+	enum dfl_severity fail_on = DFL_SEV_ERROR;
+	int ret = DFL_EXIT_USAGE, opt, load;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
+		int r = common_opt(&co, cmd, opt, optarg,
+				   1u << DFL_OUT_TEXT | 1u << DFL_OUT_JSON |
+					   1u << DFL_OUT_SARIF);
+
+		if (r < 0)
+			goto out;
+		if (!r)
+			continue;
+		switch (opt) {
+		case 'h':
+			fputs(lint_usage, stdout);
+			print_checks(stdout);
+			putchar('\n');
+			fputs(common_help, stdout);
+			ret = DFL_EXIT_OK;
+			goto out;
+		case OPT_FAIL_ON:
+			if (!strcmp(optarg, "error"))
+				fail_on = DFL_SEV_ERROR;
+			else if (!strcmp(optarg, "warning"))
+				fail_on = DFL_SEV_WARNING;
+			else {
+				fprintf(stderr, "deflector: %s: --fail-on takes "
+						"error or warning\n",
+					cmd);
+				goto out;
+			}
+			break;
+		case OPT_POD_CIDR: {
+			struct dfl_prefix *pc = DFL_PUSH(cidrs, n_cidrs,
+							 cap_cidrs);
+
+			if (!pc || dfl_prefix__parse(optarg, pc)) {
+				fprintf(stderr, "deflector: %s: --pod-cidr '%s' "
+						"is not a CIDR\n",
+					cmd, optarg);
+				goto out;
+			}
+			break;
+		}
+		default:
+			fprintf(stderr, "Run 'deflector %s --help'.\n", cmd);
+			goto out;
+		}
+	}
+	for (; optind < argc; optind++) {
+		const char **slot = DFL_PUSH(co.inputs, co.n_inputs,
+					     co.cap_inputs);
+
+		if (!slot)
+			goto nomem;
+		*slot = argv[optind];
+	}
+	if (!co.n_inputs) {
+		dfl_cmd_error(co.json, cmd,
+			      "no input; run 'deflector %s --help'", cmd);
+		goto out;
+	}
+	objs = dfl_objects__new();
+	if (!objs)
+		goto nomem;
+	load = load_inputs(&co, objs, &diags);
+	if (load == -ENOMEM)
+		goto nomem;
+	lc.policy = co.cfg;
+	lc.pod_cidrs = cidrs;
+	lc.n_pod_cidrs = n_cidrs;
+	lc.node_ips = co.nodes;
+	lc.n_node_ips = co.n_nodes;
+	if (dfl_lint__run(&lc, objs, &diags))
+		goto nomem;
+	dfl_diags__sort(&diags);
+	if (co.out == DFL_OUT_JSON) {
+		print_json(dfl_lint__to_json(&diags));
+	} else if (co.out == DFL_OUT_SARIF) {
+		print_json(dfl_lint__to_sarif(&diags, DFL_VERSION_STRING));
+	} else {
+		for (size_t i = 0; i < diags.n; i++)
+			dfl_diag__print(stdout, &diags.items[i]);
+		printf("%zu error%s, %zu warning%s, %zu note%s\n",
+		       dfl_diags__count(&diags, DFL_SEV_ERROR),
+		       dfl_diags__count(&diags, DFL_SEV_ERROR) == 1 ? "" : "s",
+		       dfl_diags__count(&diags, DFL_SEV_WARNING),
+		       dfl_diags__count(&diags, DFL_SEV_WARNING) == 1 ? "" : "s",
+		       dfl_diags__count(&diags, DFL_SEV_NOTE),
+		       dfl_diags__count(&diags, DFL_SEV_NOTE) == 1 ? "" : "s");
+	}
+	if (load) {
+		ret = DFL_EXIT_USAGE;
+		goto out;
+	}
+	ret = DFL_EXIT_OK;
+	for (size_t i = 0; i < diags.n; i++)
+		if (diags.items[i].severity >= fail_on)
+			ret = DFL_EXIT_FAIL;
+	goto out;
+nomem:
+	dfl_cmd_error(co.json, cmd, "out of memory");
+	ret = DFL_EXIT_FAIL;
+out:
+	free(cidrs);
+	dfl_objects__free(objs);
+	dfl_diags__release(&diags);
+	common_release(&co);
+	return ret;
+}
+
 /* ---- the object -------------------------------------------------------- */
 
 static const char policy_usage[] =
@@ -832,6 +1001,7 @@ static const char policy_usage[] =
 	"\n";
 
 static const struct dfl_cmd policy_cmds[] = {
+	{ "lint", cmd_lint, "check policy files for errors and pitfalls" },
 	{ "trace", cmd_trace, "would traffic from A to B be allowed, and why" },
 	{ "map", cmd_map, "the policy-map entries of an endpoint" },
 	{ 0 },
