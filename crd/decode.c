@@ -61,6 +61,10 @@ void dc_leave(struct dfl_dc *dc, size_t mark)
 
 static void report_v(struct dfl_dc *dc, enum dfl_severity sev,
 		     struct dfl_pos pos, const char *check, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void report_v(struct dfl_dc *dc, enum dfl_severity sev,
+		     struct dfl_pos pos, const char *check, const char *fmt,
 		     va_list ap)
 {
 	const char *path = dc->path.len ? dfl_strbuf__str(&dc->path) : NULL;

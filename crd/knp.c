@@ -67,11 +67,10 @@ static int peer(struct dfl_dc *dc, const json_t *v, const char *ns,
 		r->cidr_set.present = true;
 		r->cidr_set.pos = dc_pos(dc, ipb);
 		r->cidr_set.items = dc_calloc(dc, 1, sizeof(*r->cidr_set.items));
-		if (!r->cidr_set.items ||
-		    dfl_decode_cidr_rule(dc, ipb, true, r->cidr_set.items))
-			ret = -1;
-		else
-			r->cidr_set.n = 1;
+		if (!r->cidr_set.items)
+			return -1;
+		r->cidr_set.n = 1; /* so that release frees a half-decoded rule */
+		ret = dfl_decode_cidr_rule(dc, ipb, true, r->cidr_set.items);
 		dc_leave(dc, mark);
 		return ret;
 	}

@@ -146,9 +146,10 @@ static int port_protocol(struct dfl_dc *dc, const json_t *v, bool dns_rules,
 
 		if (!parse_port_number(port, &n) || n > 65535) {
 			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "port"), "port",
-					"invalid-port",
-					"\"%s\" is not a port (0-65535) or a port name",
-					port);
+					"invalid-port", "\"%s\" is not a port (0-65535)%s",
+					port,
+					parse_port_number(port, &n) ? "" :
+								      " nor a port name");
 			goto out;
 		}
 		if (extended && n) {
@@ -624,7 +625,7 @@ static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 					"L7 rules can not be used when a port is 0");
 			ret = -1;
 		}
-		if (out->rules.dns_present && !out->n_ports) {
+		if (out->rules.dns_present && !json_array_size(ports)) {
 			dc_report_field(dc, DFL_SEV_ERROR, rules, "rules.dns",
 					"dns-without-ports",
 					"port 53 must be specified for DNS rules");

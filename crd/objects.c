@@ -243,7 +243,11 @@ static int alloc_and_decode(struct dfl_dc *dc, const json_t *root,
 		dfl_object__release(out);
 		return -ENOMEM;
 	}
-	if (ret || dc->errors) {
+	if (ret && !dc->errors)
+		/* Every rejection must tell the user why; this one did not. */
+		dc_error(dc, root, "internal-error",
+			 "rejected without a reason (a bug in deflector's decoder)");
+	if (dc->errors) {
 		dfl_object__release(out);
 		return -EINVAL;
 	}

@@ -190,7 +190,7 @@ static int peer_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 		ret |= dfl_decode_services(dc, v, "toServices", r);
 		if (!deny) {
 			ret |= dfl_decode_fqdns(dc, v, "toFQDNs", false, &r->fqdns,
-						&r->n_fqdns);
+						&r->n_fqdns) < 0;
 			r->fqdns_present = dc_get(v, "toFQDNs") != NULL;
 		}
 	}
@@ -257,12 +257,6 @@ static int peer_rules(struct dfl_dc *dc, const json_t *spec, const char *key,
 	return ret;
 }
 
-static int cmp_kv(const void *a, const void *b)
-{
-	return strcmp(((const struct dfl_kv *)a)->key,
-		      ((const struct dfl_kv *)b)->key);
-}
-
 static const char *const label_fields[] = { "key", "value", "source", NULL };
 
 /* One rule label: "[source:]key[=value]" or {key, value, source}. */
@@ -312,10 +306,14 @@ static int rule_label(struct dfl_dc *dc, const json_t *v, struct dfl_kv *out)
 		goto out;
 	}
 	out->key = dfl_strbuf__detach(&sb);
-	if (!out->key || !out->value)
+	if (!out->key || !out->value) {
 		dc->nomem = true;
-	else
+		free(out->key);
+		free(out->value);
+		out->key = out->value = NULL;
+	} else {
 		ret = 0;
+	}
 out:
 	dfl_strbuf__release(&sb);
 	free(src);
@@ -347,9 +345,16 @@ static int rule_labels(struct dfl_dc *dc, const json_t *spec, struct dfl_kvs *ou
 		dc_leave(dc, m2);
 	}
 	dc_leave(dc, mark);
-	qsort(out->items, n, sizeof(*out->items), cmp_kv);
-	/* Keys are unique: the later of two equal keys wins (stable order
-	 * is file order after qsort only for distinct keys, so warn). */
+	/* Stable insertion sort (few labels): equal keys keep file order, so
+	 * that the later one wins below. */
+	for (size_t i = 1; i < n; i++) {
+		struct dfl_kv tmp = out->items[i];
+		size_t j = i;
+
+		for (; j > 0 && strcmp(out->items[j - 1].key, tmp.key) > 0; j--)
+			out->items[j] = out->items[j - 1];
+		out->items[j] = tmp;
+	}
 	out->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (out->n && !strcmp(out->items[out->n - 1].key, out->items[i].key)) {

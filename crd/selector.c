@@ -73,9 +73,11 @@ static int cmp_req(const void *pa, const void *pb)
 void dfl_selector__sort(struct dfl_selector *s)
 {
 	for (size_t i = 0; i < s->n_reqs; i++)
-		qsort(s->reqs[i].values, s->reqs[i].n_values,
-		      sizeof(*s->reqs[i].values), cmp_str);
-	qsort(s->reqs, s->n_reqs, sizeof(*s->reqs), cmp_req);
+		if (s->reqs[i].n_values > 1)
+			qsort(s->reqs[i].values, s->reqs[i].n_values,
+			      sizeof(*s->reqs[i].values), cmp_str);
+	if (s->n_reqs > 1)
+		qsort(s->reqs, s->n_reqs, sizeof(*s->reqs), cmp_req);
 }
 
 bool dfl_selector__has_key(const struct dfl_selector *s, const char *key)

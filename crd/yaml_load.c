@@ -7,6 +7,7 @@
  * they add are counted and capped per document (alias bombs). Duplicate keys
  * are reported (the later value is kept, as go-yaml does). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct ystate {
 	unsigned int doc_line, doc_col;
 	size_t alias_nodes;
 	bool skip_doc; /* a fatal problem: drop the rest of this document */
+	bool abort;    /* stop reading the stream (input libyaml is slow on) */
 	int err;       /* -ENOMEM */
 };
 
@@ -407,8 +409,12 @@ static void on_start(struct ystate *st, const yaml_event_t *ev, bool is_map)
 	struct frame *f;
 
 	if (st->depth >= DFL_LOAD_MAX_DEPTH) {
+		/* libyaml's cost grows with the square of the flow depth:
+		 * stop reading here rather than wait for the document end. */
 		report(st, pos, false, "nesting-limit",
-		       "document nests deeper than %d levels", DFL_LOAD_MAX_DEPTH);
+		       "document nests deeper than %d levels; the rest of the file is not read",
+		       DFL_LOAD_MAX_DEPTH);
+		st->abort = true;
 		return;
 	}
 	f = DFL_PUSH(st->stack, st->depth, st->cap);
@@ -472,6 +478,11 @@ static void end_doc(struct ystate *st)
 {
 	struct dfl_doc *d;
 
+	if (json_is_null(st->root)) {
+		/* "---" followed by nothing (or comments): an empty document. */
+		json_decref(st->root);
+		st->root = NULL;
+	}
 	if (!st->skip_doc) {
 		d = DFL_PUSH(st->docs->items, st->docs->n, st->docs->cap);
 		if (!d) {
@@ -486,10 +497,11 @@ static void end_doc(struct ystate *st)
 	reset_doc(st);
 }
 
-int dfl_yaml__load(const char *buf, size_t len, struct dfl_docs *docs,
-		   struct dfl_postab *pt, struct dfl_diags *diags)
+/* Parses the stream; on a reader error (bytes that are not UTF-8, control
+ * characters) stores its offset in *bad_offset and returns -EINVAL. */
+static int parse_stream(const char *buf, size_t len, struct ystate *st,
+			size_t *bad_offset)
 {
-	struct ystate st = { .pt = pt, .docs = docs, .diags = diags };
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	bool done = false;
@@ -498,54 +510,56 @@ int dfl_yaml__load(const char *buf, size_t len, struct dfl_docs *docs,
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	while (!done && !st.err) {
+	while (!done && !st->err && !st->abort) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			struct dfl_pos pos = mark_pos(&st, parser.problem_mark);
+			struct dfl_pos pos = mark_pos(st, parser.problem_mark);
 
 			if (parser.error == YAML_MEMORY_ERROR) {
 				err = -ENOMEM;
-				break;
-			}
-			if (dfl_diags__add(diags, DFL_SEV_ERROR, pos, NULL,
-					   "yaml-syntax", NULL, "%s%s%s",
-					   parser.problem ? parser.problem :
-							    "syntax error",
-					   parser.context ? " " : "",
-					   parser.context ? parser.context : ""))
-				err = -ENOMEM;
-			else
+			} else if (parser.error == YAML_READER_ERROR) {
+				*bad_offset = parser.problem_offset;
 				err = -EINVAL;
+			} else if (dfl_diags__add(st->diags, DFL_SEV_ERROR, pos, NULL,
+						  "yaml-syntax", NULL, "%s%s%s",
+						  parser.problem ? parser.problem :
+								   "syntax error",
+						  parser.context ? " " : "",
+						  parser.context ? parser.context : "")) {
+				err = -ENOMEM;
+			} else {
+				err = -EINVAL;
+			}
 			break;
 		}
-		if (st.skip_doc && ev.type != YAML_DOCUMENT_END_EVENT &&
+		if (st->skip_doc && ev.type != YAML_DOCUMENT_END_EVENT &&
 		    ev.type != YAML_STREAM_END_EVENT) {
 			yaml_event_delete(&ev);
 			continue;
 		}
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
-			reset_doc(&st);
-			st.doc_line = (unsigned int)ev.start_mark.line + 1;
-			st.doc_col = (unsigned int)ev.start_mark.column + 1;
+			reset_doc(st);
+			st->doc_line = (unsigned int)ev.start_mark.line + 1;
+			st->doc_col = (unsigned int)ev.start_mark.column + 1;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
-			end_doc(&st);
+			end_doc(st);
 			break;
 		case YAML_SCALAR_EVENT:
-			on_scalar(&st, &ev);
+			on_scalar(st, &ev);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
-			on_start(&st, &ev, false);
+			on_start(st, &ev, false);
 			break;
 		case YAML_MAPPING_START_EVENT:
-			on_start(&st, &ev, true);
+			on_start(st, &ev, true);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
-			on_end(&st, &ev);
+			on_end(st, &ev);
 			break;
 		case YAML_ALIAS_EVENT:
-			on_alias(&st, &ev);
+			on_alias(st, &ev);
 			break;
 		case YAML_STREAM_END_EVENT:
 			done = true;
@@ -555,11 +569,84 @@ int dfl_yaml__load(const char *buf, size_t len, struct dfl_docs *docs,
 		}
 		yaml_event_delete(&ev);
 	}
-	reset_doc(&st);
+	reset_doc(st);
+	yaml_parser_delete(&parser);
+	if (!err && st->abort)
+		err = -EINVAL;
+	return st->err ? st->err : err;
+}
+
+/* Undoes what a parse added to <docs> and <diags>. */
+static void rollback(struct dfl_docs *docs, size_t n_docs, size_t n_bad,
+		     struct dfl_diags *diags, size_t n_diags)
+{
+	while (docs->n > n_docs)
+		json_decref(docs->items[--docs->n].root);
+	docs->n_bad = n_bad;
+	while (diags->n > n_diags) {
+		struct dfl_diag *d = &diags->items[--diags->n];
+
+		free(d->path);
+		free(d->message);
+		free(d->check_id);
+		free(d->object);
+	}
+}
+
+/* Start of the document holding byte <off>: after the last "---" line
+ * before it (0 when there is none). */
+static size_t doc_start_before(const char *buf, size_t off)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i + 3 <= off; i++) {
+		if ((i == 0 || buf[i - 1] == '\n') && !memcmp(buf + i, "---", 3) &&
+		    (i + 3 == off || buf[i + 3] == ' ' || buf[i + 3] == '\t' ||
+		     buf[i + 3] == '\n' || buf[i + 3] == '\r'))
+			start = i;
+	}
+	return start;
+}
+
+int dfl_yaml__load(const char *buf, size_t len, struct dfl_docs *docs,
+		   struct dfl_postab *pt, struct dfl_diags *diags)
+{
+	struct ystate st = { .pt = pt, .docs = docs, .diags = diags };
+	size_t n_docs = docs->n, n_bad = docs->n_bad, n_diags = diags->n;
+	size_t bad = SIZE_MAX;
+	int err = parse_stream(buf, len, &st, &bad);
+
+	if (err == -EINVAL && bad != SIZE_MAX && bad <= len) {
+		struct dfl_pos pos = { pt->file, 1, 1 };
+		size_t keep = doc_start_before(buf, bad);
+
+		/* libyaml checks the encoding ahead of parsing, so what it
+		 * returned before the error is arbitrary: start over with the
+		 * documents that end before the bad byte. */
+		rollback(docs, n_docs, n_bad, diags, n_diags);
+		for (size_t i = 0; i < bad; i++) {
+			if (buf[i] == '\n')
+				pos.line++, pos.col = 1;
+			else if ((buf[i] & 0xC0) != 0x80)
+				pos.col++;
+		}
+		if (dfl_diags__add(diags, DFL_SEV_ERROR, pos, NULL, "invalid-utf8",
+				   NULL, "byte 0x%02x: not UTF-8 text, or a control character YAML does not allow",
+				   (unsigned char)buf[bad]))
+			err = -ENOMEM;
+		if (keep && err != -ENOMEM) {
+			struct ystate st2 = { .pt = pt, .docs = docs, .diags = diags };
+			int err2 = parse_stream(buf, keep, &st2, &bad);
+
+			if (err2 == -ENOMEM)
+				err = err2;
+			free(st2.stack);
+			free(st2.anchors);
+		}
+	}
 	free(st.stack);
 	free(st.anchors);
-	yaml_parser_delete(&parser);
-	return st.err ? st.err : err;
+	return err;
 }
 
 bool dfl_load__looks_like_json(const char *buf, size_t len)

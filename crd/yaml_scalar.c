@@ -41,7 +41,7 @@ static const struct word words[] = {
 	{ ".INF", DFL_YK_NONFINITE, 1 },  { "+.inf", DFL_YK_NONFINITE, 1 },
 	{ "+.Inf", DFL_YK_NONFINITE, 1 }, { "+.INF", DFL_YK_NONFINITE, 1 },
 	{ "-.inf", DFL_YK_NONFINITE, -1 }, { "-.Inf", DFL_YK_NONFINITE, -1 },
-	{ "-.INF", DFL_YK_NONFINITE, -1 }, { "<<", DFL_YK_MERGE, 0 },
+	{ "-.INF", DFL_YK_NONFINITE, -1 },
 };
 
 static int digit_val(char c)
@@ -231,7 +231,10 @@ void dfl_yaml__resolve(const char *s, size_t len, bool plain, const char *tag,
 
 	memset(out, 0, sizeof(*out));
 	if (!tag || !strcmp(tag, "")) {
-		if (plain)
+		/* go-yaml's isMerge looks at the raw text of plain scalars. */
+		if (plain && len == 2 && !memcmp(s, "<<", 2))
+			out->kind = DFL_YK_MERGE;
+		else if (plain)
 			resolve_plain(s, len, out);
 		return;
 	}
@@ -244,8 +247,6 @@ void dfl_yaml__resolve(const char *s, size_t len, bool plain, const char *tag,
 	    strcmp(t, "null") && strcmp(t, "timestamp"))
 		return; /* not resolvable: kept as written */
 	resolve_plain(s, len, out);
-	if (out->kind == DFL_YK_MERGE)
-		out->kind = DFL_YK_STRING;
 	/* The value must be of the tag's type; !!float also takes integers. */
 	if (!strcmp(t, "int") &&
 	    (out->kind == DFL_YK_INT || out->kind == DFL_YK_UINT ||
