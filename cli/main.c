@@ -18,6 +18,7 @@ static const char usage[] =
 	"\n";
 
 static const struct dfl_cmd objects[] = {
+	{ "policy", dfl_cmd_policy, "lint, trace and map policy files offline" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };

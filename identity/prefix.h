@@ -17,7 +17,7 @@ int dfl_prefix__parse_label(const char *s, struct dfl_prefix *out);
 /* "10.0.0.0/8" into <buf> (DFL_PREFIX_STRLEN bytes); returns <buf>. */
 const char *dfl_prefix__fmt(const struct dfl_prefix *p, char *buf, size_t len);
 /* The key of the cidr: label for <p>: IPv6 ':' become '-', with a leading or
- * trailing '-' padded with '0' ("0--/0", "2001-db8--/32"). */
+ * trailing '-' padded with '0' ("0--0/0", "2001-db8--0/32"). */
 const char *dfl_prefix__label_key(const struct dfl_prefix *p, char *buf,
 				  size_t len);
 /* True when <outer> contains <inner> (same family, outer not longer). */

@@ -173,6 +173,7 @@ int dfl_sel__parse(struct dfl_sel *sel, const char *s,
 		enum dfl_sel_term_op op = DFL_TERM_EXISTS;
 		struct dfl_label l;
 		const char *v;
+		char *eq;
 
 		while (*tok == ' ')
 			tok++;
@@ -182,12 +183,19 @@ int dfl_sel__parse(struct dfl_sel *sel, const char *s,
 		}
 		if (!*tok)
 			continue;
+		eq = strchr(tok, '=');
+		if (eq && eq > tok && eq[-1] == '!') {
+			/* "k!=v": NotIn; drop the '!' from the key */
+			memmove(eq - 1, eq, strlen(eq) + 1);
+			op = DFL_TERM_NOT_IN;
+		} else if (eq) {
+			op = op == DFL_TERM_EXISTS ? DFL_TERM_IN :
+						     DFL_TERM_NOT_IN;
+		}
 		err = dfl_label__parse(tok, default_source, &l);
 		if (err)
 			break;
 		v = l.value;
-		if (strchr(tok, '='))
-			op = op == DFL_TERM_EXISTS ? DFL_TERM_IN : DFL_TERM_NOT_IN;
 		err = dfl_sel__add(sel, l.source, l.key, op, &v,
 				   op <= DFL_TERM_NOT_IN ? 1 : 0);
 		dfl_label__release(&l);

@@ -19,8 +19,8 @@ int dfl_sel__add(struct dfl_sel *sel, const char *source, const char *key,
  * single-valued In term on the same key (a matchLabels entry). */
 int dfl_sel__set_match(struct dfl_sel *sel, const char *source,
 		       const char *key, const char *value);
-/* Parses "k8s:app=web,any:env" style text: "k=v" is In, a bare key Exists,
- * "!k" DoesNotExist. Used by the CLI and tests. */
+/* Parses "k8s:app=web,any:env" style text: "k=v" is In, "k!=v" NotIn, a
+ * bare key Exists, "!k" DoesNotExist. Used by the CLI and tests. */
 int dfl_sel__parse(struct dfl_sel *sel, const char *s,
 		   const char *default_source);
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crd/objects.h"
 #include "identity/hash.h"
 #include "policy/origin.h"
 #include "util/diag.h"
@@ -12,22 +13,6 @@ struct dfl_origins {
 	size_t n, cap;
 	struct dfl_hmap index; /* identity key -> cookie */
 };
-
-/* Kind names as Kubernetes prints them (crd/ has the full table; policy
- * kinds are all we name here). */
-static const char *kind_name(enum dfl_kind kind)
-{
-	switch (kind) {
-	case DFL_KIND_CNP:
-		return "CiliumNetworkPolicy";
-	case DFL_KIND_CCNP:
-		return "CiliumClusterwideNetworkPolicy";
-	case DFL_KIND_KNP:
-		return "NetworkPolicy";
-	default:
-		return "Object";
-	}
-}
 
 struct dfl_origins *dfl_origins__new(void)
 {
@@ -185,9 +170,9 @@ int dfl_origin__fmt_policy(const struct dfl_origin *og, struct dfl_strbuf *out)
 					  og->name ? og->name : "?");
 	if (og->namespace)
 		return dfl_strbuf__printf(out, "%s %s/%s",
-					  kind_name(og->kind),
+					  dfl_kind__name(og->kind),
 					  og->namespace, og->name);
-	return dfl_strbuf__printf(out, "%s %s", kind_name(og->kind),
+	return dfl_strbuf__printf(out, "%s %s", dfl_kind__name(og->kind),
 				  og->name);
 }
 
@@ -198,7 +183,7 @@ int dfl_origin__fmt(const struct dfl_origin *og, struct dfl_strbuf *out)
 	dfl_origin__fmt_policy(og, out);
 	if (og->origin == DFL_ORIGIN_SYNTHETIC)
 		return out->err;
-	if (og->rule_index)
+	if (og->rule_index || !og->field)
 		dfl_strbuf__printf(out, " %s", og->rule_field);
 	if (og->field)
 		dfl_strbuf__printf(out, " %s", og->field);
