@@ -20,6 +20,7 @@ struct listener {
 	enum dfl_l7_proto l7;
 	int type; /* SOCK_STREAM or SOCK_DGRAM */
 	struct dfl_sockaddr addr;
+	struct dfl_defer again; /* UDP: more datagrams may be waiting */
 	struct listener *next;
 };
 
@@ -56,6 +57,13 @@ void dfl_proxy__emit(struct dfl_proxy *p, struct dfl_l7_event *ev,
 int dfl_proxy__conn_addrs(int fd, struct dfl_proxy_conn_info *ci);
 /* An IPv4-mapped IPv6 address becomes plain IPv4. */
 void dfl_sockaddr__unmap(struct dfl_sockaddr *a);
+
+/* DNS (dns_proxy.c). */
+int dfl_dns_proxy__init(struct dfl_proxy *p);
+void dfl_dns_proxy__free(struct dfl_proxy *p);
+void dfl_dns_proxy__udp_ready(struct listener *l);
+void dfl_dns_proxy__udp_again(struct dfl_defer *d);
+void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd);
 
 /* HTTP connections (http_conn.c). */
 void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd);

@@ -82,6 +82,11 @@ struct dfl_proxy *dfl_proxy__new(const struct dfl_proxy_opts *opts)
 	p->loop = dfl_loop__new();
 	if (!p->loop)
 		goto fail;
+	err = dfl_dns_proxy__init(p);
+	if (err) {
+		errno = -err;
+		goto fail;
+	}
 	return p;
 fail:
 	err = errno;
@@ -95,6 +100,7 @@ void dfl_proxy__free(struct dfl_proxy *p)
 	if (!p)
 		return;
 	dfl_http_conn__close_all(p);
+	dfl_dns_proxy__free(p);
 	while (p->listeners) {
 		struct listener *l = p->listeners;
 
@@ -113,6 +119,10 @@ static void listener_ready(struct dfl_io *io, uint32_t events)
 	struct dfl_proxy *p = l->p;
 
 	(void)events;
+	if (l->type == SOCK_DGRAM) {
+		dfl_dns_proxy__udp_ready(l);
+		return;
+	}
 	for (;;) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -126,7 +136,10 @@ static void listener_ready(struct dfl_io *io, uint32_t events)
 			return;
 		}
 		p->stats.conns_accepted++;
-		dfl_http_conn__accept(p, l, fd);
+		if (l->l7 == DFL_L7_HTTP)
+			dfl_http_conn__accept(p, l, fd);
+		else
+			dfl_dns_proxy__accept(p, l, fd);
 	}
 }
 
@@ -149,6 +162,7 @@ static int add_listener(struct dfl_proxy *p, enum dfl_l7_proto l7, int type,
 	l->l7 = l7;
 	l->type = type;
 	l->addr = *addr;
+	l->again.fn = dfl_dns_proxy__udp_again;
 	err = dfl_loop__add(p->loop, &l->io, EPOLLIN);
 	if (err) {
 		close(fd);
@@ -165,8 +179,6 @@ int dfl_proxy__listen(struct dfl_proxy *p, enum dfl_l7_proto l7,
 {
 	int err;
 
-	if (l7 != DFL_L7_HTTP)
-		return -EPROTONOSUPPORT;
 	err = add_listener(p, l7, SOCK_STREAM, addr);
 	if (err) {
 		char a[64];
@@ -175,7 +187,10 @@ int dfl_proxy__listen(struct dfl_proxy *p, enum dfl_l7_proto l7,
 			dfl_sockaddr__fmt(addr, a, sizeof(a)), strerror(-err));
 		return err;
 	}
-	return 0;
+	/* DNS speaks UDP and TCP on the same port. */
+	if (l7 == DFL_L7_DNS)
+		err = add_listener(p, l7, SOCK_DGRAM, addr);
+	return err;
 }
 
 int dfl_proxy__run_once(struct dfl_proxy *p, int timeout_ms)
