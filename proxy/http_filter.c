@@ -71,6 +71,7 @@ struct dfl_http_filter {
 	char proto[9];	   /* "HTTP/1.1" */
 	struct dfl_strbuf ev_url;
 	const char *ev_method;
+	int rule; /* of the current request, repeated on its response */
 	struct timespec t_decided;
 };
 
@@ -189,8 +190,8 @@ static void local_reply(struct dfl_http_filter *f, int code, const char *body,
 		return;
 	}
 	f->rs = RS_LOCAL;
-	emit(f, DFL_L7_RESPONSE, DFL_L7_FORWARDED, -1, NULL, (uint16_t)code,
-	     NULL);
+	emit(f, DFL_L7_RESPONSE, DFL_L7_FORWARDED, f->rule, NULL,
+	     (uint16_t)code, NULL);
 	if (close)
 		f->closing = true;
 }
@@ -254,6 +255,7 @@ static int on_req_begin(llhttp_t *p)
 	f->last_was_value = true;
 	f->method = f->url = (struct span){ 0, 0 };
 	f->ev_method = NULL;
+	f->rule = -1;
 	dfl_strbuf__reset(&f->ev_url);
 	return 0;
 }
@@ -356,8 +358,8 @@ static int on_resp_headers_complete(llhttp_t *p)
 	if (code >= 100 && code < 200 && code != 101)
 		return 0; /* interim (100 Continue): relayed, not reported */
 	f->resp_final = true;
-	emit(f, DFL_L7_RESPONSE, DFL_L7_FORWARDED, -1, NULL, (uint16_t)code,
-	     NULL);
+	emit(f, DFL_L7_RESPONSE, DFL_L7_FORWARDED, f->rule, NULL,
+	     (uint16_t)code, NULL);
 	if (f->req_upgrade &&
 	    (code == 101 || (f->method_id == HTTP_CONNECT && code / 100 == 2))) {
 		f->resp_upgrade = true;
@@ -619,6 +621,7 @@ static void handle_head(struct dfl_http_filter *f)
 
 	f->ops->decide(f->ctx, &v, &d);
 	clock_gettime(CLOCK_MONOTONIC, &f->t_decided);
+	f->rule = d.allowed ? d.rule : -1;
 	if (d.allowed) {
 		int err = needs_rewrite(&d) ? rewrite_head(f, raw, &v, &d) :
 			  dfl_buf__append(&f->io.to_server, raw, f->parsed);

@@ -217,8 +217,11 @@ struct dfl_proxy_opts {
 	const char *http_403_body;    /* ["Access denied"]; "\r\n" appended */
 	uint32_t mark_ingress;	      /* [DFL_PROXY_MARK_INGRESS] */
 	uint32_t mark_egress;	      /* [DFL_PROXY_MARK_EGRESS] */
-	bool no_transparent; /* plain listeners (tests without privileges) */
-	bool no_spoof_source; /* upstream from the host's address */
+	/* For tests without CAP_NET_ADMIN: plain listeners, upstream from the
+	 * host's own address, no SO_MARK. */
+	bool no_transparent;
+	bool no_spoof_source;
+	bool no_mark;
 };
 
 /* Counters, for status and tests. */

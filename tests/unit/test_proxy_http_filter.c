@@ -149,6 +149,7 @@ START_TEST(allowed_request_is_forwarded_verbatim)
 	ck_assert_str_eq(h.evs[0].url, "http://deathstar/v1/request-landing");
 	ck_assert_int_eq(h.evs[1].type, DFL_L7_RESPONSE);
 	ck_assert_uint_eq(h.evs[1].code, 200);
+	ck_assert_int_eq(h.evs[1].rule, 0);
 	ck_assert_int_eq(h.n_done, 1);
 	teardown(&h);
 }
