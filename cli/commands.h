@@ -3,5 +3,6 @@
 #define DFL_CLI_COMMANDS_H
 
 int dfl_cmd_version(int argc, char **argv);
+int dfl_cmd_observe(int argc, char **argv);
 
 #endif

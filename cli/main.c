@@ -18,6 +18,7 @@ static const char usage[] =
 	"\n";
 
 static const struct dfl_cmd objects[] = {
+	{ "observe", dfl_cmd_observe, "print flow records as hubble observe does" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };
