@@ -19,6 +19,7 @@ static const char usage[] =
 
 static const struct dfl_cmd objects[] = {
 	{ "policy", dfl_cmd_policy, "lint, trace and map policy files offline" },
+	{ "observe", dfl_cmd_observe, "print flow records as hubble observe does" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };
