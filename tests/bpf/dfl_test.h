@@ -185,6 +185,7 @@ struct dfl_pkt_spec {
 	__u16 eth_proto; /* override, e.g. ETH_P_ARP */
 	const struct dfl_pkt_spec *inner; /* quoted packet of an ICMP error */
 	size_t payload;
+	bool udp_no_csum; /* IPv4 UDP without checksum (0) */
 };
 
 #define DFL_TCP_SYN_ONLY 0x02
@@ -266,7 +267,7 @@ static inline size_t dfl_build_l4(__u8 *l4, const struct dfl_pkt_spec *s,
 	len += s->payload;
 	if (s->proto == IPPROTO_UDP)
 		((struct udphdr *)l4)->len = htons(len);
-	if (csum) {
+	if (csum && !(s->proto == IPPROTO_UDP && s->udp_no_csum)) {
 		/* ICMPv4 has no pseudo header. */
 		if (s->proto == IPPROTO_ICMP)
 			pseudo = 0;
