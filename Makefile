@@ -214,4 +214,4 @@ clean:
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(BPF_TEST_BINS:=.d) $(EXTRA_PROGS:=.d)
