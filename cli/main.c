@@ -18,6 +18,9 @@ static const char usage[] =
 	"\n";
 
 static const struct dfl_cmd objects[] = {
+	{ "agent", dfl_cmd_agent, "run the local-node agent (pods as network namespaces)" },
+	{ "endpoint", dfl_cmd_endpoint, "list, inspect, create and delete endpoints" },
+	{ "exec", dfl_cmd_exec, "run a command inside a pod" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };
