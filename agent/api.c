@@ -206,8 +206,8 @@ static void handle_line(struct dfl_api_conn *c, const char *line, size_t len)
 		free(c->topic);
 		c->topic = NULL;
 	} else {
-		resp = json_pack("{s:O}", "result",
-				 call.result ? call.result : json_object());
+		resp = json_pack("{s:o}", "result",
+				 call.result ? json_incref(call.result) : json_object());
 		if (resp && id)
 			json_object_set(resp, "id", id);
 		if (resp)

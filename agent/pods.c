@@ -406,7 +406,7 @@ int dfl_agent__pod_apply(struct dfl_agent *a, const struct dfl_pod_desc *pod,
 {
 	struct dfl_endpoint *ep;
 	struct dfl_pod_desc copy;
-	const char *msg;
+	const char *msg = NULL;
 	char ref[320];
 
 	if (!pod->namespace || (msg = dfl_k8s__check_label(pod->namespace))) {
@@ -528,7 +528,7 @@ static void collect_stale(void *ctx, const struct dfl_nl_link *l)
 static void remove_stale(struct dfl_agent *a)
 {
 	struct stale_links s = { .a = a };
-	char dir[4096], path[4200];
+	char dir[4096], path[4400];
 	struct dirent *de;
 	DIR *d;
 
@@ -553,7 +553,7 @@ static void remove_stale(struct dfl_agent *a)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		pr_info("removing stale pod directory %s\n", path);
-		snprintf(fake.netns, sizeof(fake.netns), "%s", de->d_name);
+		memcpy(fake.netns, de->d_name, strlen(de->d_name) + 1);
 		remove_pod_dir(a, &fake);
 	}
 	closedir(d);
