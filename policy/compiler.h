@@ -19,6 +19,7 @@
 #include "identity/identity-t.h"
 #include "identity/ipcache.h"
 #include "policy/policy-t.h"
+#include "bpf/include/dfl_drop_reasons.h"
 
 struct dfl_compiler;
 struct dfl_objects;
@@ -130,14 +131,8 @@ enum dfl_match_type {
 	DFL_MATCH_PROTO_ONLY = 6,
 };
 
-/* Drop reasons (Cilium numbers; flow/ and bpf/ mirror them). */
-enum {
-	DFL_DROP_POLICY = 133,	   /* default deny: no entry allowed it */
-	DFL_DROP_POLICY_DENY = 181, /* an explicit deny entry */
-	DFL_DROP_POLICY_AUTH_REQUIRED = 189,
-};
 
-struct dfl_verdict {
+struct dfl_policy_verdict {
 	bool allowed;
 	int drop_reason; /* 0 when allowed */
 	const struct dfl_map_entry *entry; /* deciding entry; NULL: none */
@@ -152,7 +147,7 @@ struct dfl_verdict {
  * always-fail is a drop with 189. */
 void dfl_ep_policy__lookup(const struct dfl_ep_policy *p, bool egress,
 			   uint32_t remote_id, uint8_t proto, uint16_t dport,
-			   struct dfl_verdict *out);
+			   struct dfl_policy_verdict *out);
 
 /* The L7 rules that apply to a redirected connection (§3.4): the union
  * over every allow filter covering (proto, port) whose peer selects

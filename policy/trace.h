@@ -73,7 +73,7 @@ enum dfl_l7_eval {
 struct dfl_trace_dir {
 	bool applies;	/* the side is a local endpoint */
 	bool enforced, default_deny;
-	struct dfl_verdict v;
+	struct dfl_policy_verdict v;
 	const struct dfl_ep_policy *pol;
 	/* L7 */
 	bool redirected;
@@ -117,6 +117,5 @@ json_t *dfl_origin__to_json(const struct dfl_origin *og);
 const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
 				      char *buf, size_t len);
 const char *dfl_proto__name(uint8_t proto, char *buf, size_t len);
-const char *dfl_drop_reason__name(int reason);
 
 #endif

@@ -73,10 +73,10 @@ enum dfl_verdict {
 /* Traffic direction as Hubble and Cilium's metrics number it
  * (flow.proto TrafficDirection, bpf METRIC_INGRESS/EGRESS), always seen
  * from the endpoint: INGRESS = entering the pod, EGRESS = leaving it. */
-enum dfl_dir {
-	DFL_DIR_UNKNOWN = 0,
-	DFL_DIR_INGRESS = 1,
-	DFL_DIR_EGRESS = 2,
+enum dfl_traffic_direction {
+	DFL_TRAFFIC_UNKNOWN = 0,
+	DFL_TRAFFIC_INGRESS = 1,
+	DFL_TRAFFIC_EGRESS = 2,
 };
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,6 +100,9 @@ struct follower {
 	struct dfl_ring *ring;
 	struct dfl_ring_reader *rd;
 	int mode; /* 0 blocking, 1 slow, 2 event fd */
+	/* The slow follower starts only once the producer is done, so that it
+	 * is behind by construction, however the threads are scheduled. */
+	atomic_bool *producer_done;
 	uint64_t got, lost;
 	bool ordered;
 };
@@ -112,6 +116,8 @@ static void *follow(void *arg)
 	int ret, efd = fl->mode == 2 ? dfl_ring__event_fd(fl->ring) : -1;
 
 	fl->ordered = true;
+	while (fl->mode == 1 && !atomic_load(fl->producer_done))
+		usleep(1000);
 	for (;;) {
 		ret = dfl_ring_reader__next(fl->rd, &f, &lost,
 					    fl->mode == 2 ? 0 : -1);
@@ -144,14 +150,17 @@ START_TEST(slow_followers_never_block_the_producer)
 	struct dfl_ring *r = dfl_ring__new(1024);
 	struct follower fl[3];
 	pthread_t th[3];
+	atomic_bool producer_done = false;
 
 	for (int i = 0; i < 3; i++) {
-		fl[i] = (struct follower){ .ring = r, .mode = i };
+		fl[i] = (struct follower){ .ring = r, .mode = i,
+					   .producer_done = &producer_done };
 		fl[i].rd = dfl_ring_reader__new(r, DFL_RING_NEWEST, 0);
 		pthread_create(&th[i], NULL, follow, &fl[i]);
 	}
 	for (uint64_t i = 0; i < TOTAL; i++)
 		push_seq(r, i);
+	atomic_store(&producer_done, true);
 	dfl_ring__shutdown(r);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(th[i], NULL);
