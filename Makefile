@@ -114,7 +114,7 @@ help:
 	@echo 'variables: V=1 (show commands), SAN=1 (sanitizer build in build/san)'
 
 ifdef DFL_DEPS_DONE
-all: $(BIN) $(BPF_OBJS) tools
+all: $(BIN) $(BPF_OBJS) tools $(BUILD)/all_headers.o
 
 tools: $(EXTRA_PROGS)
 
@@ -148,6 +148,15 @@ $(BUILD)/%.o: %.c | $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Every header in one translation unit: the agent includes them all, so the
+# names of different components must not clash.
+ALL_HEADERS := $(filter-out bpf/lib/%,$(wildcard $(addsuffix /*.h,$(COMPONENTS) cli) bpf/include/*.h))
+$(BUILD)/all_headers.o: $(ALL_HEADERS) | $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#include "%s"\n' $(ALL_HEADERS) > $(BUILD)/all_headers.c
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $(BUILD)/all_headers.c
 
 # llhttp is compiled from the C sources Debian ships in node-llhttp.
 $(BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c

@@ -84,23 +84,6 @@ enum dfl_trace_reason {
 	DFL_TRACE_REASON_ENCRYPT_OVERLAY = 8,
 };
 
-/* policy_match_type of policy-verdict events (a plain number in JSON). */
-enum dfl_policy_match {
-	DFL_MATCH_NONE = 0,
-	DFL_MATCH_L3_ONLY = 1,
-	DFL_MATCH_L3_L4 = 2,
-	DFL_MATCH_L4_ONLY = 3,
-	DFL_MATCH_ALL = 4,
-	DFL_MATCH_L3_PROTO = 5,
-	DFL_MATCH_PROTO_ONLY = 6,
-};
-
-enum dfl_auth_type {
-	DFL_AUTH_DISABLED = 0,
-	DFL_AUTH_SPIRE = 1,
-	DFL_AUTH_TEST_ALWAYS_FAIL = 2,
-};
-
 /* is_reply is a google.protobuf.BoolValue: absent is not false. */
 enum dfl_reply {
 	DFL_REPLY_UNKNOWN = 0, /* prints "<>" */
@@ -128,19 +111,6 @@ enum dfl_tcp_flag {
 	DFL_TCP_ECE = 0x040,
 	DFL_TCP_CWR = 0x080,
 	DFL_TCP_NS = 0x100,
-};
-
-enum dfl_l7_type {
-	DFL_L7_UNKNOWN = 0,
-	DFL_L7_REQUEST = 1,
-	DFL_L7_RESPONSE = 2,
-	DFL_L7_SAMPLE = 3,
-};
-
-enum dfl_l7_proto {
-	DFL_L7_PROTO_NONE = 0,
-	DFL_L7_PROTO_DNS,
-	DFL_L7_PROTO_HTTP,
 };
 
 enum dfl_lost_source {

@@ -96,7 +96,7 @@ size_t dfl_compiler__n_endpoints(struct dfl_compiler *c);
 const struct dfl_ep_policy *dfl_compiler__policy_at(struct dfl_compiler *c,
 						    size_t i);
 
-struct dfl_endpoint_info {
+struct dfl_compiler_endpoint {
 	const char *name;
 	const char *ns;
 	uint32_t identity;
@@ -105,7 +105,7 @@ struct dfl_endpoint_info {
 
 /* Fills <out> for endpoint <name>; -ENOENT when unknown. */
 int dfl_compiler__endpoint_info(const struct dfl_compiler *c, const char *name,
-				struct dfl_endpoint_info *out);
+				struct dfl_compiler_endpoint *out);
 
 const struct dfl_origin *dfl_compiler__origin(const struct dfl_compiler *c,
 					      uint32_t cookie);
@@ -121,16 +121,6 @@ size_t dfl_compiler__fqdn_selectors(struct dfl_compiler *c,
 
 /* ---- datapath emulation (§8.4) ----------------------------------------- */
 
-enum dfl_match_type {
-	DFL_MATCH_NONE = 0,
-	DFL_MATCH_L3_ONLY = 1,
-	DFL_MATCH_L3_L4 = 2,
-	DFL_MATCH_L4_ONLY = 3,
-	DFL_MATCH_ALL = 4,
-	DFL_MATCH_L3_PROTO = 5,
-	DFL_MATCH_PROTO_ONLY = 6,
-};
-
 
 struct dfl_policy_verdict {
 	bool allowed;
@@ -138,7 +128,7 @@ struct dfl_policy_verdict {
 	const struct dfl_map_entry *entry; /* deciding entry; NULL: none */
 	uint16_t proxy_port;
 	uint8_t auth_type; /* after inheritance from the other lookup */
-	enum dfl_match_type match;
+	enum dfl_policy_match match;
 };
 
 /* What the datapath decides for a packet from/to <remote_id> with <proto>

@@ -51,7 +51,7 @@ static const struct dfl_map_entry *lpm(const struct dfl_ep_policy *p,
 	return best;
 }
 
-static enum dfl_match_type match_type(const struct dfl_map_entry *e)
+static enum dfl_policy_match match_type(const struct dfl_map_entry *e)
 {
 	if (e->identity)
 		return !e->proto ? DFL_MATCH_L3_ONLY :
@@ -141,7 +141,7 @@ int dfl_ep_policy__l7(const struct dfl_ep_policy *p, bool egress,
 		    (f->peer && !dfl_cached_sel__selects(f->peer, remote_id)))
 			continue;
 		found = true;
-		if (f->parser != DFL_L7_NONE)
+		if (f->parser != DFL_L7_PARSER_NONE)
 			out->parser = f->parser;
 		if (f->wildcard && !out->allow_all) {
 			out->allow_all = true;
@@ -158,7 +158,7 @@ int dfl_ep_policy__l7(const struct dfl_ep_policy *p, bool egress,
 			*slot = f->rules[r];
 		}
 	}
-	if (!found || out->parser == DFL_L7_NONE) {
+	if (!found || out->parser == DFL_L7_PARSER_NONE) {
 		dfl_l7_set__release(out);
 		return -ENOENT;
 	}

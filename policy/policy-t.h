@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/include/dfl_drop_reasons.h"
 #include "crd/crd-t.h"
 #include "util/diag-t.h"
 
@@ -41,13 +42,6 @@ struct dfl_policy_config {
 #define DFL_PREC_REDIRECT_DNS 0xffffff86u  /* listener priority 121 */
 #define DFL_PREC_ALLOW 0xffffff01u
 #define DFL_PREC_SYNTHETIC 0x00000001u
-
-/* Auth types (§3.8). */
-enum dfl_auth_type {
-	DFL_AUTH_TYPE_DISABLED = 0,
-	DFL_AUTH_TYPE_SPIRE = 1,
-	DFL_AUTH_TYPE_ALWAYS_FAIL = 2,
-};
 
 /* One policy-map entry, host order. The BPF key is
  * {prefixlen = 40 + (proto ? 8 : 0) + port_prefix_len, identity, egress,
@@ -106,9 +100,9 @@ struct dfl_dir_policy {
 };
 
 enum dfl_l7_parser {
-	DFL_L7_NONE = 0,
-	DFL_L7_HTTP,
-	DFL_L7_DNS,
+	DFL_L7_PARSER_NONE = 0,
+	DFL_L7_PARSER_HTTP,
+	DFL_L7_PARSER_DNS,
 };
 
 /* One L7 rule and the rule element that contributed it. */

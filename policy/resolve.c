@@ -47,7 +47,7 @@ struct rctx {
 
 static const char *parser_name(enum dfl_l7_parser p)
 {
-	return p == DFL_L7_HTTP ? "http" : p == DFL_L7_DNS ? "dns" : "none";
+	return p == DFL_L7_PARSER_HTTP ? "http" : p == DFL_L7_PARSER_DNS ? "dns" : "none";
 }
 
 static const char *auth_name(enum dfl_auth_mode m)
@@ -126,12 +126,12 @@ static int add_port_rules(struct fsp *f, const struct dfl_port_rule *pr,
 {
 	int err = 0;
 
-	if (f->parser == DFL_L7_HTTP)
+	if (f->parser == DFL_L7_PARSER_HTTP)
 		for (size_t i = 0; i < pr->rules.n_http && !err; i++)
 			err = add_rule_ref(f, &(struct dfl_l7_rule_ref){
 						      .http = &pr->rules.http[i],
 						      .cookie = cookie });
-	if (f->parser == DFL_L7_DNS)
+	if (f->parser == DFL_L7_PARSER_DNS)
 		for (size_t i = 0; i < pr->rules.n_dns && !err; i++)
 			err = add_rule_ref(f, &(struct dfl_l7_rule_ref){
 						      .dns = &pr->rules.dns[i],
@@ -143,12 +143,12 @@ static enum dfl_l7_parser parser_for(const struct dfl_port_rule *pr,
 				     uint8_t proto)
 {
 	if (!pr)
-		return DFL_L7_NONE;
+		return DFL_L7_PARSER_NONE;
 	if (pr->rules.n_dns)
-		return DFL_L7_DNS;
+		return DFL_L7_PARSER_DNS;
 	if (pr->rules.n_http && proto == DFL_PROTO_TCP)
-		return DFL_L7_HTTP;
-	return DFL_L7_NONE;
+		return DFL_L7_PARSER_HTTP;
+	return DFL_L7_PARSER_NONE;
 }
 
 struct fsp_key {
@@ -202,16 +202,16 @@ static int fsp_add(struct rctx *x, const struct fsp *in,
 	}
 	if (in->precedence_base > f->precedence_base)
 		f->precedence_base = in->precedence_base;
-	if (in->parser != DFL_L7_NONE && f->parser != DFL_L7_NONE &&
+	if (in->parser != DFL_L7_PARSER_NONE && f->parser != DFL_L7_PARSER_NONE &&
 	    in->parser != f->parser) {
 		merge_error(x, in, "cannot merge conflicting L7 parsers (%s/%s)",
 			    parser_name(f->parser), parser_name(in->parser));
 		return 0;
 	}
-	if (in->parser == DFL_L7_NONE) {
+	if (in->parser == DFL_L7_PARSER_NONE) {
 		f->l7_wild = true;
 	} else {
-		if (f->parser == DFL_L7_NONE)
+		if (f->parser == DFL_L7_PARSER_NONE)
 			f->l7_wild = true;
 		f->parser = in->parser;
 		if (add_port_rules(f, pr, in->cookie))
@@ -266,7 +266,7 @@ static int add_entry_filters(struct rctx *x, const struct pentry *e)
 				f.port = lp->name ? 0 : lp->port;
 				f.end_port = lp->name ? 0 : lp->end_port;
 				f.name = lp->name;
-				f.parser = e->deny ? DFL_L7_NONE :
+				f.parser = e->deny ? DFL_L7_PARSER_NONE :
 						     parser_for(lp->pr, f.proto);
 				err = fsp_add(x, &f, e->deny ? NULL : lp->pr);
 			}
@@ -352,10 +352,10 @@ static int emit_fsp(struct rctx *x, const struct fsp *f)
 	t.deny = f->deny;
 	if (f->deny) {
 		t.precedence = DFL_PREC_DENY;
-	} else if (f->parser == DFL_L7_HTTP) {
+	} else if (f->parser == DFL_L7_PARSER_HTTP) {
 		t.precedence = DFL_PREC_REDIRECT_HTTP;
 		t.proxy_port = x->c->http_port;
-	} else if (f->parser == DFL_L7_DNS) {
+	} else if (f->parser == DFL_L7_PARSER_DNS) {
 		/* Only TCP and UDP have a DNS proxy listener; Cilium skips
 		 * entries whose redirect is not realized (SCTP/53). */
 		if (f->proto != DFL_PROTO_TCP && f->proto != DFL_PROTO_UDP)
@@ -539,7 +539,7 @@ static int push_l7(struct dfl_ep_policy *p, size_t *cap, const struct fsp *f,
 	if (f->sel)
 		dfl_selcache__ref(f->sel);
 	l->parser = f->parser;
-	l->wildcard = f->parser == DFL_L7_NONE || f->l7_wild;
+	l->wildcard = f->parser == DFL_L7_PARSER_NONE || f->l7_wild;
 	l->cookie = f->cookie;
 	if (f->n_rules) {
 		l->rules = malloc(f->n_rules * sizeof(*l->rules));
@@ -561,7 +561,7 @@ static int build_l7(struct rctx *x, struct dfl_ep_policy *p)
 	int err = 0;
 
 	for (size_t i = 0; i < x->n; i++)
-		if (!x->f[i].deny && x->f[i].parser != DFL_L7_NONE)
+		if (!x->f[i].deny && x->f[i].parser != DFL_L7_PARSER_NONE)
 			has_l7[x->f[i].egress] = true;
 	for (size_t i = 0; i < x->n && !err; i++) {
 		const struct fsp *f = &x->f[i];

@@ -112,7 +112,7 @@ __attribute__((format(printf, 2, 3))) static int set_desc(
 static int as_endpoint(struct dfl_compiler *c, struct dfl_trace_peer *out,
 		       const char *name, const char *what)
 {
-	struct dfl_endpoint_info info;
+	struct dfl_compiler_endpoint info;
 
 	if (dfl_compiler__endpoint_info(c, name, &info))
 		return -ENOENT;
@@ -125,7 +125,7 @@ static int as_endpoint(struct dfl_compiler *c, struct dfl_trace_peer *out,
 static int from_address(struct dfl_compiler *c, struct dfl_trace_peer *out,
 			const struct dfl_prefix *a, const char *text)
 {
-	const struct dfl_ipcache_entry *e =
+	const struct dfl_ipcache_item *e =
 		dfl_ipcache__lookup(dfl_compiler__ipcache(c), a);
 	char pb[DFL_PREFIX_STRLEN];
 
@@ -305,7 +305,7 @@ int dfl_trace_peer__resolve(struct dfl_compiler *c, const char *text,
 static uint32_t peer_identity(struct dfl_compiler *c,
 			      const struct dfl_trace_peer *p)
 {
-	struct dfl_endpoint_info info;
+	struct dfl_compiler_endpoint info;
 
 	if (p->endpoint && !dfl_compiler__endpoint_info(c, p->endpoint, &info))
 		return info.identity;
@@ -319,7 +319,7 @@ static int eval_l7(struct dfl_trace_dir *d, const struct dfl_trace_request *req)
 
 	d->l7_rule = -1;
 	d->l7_eval = DFL_L7_NOT_EVALUATED;
-	if (d->l7.parser == DFL_L7_HTTP) {
+	if (d->l7.parser == DFL_L7_PARSER_HTTP) {
 		if (!req->http_method && !req->http_path && !req->http_host)
 			return 0;
 		if (d->l7.allow_all) {
@@ -342,10 +342,10 @@ static int eval_l7(struct dfl_trace_dir *d, const struct dfl_trace_request *req)
 	if (!arr)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->l7.n_rules; i++)
-		arr[i] = d->l7.parser == DFL_L7_HTTP ?
+		arr[i] = d->l7.parser == DFL_L7_PARSER_HTTP ?
 				 (const void *)d->l7.rules[i].http :
 				 (const void *)d->l7.rules[i].dns;
-	if (d->l7.parser == DFL_L7_HTTP)
+	if (d->l7.parser == DFL_L7_PARSER_HTTP)
 		idx = l7_ops->http((const struct dfl_http_rule *const *)arr,
 				   d->l7.n_rules,
 				   req->http_method ? req->http_method : "GET",
@@ -468,7 +468,7 @@ static const char *identity_text(struct dfl_compiler *c, uint32_t id,
 }
 
 static void print_entry(FILE *out, struct dfl_compiler *c,
-			const struct dfl_map_entry *e, enum dfl_match_type m)
+			const struct dfl_map_entry *e, enum dfl_policy_match m)
 {
 	static const char *const match_names[] = {
 		"none", "L3-Only", "L3-L4", "L4-Only", "all", "L3-Proto",
@@ -538,7 +538,7 @@ static void print_dir(FILE *out, struct dfl_compiler *c, bool egress,
 	}
 	if (d->redirected) {
 		fprintf(out, "    L7 %s: ",
-			d->l7.parser == DFL_L7_DNS ? "DNS" : "HTTP");
+			d->l7.parser == DFL_L7_PARSER_DNS ? "DNS" : "HTTP");
 		if (d->l7.allow_all)
 			fprintf(out, "every request allowed (a plain allow "
 				     "for this peer makes L7 visibility only)");
@@ -686,7 +686,7 @@ static json_t *l7_json(struct dfl_compiler *c, const struct dfl_trace_dir *d)
 		json_array_append_new(rules, j);
 	}
 	o = json_pack("{s:s,s:i,s:b,s:o,s:s}", "parser",
-		      d->l7.parser == DFL_L7_DNS ? "dns" : "http", "proxy_port",
+		      d->l7.parser == DFL_L7_PARSER_DNS ? "dns" : "http", "proxy_port",
 		      d->v.proxy_port, "allow_all", d->l7.allow_all, "rules",
 		      rules, "verdict", evals[d->l7_eval]);
 	if (o && d->l7_rule >= 0)

@@ -147,7 +147,7 @@ static void emit_query(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci
 	char tbuf[16];
 	const char *qtype = dfl_dns_type__name(q->qtype, tbuf, sizeof(tbuf));
 	struct dfl_l7_event ev = {
-		.type = DFL_L7_REQUEST, .proto = DFL_L7_DNS, .verdict = v,
+		.type = DFL_L7_REQUEST, .proto = DFL_L7_PROTO_DNS, .verdict = v,
 		.rule = sel, .reason = reason,
 	};
 
@@ -164,7 +164,7 @@ static void emit_answer(struct dns_txn *t, const struct dfl_dns_answer *a,
 	const char *qtype = dfl_dns_type__name(t->q.qtype, tbuf, sizeof(tbuf));
 	const char *cnames[DFL_DNS_MAX_CNAMES], *rrtypes[DFL_DNS_MAX_TYPES];
 	struct dfl_l7_event ev = {
-		.type = DFL_L7_RESPONSE, .proto = DFL_L7_DNS, .verdict = v,
+		.type = DFL_L7_RESPONSE, .proto = DFL_L7_PROTO_DNS, .verdict = v,
 		.rule = t->selector, .reason = reason,
 	};
 	struct timespec now;
@@ -622,7 +622,7 @@ void dfl_dns_proxy__udp_ready(struct listener *l)
 			struct cmsghdr align;
 		} ctl;
 		struct dfl_proxy_conn_info ci = {
-			.ip_proto = IPPROTO_UDP, .l7 = DFL_L7_DNS,
+			.ip_proto = IPPROTO_UDP, .l7 = DFL_L7_PROTO_DNS,
 			.listener_port = dfl_sockaddr__port(&l->addr),
 		};
 		struct iovec iov = { d->buf, sizeof(d->buf) };
@@ -940,7 +940,7 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	tc->timer.fn = tcp_idle;
 	tc->reap.fn = tcp_reap;
 	tc->ci.ip_proto = IPPROTO_TCP;
-	tc->ci.l7 = DFL_L7_DNS;
+	tc->ci.l7 = DFL_L7_PROTO_DNS;
 	tc->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &tc->ci) ||
 	    dfl_loop__add(p->loop, &tc->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {

@@ -493,7 +493,7 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	c->again.fn = run_again;
 	c->reap.fn = reap;
 	c->ci.ip_proto = IPPROTO_TCP;
-	c->ci.l7 = DFL_L7_HTTP;
+	c->ci.l7 = DFL_L7_PROTO_HTTP;
 	c->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &c->ci))
 		goto fail;

@@ -139,7 +139,7 @@ static void emit(struct dfl_http_filter *f, enum dfl_l7_type type,
 		 uint16_t code, const struct dfl_http_request_view *req)
 {
 	struct dfl_l7_event ev = {
-		.type = type, .proto = DFL_L7_HTTP, .verdict = verdict,
+		.type = type, .proto = DFL_L7_PROTO_HTTP, .verdict = verdict,
 		.rule = rule, .reason = reason,
 	};
 

@@ -136,7 +136,7 @@ static void listener_ready(struct dfl_io *io, uint32_t events)
 			return;
 		}
 		p->stats.conns_accepted++;
-		if (l->l7 == DFL_L7_HTTP)
+		if (l->l7 == DFL_L7_PROTO_HTTP)
 			dfl_http_conn__accept(p, l, fd);
 		else
 			dfl_dns_proxy__accept(p, l, fd);
@@ -188,7 +188,7 @@ int dfl_proxy__listen(struct dfl_proxy *p, enum dfl_l7_proto l7,
 		return err;
 	}
 	/* DNS speaks UDP and TCP on the same port. */
-	if (l7 == DFL_L7_DNS)
+	if (l7 == DFL_L7_PROTO_DNS)
 		err = add_listener(p, l7, SOCK_DGRAM, addr);
 	return err;
 }

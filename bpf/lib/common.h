@@ -58,8 +58,8 @@
 
 /* Identity of addresses missing from the ipcache (§3.7: 2 single-stack,
  * 9/10 dual-stack). */
-const volatile __u32 cfg_world_id4 = DFL_ID_WORLD;
-const volatile __u32 cfg_world_id6 = DFL_ID_WORLD;
+const volatile __u32 cfg_world_id4 = DFL_DP_ID_WORLD;
+const volatile __u32 cfg_world_id6 = DFL_DP_ID_WORLD;
 /* Put the ICMP type in the policy key's dport (--enable-icmp-rules). */
 const volatile __u8 cfg_enable_icmp_rule = 1;
 /* ICMPv4 fragmentation-needed always passes (--allow-icmp-frag-needed). */

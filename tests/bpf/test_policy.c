@@ -116,7 +116,7 @@ START_TEST(l4_only_allows_any_identity_including_world)
 	r = egress(&s);
 	dfl_assert_pass(r);
 	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->remote_identity,
-			  DFL_ID_WORLD);
+			  DFL_DP_ID_WORLD);
 }
 END_TEST
 
@@ -428,7 +428,7 @@ START_TEST(cidr_except_gets_its_own_identity)
 	r = egress(&s);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
 	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->remote_identity,
-			  DFL_ID_WORLD);
+			  DFL_DP_ID_WORLD);
 }
 END_TEST
 
@@ -455,7 +455,7 @@ START_TEST(ipv6_policy_and_world)
 	r = egress(&s);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
 	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->remote_identity,
-			  DFL_ID_WORLD);
+			  DFL_DP_ID_WORLD);
 }
 END_TEST
 

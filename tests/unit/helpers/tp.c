@@ -25,7 +25,7 @@ void tp_resolve(struct dfl_compiler *c)
 
 uint32_t tp_identity(struct dfl_compiler *c, const char *ep)
 {
-	struct dfl_endpoint_info info;
+	struct dfl_compiler_endpoint info;
 
 	ck_assert_msg(!dfl_compiler__endpoint_info(c, ep, &info),
 		      "no endpoint %s", ep);
