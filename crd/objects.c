@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crd/decoders.h"
+#include "crd/digest.h"
 #include "crd/load.h"
 #include "util/diag.h"
 #include "util/intern.h"
@@ -317,6 +318,8 @@ int dfl_object__decode_json(const json_t *root, const char *origin,
 	if (!dc.file)
 		return -ENOMEM;
 	ret = decode_object(&dc, root, NULL, NULL, out);
+	if (!ret)
+		out->meta->content_digest = dfl_content_digest(root);
 	if (!ret && dc.nomem) {
 		dfl_object__release(out);
 		ret = -ENOMEM;
@@ -366,6 +369,8 @@ static int load_object(struct loader *ld, const json_t *root,
 		dfl_object__release(&obj);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		obj.meta->content_digest = dfl_content_digest(root);
 	if (!ret) {
 		ssize_t prev = find_same(ld->objs, obj.meta);
 
