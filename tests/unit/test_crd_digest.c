@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crd/objects.h"
+#include "util/diag.h"
 
 static uint64_t digest_of(const char *yaml)
 {
