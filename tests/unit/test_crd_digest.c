@@ -42,7 +42,7 @@ START_TEST(changed_spec_or_labels_change_the_digest)
 	uint64_t b = digest_of(CNP_HEAD "metadata: {name: r1, namespace: default}\n"
 			       "spec:\n  endpointSelector: {matchLabels: {app: web}}\n  ingress:\n"
 			       "  - toPorts:\n    - ports: [{port: \"81\", protocol: TCP}]\n");
-	uint64_t c = digest_of(CNP_HEAD "metadata: {name: r1, namespace: default, labels: {x: y}}\n" SPEC);
+	uint64_t c = digest_of(CNP_HEAD "metadata: {name: r1, namespace: default, labels: {team: blue}}\n" SPEC);
 
 	ck_assert_uint_ne(a, b);
 	ck_assert_uint_ne(a, c);
