@@ -574,6 +574,22 @@ START_TEST(duplicate_key_invalidates_only_its_object)
 }
 END_TEST
 
+/* Inputs the fuzzer once found a crash or leak with. */
+START_TEST(fuzz_regressions)
+{
+	static const char *const files[] = { FIX "fuzz-knp-leak.yaml" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct loaded l;
+
+		load_path(&l, files[i]);
+		ck_assert_uint_eq(l.stats.files, 1);
+		ck_assert_uint_ge(l.diags.n, 1);
+		unload(&l);
+	}
+}
+END_TEST
+
 START_TEST(kind_names)
 {
 	ck_assert_str_eq(dfl_kind__name(DFL_KIND_CNP), "CiliumNetworkPolicy");
@@ -613,6 +629,7 @@ static Suite *objects_suite(void)
 	tcase_add_test(tc, network_policy_edges);
 	tcase_add_test(tc, stats_and_empty_documents);
 	tcase_add_test(tc, duplicate_key_invalidates_only_its_object);
+	tcase_add_test(tc, fuzz_regressions);
 	tcase_add_test(tc, kind_names);
 	suite_add_tcase(s, tc);
 	return s;
