@@ -412,7 +412,7 @@ static int load_doc(struct loader *ld, const json_t *root)
 	const char *k = json_string_value(kind);
 	int ret = 0;
 
-	if (!root)
+	if (!root || json_is_null(root))
 		return 0; /* empty document */
 	if (k && json_is_array(items) &&
 	    (!strcmp(k, "List") || (strlen(k) > 4 && !strcmp(k + strlen(k) - 4, "List")))) {

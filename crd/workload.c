@@ -355,21 +355,12 @@ static int service_port(struct dfl_dc *dc, const json_t *v,
 	tp = dc_get(v, "targetPort");
 	if (json_is_string(tp)) {
 		const char *s = json_string_value(tp);
-		char *end;
-		long n = strtol(s, &end, 10);
 
-		if (*s && !*end) {
-			/* intstr in string form with digits: a number. */
-			if (n < 1 || n > 65535) {
-				dc_report_field(dc, DFL_SEV_ERROR, tp, "targetPort",
-						"invalid-port",
-						"\"%s\" is not a port (1-65535)", s);
-				return -1;
-			}
-			p->target_port = (uint16_t)n;
-		} else if (!dfl_is_svc_name(s)) {
+		/* A string is a port name for the API server, even "8080". */
+		if (!dfl_is_svc_name(s)) {
 			dc_report_field(dc, DFL_SEV_ERROR, tp, "targetPort", "invalid-port",
-					"\"%s\" is not a port number or name", s);
+					"\"%s\" is not a port name (a port number is written without quotes)",
+					s);
 			return -1;
 		} else {
 			p->target_port_name = dc_strdup(dc, s);

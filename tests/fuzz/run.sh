@@ -6,7 +6,7 @@
 # Corpora live in build/fuzz/corpus/<fuzzer>/ (kept between runs, so each run
 # continues where the last stopped); crashes in build/fuzz/artifacts/<fuzzer>/.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 if [ $# -lt 2 ]; then
 	echo "usage: $0 SECONDS BIN..." >&2

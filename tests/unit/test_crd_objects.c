@@ -287,7 +287,7 @@ START_TEST(services)
 		      "spec:\n  clusterIP: None\n  selector: {app: web}\n  ports:\n"
 		      "  - {name: http, port: 80, targetPort: http}\n"
 		      "  - {name: alt, port: 8080, targetPort: 9090}\n"
-		      "  - {name: str, port: 8443, targetPort: \"9443\", protocol: UDP}\n"
+		      "  - {name: str, port: 8443, targetPort: 9443, protocol: UDP}\n"
 		      "  - {name: def, port: 53}\n");
 	ck_assert_uint_eq(l.diags.n, 0);
 	s = l.objs->services[0];
@@ -313,6 +313,7 @@ START_TEST(services)
 		"spec: {ports: [{port: 80}, {port: 81}]}",
 		"spec: {ports: [{port: 0}]}",
 		"spec: {ports: [{port: 80, targetPort: \"bad name!\"}]}",
+		"spec: {ports: [{port: 80, targetPort: \"8080\"}]}",
 		"spec: {ports: [{port: 80, protocol: tcp}]}",
 		"spec: {selector: {app: \"-x\"}, ports: [{port: 80}]}",
 	};
