@@ -67,9 +67,9 @@ int dfl_decode_entities(struct dfl_dc *dc, const json_t *obj, const char *key,
 			struct dfl_entity_list *out);
 int dfl_decode_services(struct dfl_dc *dc, const json_t *obj, const char *key,
 			struct dfl_peer_rule *out);
-/* toFQDNs (<dns> false) or rules.dns (<dns> true) elements. */
+/* toFQDNs or rules.dns elements. */
 int dfl_decode_fqdns(struct dfl_dc *dc, const json_t *obj, const char *key,
-		     bool dns, struct dfl_fqdn_selector **out, size_t *n);
+		     struct dfl_fqdn_selector **out, size_t *n);
 /* matchName / matchPattern text checks (Cilium §5.1); NULL when valid. */
 const char *dfl_check_match_name(const char *s, char *buf, size_t len);
 const char *dfl_check_match_pattern(const char *s, char *buf, size_t len);

@@ -512,7 +512,7 @@ const char *dfl_check_match_pattern(const char *s, char *buf, size_t len)
 
 static const char *const fqdn_fields[] = {"matchName", "matchPattern", NULL};
 
-static int fqdn(struct dfl_dc *dc, const json_t *v, bool dns,
+static int fqdn(struct dfl_dc *dc, const json_t *v,
 		struct dfl_fqdn_selector *out)
 {
 	char buf[512];
@@ -540,9 +540,8 @@ static int fqdn(struct dfl_dc *dc, const json_t *v, bool dns,
 			 "one of matchName or matchPattern is required");
 		return -1;
 	}
-	/* A DNS rule may carry both (either matches); a toFQDNs selector not.
-	 */
-	if (!dns && out->match_name && out->match_pattern) {
+	/* Cilium 1.20's PortRuleDNS is an FQDNSelector too: one of the two. */
+	if (out->match_name && out->match_pattern) {
 		dc_error(dc, v, "invalid-fqdn-selector",
 			 "only one of MatchName or MatchPattern is allowed in "
 			 "an FQDNSelector");
@@ -566,7 +565,7 @@ static int fqdn(struct dfl_dc *dc, const json_t *v, bool dns,
 }
 
 int dfl_decode_fqdns(struct dfl_dc *dc, const json_t *obj, const char *key,
-		     bool dns, struct dfl_fqdn_selector **out, size_t *n)
+		     struct dfl_fqdn_selector **out, size_t *n)
 {
 	const json_t *arr;
 	size_t mark;
@@ -585,7 +584,7 @@ int dfl_decode_fqdns(struct dfl_dc *dc, const json_t *obj, const char *key,
 	for (size_t i = 0; i < *n; i++) {
 		size_t m2 = dc_enter_index(dc, i);
 
-		if (fqdn(dc, json_array_get(arr, i), dns, &(*out)[i]))
+		if (fqdn(dc, json_array_get(arr, i), &(*out)[i]))
 			ret = -1;
 		dc_leave(dc, m2);
 	}

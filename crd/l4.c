@@ -505,7 +505,7 @@ static int l7_rules(struct dfl_dc *dc, const json_t *pr,
 		}
 		dc_leave(dc, m2);
 	}
-	if (dfl_decode_fqdns(dc, v, "dns", true, &out->dns, &out->n_dns) < 0)
+	if (dfl_decode_fqdns(dc, v, "dns", &out->dns, &out->n_dns) < 0)
 		ret = -1;
 	out->dns_present = dc_get(v, "dns") != NULL;
 	dc_leave(dc, mark);

@@ -198,8 +198,8 @@ static int peer_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 	if (!in) {
 		ret |= dfl_decode_services(dc, v, "toServices", r);
 		if (!deny) {
-			ret |= dfl_decode_fqdns(dc, v, "toFQDNs", false,
-						&r->fqdns, &r->n_fqdns) < 0;
+			ret |= dfl_decode_fqdns(dc, v, "toFQDNs", &r->fqdns,
+						&r->n_fqdns) < 0;
 			r->fqdns_present = dc_get(v, "toFQDNs") != NULL;
 		}
 	}

@@ -23,6 +23,11 @@ struct vcase {
 };
 
 static const struct vcase cases[] = {
+    {"invalid-fqdn-selector", false, DFL_SEV_ERROR, 5, 19,
+     "spec.egress[0].toPorts[0].rules.dns[0]",
+     "endpointSelector: {}\negress:\n- toPorts:\n  - ports: [{port: \"53\", "
+     "protocol: UDP}]\n    rules: {dns: [{matchName: a.com, matchPattern: "
+     "\"*.a.com\"}]}\n"},
     {"empty-rule", false, DFL_SEV_ERROR, 1, 1, "spec",
      "endpointSelector: {}\n"},
     {"missing-subject", false, DFL_SEV_ERROR, 1, 1, "spec", "ingress: [{}]\n"},
