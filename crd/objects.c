@@ -390,6 +390,8 @@ static int load_object(struct loader *ld, const json_t *root,
 		}
 		if (!ret)
 			ret = dfl_objects__add(ld->objs, &obj);
+		else
+			dfl_object__release(&obj);
 		if (!ret && ld->stats)
 			ld->stats->objects++;
 	} else if (ret == -EINVAL && ld->stats) {
