@@ -419,7 +419,8 @@ static int cmd_trace(int argc, char **argv)
 	/* Invalid objects are not applied, as Cilium rejects them; say so. */
 	print_diags(stderr, &diags, DFL_SEV_WARNING);
 	c = build(&co, objs, NULL);
-	if (!c)
+	/* Identities and the ipcache first: peers may be pod addresses. */
+	if (!c || dfl_compiler__resolve(c, NULL, NULL))
 		goto nomem;
 	if (dfl_trace_peer__resolve(c, from, false, &pf, &err) ||
 	    dfl_trace_peer__resolve(c, to, true, &pt, &err)) {
