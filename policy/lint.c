@@ -991,24 +991,11 @@ static const struct dfl_meta *workload_meta(const struct dfl_objects *objs,
 	return NULL;
 }
 
-static void compiled_checks(struct lint *l)
+static void compiled_checks(struct lint *l, struct dfl_compiler *c)
 {
-	struct dfl_compiler *c = dfl_compiler__new(&l->cfg->policy);
-	size_t map_max;
-	uint32_t kdns;
+	size_t map_max = c->map_max;
+	uint32_t kdns = kube_dns_identity(c);
 
-	if (!c) {
-		l->err = -ENOMEM;
-		return;
-	}
-	map_max = c->map_max;
-	for (size_t i = 0; i < l->cfg->n_node_ips; i++)
-		if (dfl_compiler__add_node(c, &l->cfg->node_ips[i], !i))
-			goto nomem;
-	if (dfl_compiler__add_objects(c, l->objs, l->out) ||
-	    dfl_compiler__resolve(c, NULL, l->out))
-		goto nomem;
-	kdns = kube_dns_identity(c);
 	for (size_t i = 0; i < c->n_ep_sorted && !l->err; i++) {
 		const struct endpoint *ep = c->ep_sorted[i];
 		const struct dfl_ep_policy *pol = &ep->pol;
@@ -1037,17 +1024,13 @@ static void compiled_checks(struct lint *l)
 	}
 	shadowed(l, c);
 	named_ports(l);
-	dfl_compiler__free(c);
-	return;
-nomem:
-	l->err = -ENOMEM;
-	dfl_compiler__free(c);
 }
 
 int dfl_lint__run(const struct dfl_lint_config *cfg,
 		  const struct dfl_objects *objs, struct dfl_diags *out)
 {
 	struct lint l = { .cfg = cfg, .objs = objs, .out = out };
+	struct dfl_compiler *c = NULL;
 
 	dfl_prefix__parse("10.200.0.0/16", &l.default_pod_cidr);
 	for (size_t i = 0; i < objs->n_policies && !l.err; i++) {
@@ -1056,10 +1039,22 @@ int dfl_lint__run(const struct dfl_lint_config *cfg,
 		for (size_t r = 0; r < p->n_rules && !l.err; r++)
 			check_rule(&l, p, &p->rules[r]);
 	}
+	/* Compiling reports what translation finds (unresolvable services,
+	 * unsupported fields) and, with workloads, merge conflicts. */
+	c = dfl_compiler__new(&cfg->policy);
+	if (!c)
+		l.err = -ENOMEM;
+	for (size_t i = 0; !l.err && i < cfg->n_node_ips; i++)
+		if (dfl_compiler__add_node(c, &cfg->node_ips[i], !i))
+			l.err = -ENOMEM;
+	if (!l.err && (dfl_compiler__add_objects(c, objs, out) ||
+		       dfl_compiler__resolve(c, NULL, out)))
+		l.err = -ENOMEM;
 	if (!l.err && (objs->n_pods || objs->n_deployments))
-		compiled_checks(&l);
+		compiled_checks(&l, c);
 	else if (!l.err)
 		heuristic_dns(&l);
+	dfl_compiler__free(c);
 	dfl_hmap__release(&l.seen);
 	return l.err;
 }

@@ -227,11 +227,7 @@ static int collect_peers(struct dfl_compiler *c, struct rpolicy *rp,
 		err = sel ? dfl_fqdn_peer_selector(&pe->fqdns[i], sel) :
 			    -ENOMEM;
 	}
-	if (pe->groups_present)
-		note(c, DFL_SEV_WARNING, pe->pos, "groups-unsupported",
-		     "%s (cloud provider groups) is not supported by "
-		     "deflector; this peer selects nothing",
-		     pe->dir == DFL_DIR_INGRESS ? "fromGroups" : "toGroups");
+	/* fromGroups/toGroups select nothing; crd/ warns about them. */
 	return err;
 }
 
