@@ -595,15 +595,6 @@ static void check_rule(struct lint *l, const struct dfl_policy *p,
 
 /* ---- rule-level DNS heuristics (no pods in the input) ------------------ */
 
-/* Could policy <q> apply to endpoints of policy <p>'s namespace? */
-static bool same_scope(const struct dfl_policy *p, const struct dfl_policy *q)
-{
-	if (q->meta.kind == DFL_KIND_CCNP || p->meta.kind == DFL_KIND_CCNP)
-		return true;
-	return p->meta.namespace && q->meta.namespace &&
-	       !strcmp(p->meta.namespace, q->meta.namespace);
-}
-
 static bool covers_port(const struct dfl_port_protocol *pp, uint16_t port,
 			uint8_t proto)
 {
@@ -639,35 +630,76 @@ static bool has_dns_rule(const struct dfl_peer_rule *pe)
 	return false;
 }
 
+/* What the egress allow rules of one scope (a namespace, or the CCNPs that
+ * apply everywhere) offer for DNS. */
+struct dns_scope {
+	bool dns_rule;	/* some rules.dns */
+	bool dns_allow; /* something that may let UDP/53 through */
+};
+
+static int scan_scope(struct dfl_hmap *scopes, const struct dfl_policy *q)
+{
+	const char *key = q->meta.kind == DFL_KIND_CCNP || !q->meta.namespace ?
+				  "" :
+				  q->meta.namespace;
+	struct dfl_hmap_slot *s = dfl_hmap__upsert(scopes, key, strlen(key),
+						   NULL);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t r = 0; r < q->n_rules; r++)
+		for (size_t e = 0; e < q->rules[r].n_egress; e++) {
+			s->val.u64 |= has_dns_rule(&q->rules[r].egress[e]);
+			s->val.u64 |= (uint64_t)allows_dns(
+					      &q->rules[r].egress[e])
+				      << 1;
+		}
+	return 0;
+}
+
+/* For policy <p>: the union of its namespace's scope and the CCNPs'. A
+ * CCNP may apply to any namespace, so it sees every scope. */
+static struct dns_scope scope_of(const struct dfl_hmap *scopes,
+				 const struct dfl_policy *p)
+{
+	struct dns_scope d = { 0 };
+	struct dfl_hmap_slot *s;
+	uint64_t bits = 0;
+
+	if (p->meta.kind == DFL_KIND_CCNP || !p->meta.namespace) {
+		dfl_hmap_for_each(scopes, s)
+			bits |= s->val.u64;
+	} else {
+		s = dfl_hmap__find(scopes, p->meta.namespace,
+				   strlen(p->meta.namespace));
+		bits = s ? s->val.u64 : 0;
+		s = dfl_hmap__find(scopes, "", 0);
+		bits |= s ? s->val.u64 : 0;
+	}
+	d.dns_rule = bits & 1;
+	d.dns_allow = bits & 2;
+	return d;
+}
+
 static void heuristic_dns(struct lint *l)
 {
 	const struct dfl_objects *objs = l->objs;
+	struct dfl_hmap scopes = { 0 };
 
-	for (size_t i = 0; i < objs->n_policies; i++) {
+	for (size_t i = 0; i < objs->n_policies && !l->err; i++)
+		if (scan_scope(&scopes, objs->policies[i]))
+			l->err = -ENOMEM;
+	for (size_t i = 0; i < objs->n_policies && !l->err; i++) {
 		const struct dfl_policy *p = objs->policies[i];
-		bool any_dns_rule = false, any_dns_allow = false;
+		struct dns_scope sc = scope_of(&scopes, p);
 		char path[256];
 
-		for (size_t j = 0; j < objs->n_policies; j++) {
-			const struct dfl_policy *q = objs->policies[j];
-
-			if (!same_scope(p, q))
-				continue;
-			for (size_t r = 0; r < q->n_rules; r++)
-				for (size_t e = 0; e < q->rules[r].n_egress;
-				     e++) {
-					any_dns_rule |= has_dns_rule(
-						&q->rules[r].egress[e]);
-					any_dns_allow |= allows_dns(
-						&q->rules[r].egress[e]);
-				}
-		}
 		for (size_t r = 0; r < p->n_rules; r++) {
 			const struct dfl_rule *ru = &p->rules[r];
 
 			if (ru->default_deny_egress &&
 			    (ru->n_egress || ru->n_egress_deny) &&
-			    !any_dns_allow && !ru->node_selector) {
+			    !sc.dns_allow && !ru->node_selector) {
 				const struct dfl_peer_rule *pe =
 					ru->n_egress ? ru->egress :
 						       ru->egress_deny;
@@ -683,7 +715,7 @@ static void heuristic_dns(struct lint *l)
 			for (size_t e = 0; e < ru->n_egress; e++) {
 				const struct dfl_peer_rule *pe = &ru->egress[e];
 
-				if (!pe->n_fqdns || any_dns_rule)
+				if (!pe->n_fqdns || sc.dns_rule)
 					continue;
 				element_path(ru, pe, "toFQDNs", path,
 					     sizeof(path));
@@ -700,6 +732,7 @@ static void heuristic_dns(struct lint *l)
 			}
 		}
 	}
+	dfl_hmap__release(&scopes);
 }
 
 /* ---- checks on the compiled policy (pods in the input) ----------------- */
