@@ -15,7 +15,12 @@
 #include "util/mem.h"
 #include "util/strbuf.h"
 
+#if __has_include("policy/l7_match.h")
+extern const struct dfl_trace_l7_ops dfl_trace_l7_match_ops;
+static const struct dfl_trace_l7_ops *l7_ops = &dfl_trace_l7_match_ops;
+#else
 static const struct dfl_trace_l7_ops *l7_ops;
+#endif
 
 void dfl_trace_set_l7_ops(const struct dfl_trace_l7_ops *ops)
 {

@@ -48,9 +48,11 @@ struct dfl_trace_l7_ops {
 	void *arg;
 };
 
-/* The hooks `policy trace` uses; NULL ops (the default) means L7 rules are
- * listed but not evaluated, and toFQDNs matchPattern selectors are not
- * matched against a traced name. Not thread-safe: set once at start-up. */
+/* The hooks `policy trace` uses. The default is proxy/'s matchers
+ * (policy/l7_match.h) when the build has them (policy/trace_l7.c); NULL ops
+ * mean L7 rules are listed but not evaluated and toFQDNs matchPattern
+ * selectors are not matched against a traced name. Not thread-safe: set
+ * once at start-up. */
 void dfl_trace_set_l7_ops(const struct dfl_trace_l7_ops *ops);
 const struct dfl_trace_l7_ops *dfl_trace_l7_ops(void);
 
