@@ -351,6 +351,7 @@ static int cmd_trace(int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			fputs(trace_usage, stdout);
+			putchar('\n');
 			fputs(common_help, stdout);
 			ret = DFL_EXIT_OK;
 			goto out;
@@ -741,6 +742,7 @@ static int cmd_map(int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			fputs(map_usage, stdout);
+			putchar('\n');
 			fputs(common_help, stdout);
 			ret = DFL_EXIT_OK;
 			goto out;
@@ -859,9 +861,25 @@ static void print_checks(FILE *out)
 	size_t n;
 	const struct dfl_lint_check *ck = dfl_lint__checks(&n);
 
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  %-25s %-7s %s\n", ck[i].id,
-			dfl_severity__name(ck[i].severity), ck[i].summary);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = ck[i].summary;
+		int col = fprintf(out, "  %-25s %-8s", ck[i].id,
+				  dfl_severity__name(ck[i].severity));
+
+		/* The summary wrapped at 79 columns under itself. */
+		while (*s) {
+			size_t len = strcspn(s, " ");
+
+			if (col + 1 + (int)len > 79) {
+				fprintf(out, "\n%36s", "");
+				col = 36;
+			}
+			col += fprintf(out, " %.*s", (int)len, s);
+			s += len;
+			s += strspn(s, " ");
+		}
+		fputc('\n', out);
+	}
 }
 
 static int cmd_lint(int argc, char **argv)

@@ -113,7 +113,8 @@ struct dfl_ipcache *dfl_compiler__ipcache(struct dfl_compiler *c);
 const char *dfl_compiler__cluster(const struct dfl_compiler *c);
 
 /* Every toFQDNs selector of the loaded policies, in policy order; for
- * identities of names (trace). Returns the number written (at most <max>).*/
+ * identities of names (trace). Writes at most <max> and returns how many
+ * there are (call with max 0 to size the array). */
 size_t dfl_compiler__fqdn_selectors(struct dfl_compiler *c,
 				    const struct dfl_fqdn_selector **out,
 				    size_t max);

@@ -188,13 +188,16 @@ static void fqdn_norm(const char *in, char *out, size_t len)
 static int from_fqdn(struct dfl_compiler *c, struct dfl_trace_peer *out,
 		     const char *name)
 {
-	const struct dfl_fqdn_selector *sels[1024];
-	size_t n = dfl_compiler__fqdn_selectors(c, sels, DFL_ARRAY_SIZE(sels));
+	size_t n = dfl_compiler__fqdn_selectors(c, NULL, 0);
+	const struct dfl_fqdn_selector **sels = calloc(n + 1, sizeof(*sels));
 	struct dfl_labels ls = { 0 };
 	char want[300], have[300];
 	size_t matched = 0, unevaluated = 0;
 	int err = 0;
 
+	if (!sels)
+		return -ENOMEM;
+	dfl_compiler__fqdn_selectors(c, sels, n);
 	fqdn_norm(name, want, sizeof(want));
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct dfl_fqdn_selector *s = sels[i];
@@ -217,6 +220,7 @@ static int from_fqdn(struct dfl_compiler *c, struct dfl_trace_peer *out,
 					      "");
 		}
 	}
+	free(sels);
 	out->fqdn = strdup(name);
 	if (err || !out->fqdn)
 		goto nomem;
