@@ -181,7 +181,7 @@ bool dc_expect(struct dfl_dc *dc, const json_t *v, json_type type,
 		return true;
 	if (type == JSON_STRING && json_is_boolean(v))
 		dc_error(dc, v, "wrong-type",
-			 "expected %s, got %s (unquoted yes/no/on/off/true/false are booleans in YAML; quote the value)",
+			 "expected %s, got %s (unquoted y, n, yes, no, on, off, true and false are booleans in YAML 1.1; quote the value)",
 			 what, dc_describe(v, buf, sizeof(buf)));
 	else if (type == JSON_STRING && json_is_number(v))
 		dc_error(dc, v, "wrong-type",

@@ -382,6 +382,7 @@ int dfl_decode_knp(struct dfl_dc *dc, const json_t *root, struct dfl_policy *p)
 	 * but the policy is about ingress (Ingress listed, or no Egress
 	 * listed) -> one empty ingress rule, which allows nothing. */
 	if (!r->n_ingress && (has_ingress_type || !has_egress_type)) {
+		free(r->ingress); /* allocated for elements that all failed */
 		r->ingress = dc_calloc(dc, 1, sizeof(*r->ingress));
 		if (r->ingress) {
 			r->n_ingress = 1;
@@ -390,6 +391,7 @@ int dfl_decode_knp(struct dfl_dc *dc, const json_t *root, struct dfl_policy *p)
 		}
 	}
 	if (!r->n_egress && has_egress_type) {
+		free(r->egress);
 		r->egress = dc_calloc(dc, 1, sizeof(*r->egress));
 		if (r->egress) {
 			r->n_egress = 1;

@@ -61,6 +61,7 @@ static bool parse_port_number(const char *s, unsigned long *out)
 	if (s[0] == '0' && s[1]) {
 		base = 8;
 		s++;
+		digit = true; /* "0_1" is octal 1 for Go */
 	}
 	for (; *s; s++) {
 		if (*s == '_') {

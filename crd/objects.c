@@ -412,7 +412,7 @@ static int load_doc(struct loader *ld, const json_t *root)
 	const char *k = json_string_value(kind);
 	int ret = 0;
 
-	if (!root)
+	if (!root || json_is_null(root))
 		return 0; /* empty document */
 	if (k && json_is_array(items) &&
 	    (!strcmp(k, "List") || (strlen(k) > 4 && !strcmp(k + strlen(k) - 4, "List")))) {
@@ -430,9 +430,21 @@ static int load_doc(struct loader *ld, const json_t *root)
 	return load_object(ld, root, NULL, NULL);
 }
 
+/* Whether the first '{' is followed by a quoted key ('{"'), as in JSON. */
+static bool quoted_first_key(const char *buf, size_t len)
+{
+	const char *p = memchr(buf, '{', len);
+
+	for (p = p ? p + 1 : buf + len; p < buf + len; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return *p == '"';
+	return false;
+}
+
 /* Parses <buf> into ld->docs: JSON when it looks like JSON, else YAML. A
- * text starting with '{' that is not JSON may still be a YAML flow mapping
- * ("{kind: Pod, ...}"); the JSON error is kept when YAML fails too. */
+ * text starting with '{' that fails as JSON and whose first key is not
+ * quoted is a YAML flow mapping ("{kind: Pod, ...}"); otherwise the JSON
+ * error stands. */
 static int parse(struct loader *ld, const char *buf, size_t len)
 {
 	struct dfl_diags jdiags = { 0 }, ydiags = { 0 };
@@ -441,7 +453,7 @@ static int parse(struct loader *ld, const char *buf, size_t len)
 	if (!dfl_load__looks_like_json(buf, len))
 		return dfl_yaml__load(buf, len, &ld->docs, &ld->pt, ld->diags);
 	err = dfl_json__load(buf, len, &ld->docs, &ld->pt, &jdiags);
-	if (err == -EINVAL && !ld->docs.n) {
+	if (err == -EINVAL && !ld->docs.n && !quoted_first_key(buf, len)) {
 		struct dfl_postab ypt = { .file = ld->pt.file };
 		struct dfl_docs ydocs = { 0 };
 

@@ -322,52 +322,62 @@ out:
 	return ret;
 }
 
+static int cmp_kv(const void *a, const void *b)
+{
+	return strcmp(((const struct dfl_kv *)a)->key,
+		      ((const struct dfl_kv *)b)->key);
+}
+
 static int rule_labels(struct dfl_dc *dc, const json_t *spec, struct dfl_kvs *out)
 {
 	const json_t *arr;
-	size_t mark, n = 0;
+	json_t *seen;
+	size_t mark;
 	int ret = dc_arr(dc, spec, "labels", &arr);
 
 	if (ret <= 0)
 		return ret;
 	out->items = dc_calloc(dc, json_array_size(arr), sizeof(*out->items));
-	if (!out->items)
+	seen = json_object(); /* final key -> index in out->items */
+	if (!out->items || !seen) {
+		json_decref(seen);
+		dc->nomem = true;
 		return -1;
+	}
 	mark = dc_enter(dc, "labels");
 	ret = 0;
 	for (size_t i = 0; i < json_array_size(arr); i++) {
+		struct dfl_kv kv = { 0 };
 		size_t m2 = dc_enter_index(dc, i);
+		const json_t *prev;
 
-		if (rule_label(dc, json_array_get(arr, i), &out->items[n]))
+		if (rule_label(dc, json_array_get(arr, i), &kv)) {
 			ret = -1;
-		else
-			n++;
+		} else if ((prev = json_object_get(seen, kv.key))) {
+			/* Keys are unique: the later label wins. */
+			struct dfl_kv *old = &out->items[json_integer_value(prev)];
+
+			dc_report(dc, DFL_SEV_WARNING, kv.pos, "duplicate-label",
+				  "rule label \"%s\" is given twice; the later value wins",
+				  kv.key);
+			free(old->key);
+			free(old->value);
+			*old = kv;
+		} else if (json_object_set_new(seen, kv.key,
+					       json_integer((json_int_t)out->n))) {
+			free(kv.key);
+			free(kv.value);
+			dc->nomem = true;
+			ret = -1;
+		} else {
+			out->items[out->n++] = kv;
+		}
 		dc_leave(dc, m2);
 	}
 	dc_leave(dc, mark);
-	/* Stable insertion sort (few labels): equal keys keep file order, so
-	 * that the later one wins below. */
-	for (size_t i = 1; i < n; i++) {
-		struct dfl_kv tmp = out->items[i];
-		size_t j = i;
-
-		for (; j > 0 && strcmp(out->items[j - 1].key, tmp.key) > 0; j--)
-			out->items[j] = out->items[j - 1];
-		out->items[j] = tmp;
-	}
-	out->n = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (out->n && !strcmp(out->items[out->n - 1].key, out->items[i].key)) {
-			dc_report(dc, DFL_SEV_WARNING, out->items[i].pos,
-				  "duplicate-label", "rule label \"%s\" is given twice",
-				  out->items[i].key);
-			free(out->items[out->n - 1].key);
-			free(out->items[out->n - 1].value);
-			out->items[out->n - 1] = out->items[i];
-			continue;
-		}
-		out->items[out->n++] = out->items[i];
-	}
+	json_decref(seen);
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof(*out->items), cmp_kv);
 	return ret;
 }
 

@@ -355,21 +355,12 @@ static int service_port(struct dfl_dc *dc, const json_t *v,
 	tp = dc_get(v, "targetPort");
 	if (json_is_string(tp)) {
 		const char *s = json_string_value(tp);
-		char *end;
-		long n = strtol(s, &end, 10);
 
-		if (*s && !*end) {
-			/* intstr in string form with digits: a number. */
-			if (n < 1 || n > 65535) {
-				dc_report_field(dc, DFL_SEV_ERROR, tp, "targetPort",
-						"invalid-port",
-						"\"%s\" is not a port (1-65535)", s);
-				return -1;
-			}
-			p->target_port = (uint16_t)n;
-		} else if (!dfl_is_svc_name(s)) {
+		/* A string is a port name for the API server, even "8080". */
+		if (!dfl_is_svc_name(s)) {
 			dc_report_field(dc, DFL_SEV_ERROR, tp, "targetPort", "invalid-port",
-					"\"%s\" is not a port number or name", s);
+					"\"%s\" is not a port name (a port number is written without quotes)",
+					s);
 			return -1;
 		} else {
 			p->target_port_name = dc_strdup(dc, s);
@@ -422,16 +413,20 @@ int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 	}
 	s->has_selector = s->selector.n > 0;
 	for (size_t i = 0; i < s->selector.n; i++) {
-		const char *why = dfl_check_label_key(s->selector.items[i].key);
+		const struct dfl_kv *kv = &s->selector.items[i];
+		const char *kwhy = dfl_check_label_key(kv->key);
+		const char *vwhy = kwhy ? NULL : dfl_check_label_value(kv->value);
+		size_t m2 = dc_enter(dc, "selector");
 
-		if (!why)
-			why = dfl_check_label_value(s->selector.items[i].value);
-		if (why) {
-			dc_report(dc, DFL_SEV_ERROR, s->selector.items[i].pos,
-				  "invalid-label-key", "selector \"%s\": %s",
-				  s->selector.items[i].key, why);
+		dc_enter(dc, kv->key);
+		if (kwhy || vwhy) {
+			dc_report(dc, DFL_SEV_ERROR, kv->pos,
+				  kwhy ? "invalid-label-key" : "invalid-label-value",
+				  "invalid %s \"%s\": %s", kwhy ? "key" : "value",
+				  kwhy ? kv->key : kv->value, kwhy ? kwhy : vwhy);
 			ret = -1;
 		}
+		dc_leave(dc, m2);
 	}
 	if (ports) {
 		size_t m2 = dc_enter(dc, "ports");

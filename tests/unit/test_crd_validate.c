@@ -167,7 +167,7 @@ static const struct vcase cases[] = {
 	  "endpointSelector: {}\ningress:\n- toPorts: [{ports: [{protocol: VRRP}]}]\n" },
 	{ "groups-unsupported", false, DFL_SEV_WARNING, 3, 13, "spec.egress[0].toGroups",
 	  "endpointSelector: {}\negress:\n- toGroups: [{aws: {securityGroupsIds: [sg-1]}}]\n" },
-	{ "duplicate-label", false, DFL_SEV_WARNING, 2, 17, "spec",
+	{ "duplicate-label", false, DFL_SEV_WARNING, 2, 17, "spec.labels[1]",
 	  "endpointSelector: {}\nlabels: [\"a=1\", \"unspec:a=2\"]\ningress: [{}]\n" },
 };
 
