@@ -256,8 +256,12 @@ static int collect_ports(struct dfl_compiler *c, struct pentry *e,
 		n += pe->to_ports.items[i].n_ports;
 	for (size_t i = 0; i < pe->icmps.n; i++)
 		n += pe->icmps.items[i].n_fields;
-	if (!n)
+	if (!n) {
+		/* toPorts: [{ports: []}] is not "no ports": the element has
+		 * L4 rules that allow nothing (toPorts: [] is L3 only). */
+		e->l3 = L3_NONE;
 		return 0;
+	}
 	e->ports = calloc(n, sizeof(*e->ports));
 	if (!e->ports)
 		return -ENOMEM;
