@@ -415,10 +415,16 @@ static int cmd_trace(int argc, char **argv)
 	objs = dfl_objects__new();
 	if (!objs)
 		goto nomem;
-	if (load_inputs(&co, objs, &diags) == -ENOMEM)
+	ret = load_inputs(&co, objs, &diags);
+	if (ret == -ENOMEM)
 		goto nomem;
 	/* Invalid objects are not applied, as Cilium rejects them; say so. */
 	print_diags(stderr, &diags, DFL_SEV_WARNING);
+	if (ret) {
+		ret = DFL_EXIT_USAGE;
+		goto out;
+	}
+	ret = DFL_EXIT_USAGE;
 	c = build(&co, objs, NULL);
 	/* Identities and the ipcache first: peers may be pod addresses. */
 	if (!c || dfl_compiler__resolve(c, NULL, NULL))
@@ -772,9 +778,17 @@ static int cmd_map(int argc, char **argv)
 	}
 	map_max = co.cfg.map_max ? co.cfg.map_max : DFL_DEFAULT_MAP_MAX;
 	objs = dfl_objects__new();
-	if (!objs || load_inputs(&co, objs, &diags) == -ENOMEM)
+	if (!objs)
+		goto nomem;
+	ret = load_inputs(&co, objs, &diags);
+	if (ret == -ENOMEM)
 		goto nomem;
 	print_diags(stderr, &diags, DFL_SEV_WARNING);
+	if (ret) {
+		ret = DFL_EXIT_USAGE;
+		goto out;
+	}
+	ret = DFL_EXIT_USAGE;
 	c = build(&co, objs, NULL);
 	if (!c || dfl_compiler__resolve(c, NULL, NULL))
 		goto nomem;
