@@ -174,5 +174,13 @@ void dfl_l7_set__release(struct dfl_l7_set *s);
 
 /* BPF key prefix length of an entry: 40 + (proto ? 8 : 0) + port bits. */
 unsigned int dfl_map_entry__prefixlen(const struct dfl_map_entry *e);
+/* An entry's port/protocol as Cilium prints it: "80/TCP", "8080-8095/TCP",
+ * "TCP" (every port), "ANY". Returns <buf>. */
+const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
+				      char *buf, size_t len);
+/* "TCP", "UDP", "ICMP", "ANY" (0), or the number in <buf>. */
+const char *dfl_proto__name(uint8_t proto, char *buf, size_t len);
+/* "Policy denied" (133), "Policy denied by denylist" (181), ... */
+const char *dfl_drop_reason__name(int reason);
 
 #endif

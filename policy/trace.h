@@ -112,13 +112,7 @@ json_t *dfl_trace__to_json(struct dfl_compiler *c,
 			   const struct dfl_trace_result *r);
 
 /* Shared with `policy map`: an origin as JSON ({"kind","namespace","name",
- * "rule","field","file","line","column"} or {"synthetic": name}) and a
- * map entry's port/protocol as Cilium prints it ("80/TCP", "8080-8095/TCP",
- * "TCP", "ANY"). */
+ * "rule","field","file","line","column"} or {"synthetic": name}). */
 json_t *dfl_origin__to_json(const struct dfl_origin *og);
-const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
-				      char *buf, size_t len);
-const char *dfl_proto__name(uint8_t proto, char *buf, size_t len);
-const char *dfl_drop_reason__name(int reason);
 
 #endif
