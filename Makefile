@@ -60,7 +60,7 @@ LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wno-unused-parameter
+	-Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN_FLAGS) -I. -I$(BUILD) \
 	-I$(LLHTTP_INC) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS := $(SAN_FLAGS)
@@ -214,4 +214,4 @@ clean:
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(BPF_TEST_BINS:=.d) $(EXTRA_PROGS:=.d)

@@ -19,6 +19,7 @@
 #include "identity/identity-t.h"
 #include "identity/ipcache.h"
 #include "policy/policy-t.h"
+#include "bpf/include/dfl_drop_reasons.h"
 
 struct dfl_compiler;
 struct dfl_objects;
@@ -131,14 +132,8 @@ enum dfl_match_type {
 	DFL_MATCH_PROTO_ONLY = 6,
 };
 
-/* Drop reasons (Cilium numbers; flow/ and bpf/ mirror them). */
-enum {
-	DFL_DROP_POLICY = 133,	   /* default deny: no entry allowed it */
-	DFL_DROP_POLICY_DENY = 181, /* an explicit deny entry */
-	DFL_DROP_POLICY_AUTH_REQUIRED = 189,
-};
 
-struct dfl_verdict {
+struct dfl_policy_verdict {
 	bool allowed;
 	int drop_reason; /* 0 when allowed */
 	const struct dfl_map_entry *entry; /* deciding entry; NULL: none */
@@ -153,7 +148,7 @@ struct dfl_verdict {
  * always-fail is a drop with 189. */
 void dfl_ep_policy__lookup(const struct dfl_ep_policy *p, bool egress,
 			   uint32_t remote_id, uint8_t proto, uint16_t dport,
-			   struct dfl_verdict *out);
+			   struct dfl_policy_verdict *out);
 
 /* The L7 rules that apply to a redirected connection (§3.4): the union
  * over every allow filter covering (proto, port) whose peer selects
@@ -180,7 +175,6 @@ const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
 				      char *buf, size_t len);
 /* "TCP", "UDP", "ICMP", "ANY" (0), or the number in <buf>. */
 const char *dfl_proto__name(uint8_t proto, char *buf, size_t len);
-/* "Policy denied" (133), "Policy denied by denylist" (181), ... */
-const char *dfl_drop_reason__name(int reason);
+
 
 #endif

@@ -45,17 +45,3 @@ const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
 		snprintf(buf, len, "%u/%s", e->port, p);
 	return buf;
 }
-
-const char *dfl_drop_reason__name(int reason)
-{
-	switch (reason) {
-	case DFL_DROP_POLICY:
-		return "Policy denied";
-	case DFL_DROP_POLICY_DENY:
-		return "Policy denied by denylist";
-	case DFL_DROP_POLICY_AUTH_REQUIRED:
-		return "Authentication required";
-	default:
-		return "";
-	}
-}

@@ -780,7 +780,7 @@ static void compiled_dns(struct lint *l, struct dfl_compiler *c,
 			 const struct endpoint *ep, uint32_t kdns)
 {
 	const struct dfl_ep_policy *pol = &ep->pol;
-	struct dfl_verdict v;
+	struct dfl_policy_verdict v;
 	const struct rulevec *rv = NULL;
 	uint64_t pos;
 	char path[256];

@@ -63,7 +63,7 @@ static enum dfl_match_type match_type(const struct dfl_map_entry *e)
 }
 
 static void decide(const struct dfl_map_entry *e,
-		   const struct dfl_map_entry *other, struct dfl_verdict *out)
+		   const struct dfl_map_entry *other, struct dfl_policy_verdict *out)
 {
 	out->entry = e;
 	out->match = match_type(e);
@@ -90,7 +90,7 @@ static void decide(const struct dfl_map_entry *e,
 
 void dfl_ep_policy__lookup(const struct dfl_ep_policy *p, bool egress,
 			   uint32_t remote_id, uint8_t proto, uint16_t dport,
-			   struct dfl_verdict *out)
+			   struct dfl_policy_verdict *out)
 {
 	const struct dfl_map_entry *sp, *wp;
 

@@ -11,6 +11,7 @@
 #include "identity/prefix.h"
 #include "policy/origin.h"
 #include "policy/trace.h"
+#include "util/drop_reason.h"
 #include "util/diag.h"
 #include "util/mem.h"
 #include "util/strbuf.h"
@@ -479,7 +480,7 @@ static void print_dir(FILE *out, struct dfl_compiler *c, bool egress,
 		d->v.allowed ? "ALLOWED" : "DENIED");
 	if (!d->v.allowed)
 		fprintf(out, " (%d %s)", d->v.drop_reason,
-			dfl_drop_reason__name(d->v.drop_reason));
+			dfl_drop_reason__text(d->v.drop_reason));
 	fprintf(out, "\n    policy: %s%s\n",
 		d->enforced ? "enforced" : "not enforced (no rule selects it)",
 		d->enforced ? (d->default_deny ? ", default deny" :
@@ -578,7 +579,7 @@ void dfl_trace__print(FILE *out, struct dfl_compiler *c,
 	fprintf(out, "\nVerdict: %s", r->allowed ? "ALLOWED" : "DENIED");
 	if (r->drop_reason)
 		fprintf(out, " (drop reason %d: %s)", r->drop_reason,
-			dfl_drop_reason__name(r->drop_reason));
+			dfl_drop_reason__text(r->drop_reason));
 	else if (r->l7_denied)
 		fprintf(out, " (by the L7 proxy)");
 	fputc('\n', out);

@@ -75,7 +75,7 @@ enum dfl_l7_eval {
 struct dfl_trace_dir {
 	bool applies;	/* the side is a local endpoint */
 	bool enforced, default_deny;
-	struct dfl_verdict v;
+	struct dfl_policy_verdict v;
 	const struct dfl_ep_policy *pol;
 	/* L7 */
 	bool redirected;

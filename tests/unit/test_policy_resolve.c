@@ -472,7 +472,7 @@ START_TEST(icmp_types)
 	ck_assert_int_eq(tp_verdict(pol, IN, b, ICMP, 8), 0);
 	ck_assert_int_eq(tp_verdict(pol, IN, b, ICMP, 13), 0);
 	{
-		struct dfl_verdict v;
+		struct dfl_policy_verdict v;
 
 		dfl_ep_policy__lookup(pol, IN, b, ICMP, 8, &v);
 		ck_assert_int_eq(v.match, DFL_MATCH_L3_PROTO);

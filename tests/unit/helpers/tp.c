@@ -58,7 +58,7 @@ const struct dfl_map_entry *tp_entry(const struct dfl_ep_policy *p,
 int tp_verdict(const struct dfl_ep_policy *p, bool egress, uint32_t remote,
 	       uint8_t proto, uint16_t port)
 {
-	struct dfl_verdict v;
+	struct dfl_policy_verdict v;
 
 	dfl_ep_policy__lookup(p, egress, remote, proto, port, &v);
 	return v.allowed ? 0 : v.drop_reason;
@@ -69,7 +69,7 @@ const char *tp_decider(struct dfl_compiler *c, const struct dfl_ep_policy *p,
 		       uint16_t port)
 {
 	const struct dfl_origin *og;
-	struct dfl_verdict v;
+	struct dfl_policy_verdict v;
 
 	dfl_ep_policy__lookup(p, egress, remote, proto, port, &v);
 	if (!v.entry)

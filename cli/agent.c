@@ -1,0 +1,207 @@
+/* `deflector agent`: runs the local-node agent (agent/agent.h), removes
+ * what it made (--cleanup), or asks a running one for its status. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "cli/client.h"
+#include "cli/cmd.h"
+#include "cli/commands.h"
+#include "util/log.h"
+
+static const char usage[] =
+	"Usage: deflector agent [OPTIONS]\n"
+	"       deflector agent --cleanup [OPTIONS]\n"
+	"       deflector agent status [--socket PATH] [-o text|json]\n"
+	"\n"
+	"Runs the local-node agent: pods become network namespaces with a veth\n"
+	"to the node, an address from the pod CIDR, and a hosts file naming\n"
+	"Services and pods; a JSON API is served on a unix socket. The agent\n"
+	"stops on SIGTERM or SIGINT; pods keep running and a restarted agent\n"
+	"adopts them.\n"
+	"\n"
+	"Options:\n"
+	"  --node-netns NAME    use network namespace NAME as the node (created\n"
+	"                       if absent) instead of the host's own\n"
+	"  --node-name NAME     node name (default: NAME of --node-netns, else the\n"
+	"                       host name)\n"
+	"  --socket PATH        control socket (default " DFL_AGENT_SOCKET ")\n"
+	"  --state-dir DIR      state directory (default " DFL_AGENT_STATE_DIR ")\n"
+	"  --pod-cidr CIDR      pod addresses (default " DFL_AGENT_POD_CIDR ")\n"
+	"  --service-cidr CIDR  ClusterIPs (default " DFL_AGENT_SERVICE_CIDR ")\n"
+	"  --image-dir DIR      where the programs of known images are\n"
+	"  --policy-dir DIR     watch DIR for policy files\n"
+	"  --cleanup            remove every namespace, link, process and file the\n"
+	"                       agent made for these options, then exit\n"
+	"  -v, --verbose        debug logging\n"
+	"  -h, --help           this help\n";
+
+static int agent_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *socket = NULL;
+	json_t *req, *res = NULL, *eps;
+	int out = DFL_OUT_TEXT, c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			socket = optarg;
+			break;
+		case 'o':
+			out = dfl_cmd_parse_output("agent status", optarg,
+						   1u << DFL_OUT_TEXT | 1u << DFL_OUT_JSON);
+			if (out < 0)
+				return DFL_EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return DFL_EXIT_OK;
+		default:
+			return DFL_EXIT_USAGE;
+		}
+	}
+	req = json_pack("{s:s}", "op", "status");
+	ret = dfl_client__request(socket, "agent status", out == DFL_OUT_JSON,
+				  req, &res);
+	json_decref(req);
+	if (ret)
+		return ret;
+	if (out == DFL_OUT_JSON) {
+		json_dumpf(res, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		const char *netns = json_string_value(json_object_get(res, "nodeNetns"));
+
+		eps = json_object_get(res, "endpoints");
+		printf("Node:          %s (%s%s)\n",
+		       json_string_value(json_object_get(res, "node")),
+		       netns ? "netns " : "host network namespace",
+		       netns ? netns : "");
+		printf("Pod CIDR:      %s, gateway %s, %lld of %lld addresses used\n",
+		       json_string_value(json_object_get(res, "podCIDR")),
+		       json_string_value(json_object_get(res, "gateway")),
+		       json_integer_value(json_object_get(res, "ipsUsed")),
+		       json_integer_value(json_object_get(res, "ipsTotal")));
+		printf("Service CIDR:  %s\n",
+		       json_string_value(json_object_get(res, "serviceCIDR")));
+		printf("Endpoints:     %lld (%lld ready)\n",
+		       json_integer_value(json_object_get(eps, "total")),
+		       json_integer_value(json_object_get(eps, "ready")));
+		printf("Services:      %lld\n",
+		       json_integer_value(json_object_get(res, "services")));
+		printf("Deployments:   %lld\n",
+		       json_integer_value(json_object_get(res, "deployments")));
+		printf("State dir:     %s\n",
+		       json_string_value(json_object_get(res, "stateDir")));
+		printf("Socket:        %s\n",
+		       json_string_value(json_object_get(res, "socket")));
+		printf("Uptime:        %.1fs\n",
+		       (double)json_integer_value(json_object_get(res, "uptimeMs")) / 1000);
+	}
+	json_decref(res);
+	return DFL_EXIT_OK;
+}
+
+int dfl_cmd_agent(int argc, char **argv)
+{
+	enum { O_NETNS = 256, O_NODE, O_SOCKET, O_STATE, O_POD, O_SVC, O_IMAGE,
+	       O_POLICY, O_CLEANUP };
+	static const struct option opts[] = {
+		{ "node-netns", required_argument, NULL, O_NETNS },
+		{ "node-name", required_argument, NULL, O_NODE },
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "pod-cidr", required_argument, NULL, O_POD },
+		{ "service-cidr", required_argument, NULL, O_SVC },
+		{ "image-dir", required_argument, NULL, O_IMAGE },
+		{ "policy-dir", required_argument, NULL, O_POLICY },
+		{ "cleanup", no_argument, NULL, O_CLEANUP },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct dfl_agent_config cfg = { 0 };
+	struct dfl_agent *agent;
+	bool cleanup = false;
+	char err[1024];
+	int c, ret;
+
+	if (argc > 1 && !strcmp(argv[1], "status"))
+		return agent_status(argc - 1, argv + 1);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_NETNS:
+			cfg.node_netns = optarg;
+			break;
+		case O_NODE:
+			cfg.node_name = optarg;
+			break;
+		case O_SOCKET:
+			cfg.socket_path = optarg;
+			break;
+		case O_STATE:
+			cfg.state_dir = optarg;
+			break;
+		case O_POD:
+			cfg.pod_cidr = optarg;
+			break;
+		case O_SVC:
+			cfg.service_cidr = optarg;
+			break;
+		case O_IMAGE:
+			cfg.image_dir = optarg;
+			break;
+		case O_POLICY:
+			cfg.policy_dir = optarg;
+			break;
+		case O_CLEANUP:
+			cleanup = true;
+			break;
+		case 'v':
+			dfl_log_set_level(DFL_LOG_DEBUG);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return DFL_EXIT_OK;
+		default:
+			fprintf(stderr, "Run 'deflector agent --help' for the options.\n");
+			return DFL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "deflector: agent: unexpected argument '%s'\n",
+			argv[optind]);
+		return DFL_EXIT_USAGE;
+	}
+	if (!cfg.socket_path && getenv("DEFLECTOR_SOCKET"))
+		cfg.socket_path = getenv("DEFLECTOR_SOCKET");
+	if (dfl_log_get_level() < DFL_LOG_INFO)
+		dfl_log_set_level(DFL_LOG_INFO);
+	dfl_log_set_prefix("deflector-agent");
+	if (cleanup) {
+		ret = dfl_agent__cleanup(&cfg, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "deflector: agent --cleanup: %s\n", err);
+			return DFL_EXIT_FAIL;
+		}
+		return DFL_EXIT_OK;
+	}
+	agent = dfl_agent__new(&cfg, NULL, err, sizeof(err));
+	if (!agent) {
+		fprintf(stderr, "deflector: agent: %s\n", err);
+		return DFL_EXIT_FAIL;
+	}
+	ret = dfl_agent__run(agent);
+	dfl_agent__free(agent);
+	return ret ? DFL_EXIT_FAIL : DFL_EXIT_OK;
+}
