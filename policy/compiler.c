@@ -1049,9 +1049,9 @@ size_t dfl_compiler__fqdn_selectors(struct dfl_compiler *c,
 				const struct dfl_peer_rule *pe =
 					&p->rules[r].egress[e];
 
-				for (size_t f = 0; f < pe->n_fqdns; f++)
+				for (size_t f = 0; f < pe->n_fqdns; f++, n++)
 					if (n < max)
-						out[n++] = &pe->fqdns[f];
+						out[n] = &pe->fqdns[f];
 			}
 	}
 	return n;
