@@ -4,5 +4,6 @@
 
 int dfl_cmd_version(int argc, char **argv);
 int dfl_cmd_observe(int argc, char **argv);
+int dfl_cmd_audit(int argc, char **argv);
 
 #endif

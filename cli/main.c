@@ -19,6 +19,7 @@ static const char usage[] =
 
 static const struct dfl_cmd objects[] = {
 	{ "observe", dfl_cmd_observe, "print flow records as hubble observe does" },
+	{ "audit", dfl_cmd_audit, "verify and report on exported flow logs" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };

@@ -25,6 +25,7 @@ build_pkgs=(
 	"libpcre2-dev:pc:libpcre2-8"
 	"libldns-dev:pc:ldns"
 	"libcurl4-openssl-dev:pc:libcurl"
+	"libssl-dev:pc:libcrypto"
 	"check:pc:check"
 	"node-llhttp:file:/usr/share/llhttp/llhttp.c"
 	"linux-libc-dev:file:/usr/include/linux/bpf.h"
