@@ -314,6 +314,20 @@ int dfl_audit__verify(const char *const *files, size_t n, const uint8_t *key,
 		if (!has_pred)
 			order[no++] = i;
 	}
+	/* the true first segment starts from zeros; else the oldest name */
+	for (size_t k = 1; !ret && k < no; k++) {
+		static const uint8_t zero[DFL_CHAIN_LEN];
+		const struct segment *a = &segs[order[0]], *b = &segs[order[k]];
+		bool a0 = !memcmp(a->m.prev, zero, DFL_CHAIN_LEN);
+		bool b0 = !memcmp(b->m.prev, zero, DFL_CHAIN_LEN);
+
+		if ((b0 && !a0) || (b0 == a0 && strcmp(b->path, a->path) < 0)) {
+			size_t t = order[0];
+
+			order[0] = order[k];
+			order[k] = t;
+		}
+	}
 	if (!ret && no > 1) {
 		for (size_t k = 1; k < no; k++) {
 			char hex[65];
