@@ -285,12 +285,15 @@ static int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	for (int f = 0; f < nfiles; f++) {
-		struct dfl_flow_source *src = dfl_flow_source__open(files[f]);
+		struct dfl_flow_source *src;
 		struct dfl_flow_record rec;
 		const char *raw;
 		size_t raw_len;
 		int got;
 
+		if (dfl_flow_file__is_sidecar(files[f]))
+			continue;
+		src = dfl_flow_source__open(files[f]);
 		if (!src) {
 			dfl_cmd_error(false, "audit report", "%s: %s", files[f],
 				      strerror(errno));

@@ -8,6 +8,7 @@
 #include "flow/audit.h"
 #include "flow/flow.h"
 #include "flow/json.h"
+#include "flow/printer.h"
 #include "util/mem.h"
 
 struct count {
@@ -312,8 +313,8 @@ int dfl_report__render(const struct dfl_report *r, const char *format,
 	} else {
 		struct dfl_strbuf a = { 0 }, b = { 0 };
 
-		dfl_json__put_time(&a, r->first);
-		dfl_json__put_time(&b, r->last);
+		dfl_format_time(r->first, DFL_TIME_RFC3339_NANO, &a);
+		dfl_format_time(r->last, DFL_TIME_RFC3339_NANO, &b);
 		dfl_strbuf__printf(out, "%" PRIu64 " %s", r->total,
 				   r->opts.verdict_audit && !r->opts.verdict_dropped ?
 					   "audited (would-be) drops" :

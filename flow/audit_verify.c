@@ -46,14 +46,6 @@ say(struct verifier *v, bool problem, const char *fmt, ...)
 	v->fn(v->ctx, problem, msg);
 }
 
-static bool skipped(const char *path)
-{
-	size_t n = strlen(path);
-
-	return (n > 6 && !strcmp(path + n - 6, ".chain")) ||
-	       (n > 4 && !strcmp(path + n - 4, ".tmp"));
-}
-
 static int read_lines(struct verifier *v, struct segment *s)
 {
 	struct dfl_line_reader *lr = dfl_line_reader__open(s->path);
@@ -285,7 +277,7 @@ int dfl_audit__verify(const char *const *files, size_t n, const uint8_t *key,
 		return key_len > 64 ? -EINVAL : -ENOMEM;
 	}
 	for (size_t i = 0; i < n && !ret; i++) {
-		if (skipped(files[i]))
+		if (dfl_flow_file__is_sidecar(files[i]))
 			continue;
 		segs[ns].path = files[i];
 		ret = read_lines(&v, &segs[ns]);
