@@ -36,6 +36,7 @@ test_pkgs=(
 	"dnsutils:cmd:dig"
 	"nftables:cmd:nft"
 	"jq:cmd:jq"
+	"prometheus:cmd:promtool"
 	"python3:cmd:python3"
 	"libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a"
 )
