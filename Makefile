@@ -50,7 +50,7 @@ CLANG := clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m)
 
-PKGS := libbpf yaml-0.1 libcyaml jansson libpcre2-8 ldns libcurl
+PKGS := libbpf yaml-0.1 libcyaml jansson libpcre2-8 ldns libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)

@@ -12,5 +12,6 @@ int dfl_cmd_endpoint(int argc, char **argv);
 int dfl_cmd_exec(int argc, char **argv);
 int dfl_cmd_policy(int argc, char **argv);
 int dfl_cmd_observe(int argc, char **argv);
+int dfl_cmd_audit(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@ static const struct dfl_cmd objects[] = {
 	{ "exec", dfl_cmd_exec, "run a command inside a pod" },
 	{ "policy", dfl_cmd_policy, "lint, trace and map policy files offline" },
 	{ "observe", dfl_cmd_observe, "print flow records as hubble observe does" },
+	{ "audit", dfl_cmd_audit, "verify and report on exported flow logs" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };
