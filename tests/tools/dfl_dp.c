@@ -13,7 +13,7 @@
  *     ipcache set PREFIX IDENTITY | ipcache del PREFIX
  *     service set ADDR:PORT tcp|udp [BACKEND:PORT...] | service del ADDR:PORT tcp|udp
  *     events [--follow] [--timeout-ms N]   one line of key=value per event
- *     counters | reattach | purge
+ *     counters | reattach | purge | node-setup | node-teardown
  */
 #include <errno.h>
 #include <signal.h>
@@ -394,6 +394,10 @@ int main(int argc, char **argv)
 	cmd = argv[i++];
 	if (!strcmp(cmd, "purge"))
 		return dfl_datapath__purge(o.pin_root) ? 1 : 0;
+	if (!strcmp(cmd, "node-setup"))
+		return dfl_node__proxy_setup() ? 1 : 0;
+	if (!strcmp(cmd, "node-teardown"))
+		return dfl_node__proxy_teardown() ? 1 : 0;
 	o.maps_only = strcmp(cmd, "attach") && strcmp(cmd, "reattach");
 	dp = dfl_datapath__open(&o);
 	if (!dp)
