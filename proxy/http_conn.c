@@ -42,6 +42,9 @@ struct http_conn {
 	struct dfl_sockaddr up_addr, up_bind;
 	uint32_t up_mark;
 	bool c_rd, c_wr, u_rd, u_wr, u_connecting;
+	/* The peer's FIN (or an error) was signalled: read until EOF even
+	 * after a short read. */
+	bool c_hup, u_hup;
 	bool lingering, dead;
 	struct dfl_ev_timer timer;
 	enum timer_kind tkind;
@@ -122,7 +125,7 @@ static void reap(struct dfl_ev_defer *d)
 static void close_upstream(struct http_conn *c)
 {
 	dfl_evloop__close(c->p->loop, &c->uio);
-	c->u_rd = c->u_wr = c->u_connecting = false;
+	c->u_rd = c->u_wr = c->u_connecting = c->u_hup = false;
 }
 
 static void close_conn(struct http_conn *c)
@@ -251,6 +254,10 @@ static bool client_side(struct http_conn *c, bool *progress)
 	if (c->c_rd && dfl_http_filter__wants_client_data(c->f)) {
 		n = fill(c->cio.fd, &io->client_in);
 		if (n > 0) {
+			/* A short read drained the socket: the next edge says
+			 * when there is more, no need for a read to fail. */
+			if (n < READ_CHUNK && !c->c_hup)
+				c->c_rd = false;
 			dfl_http_filter__client_data(c->f);
 			*progress = true;
 		} else if (n == 0) {
@@ -299,6 +306,8 @@ static void upstream_side(struct http_conn *c, bool *progress)
 	if (c->u_rd && dfl_buf__len(&io->to_client) < 4 * READ_CHUNK) {
 		n = fill(c->uio.fd, &io->server_in);
 		if (n > 0) {
+			if (n < READ_CHUNK && !c->u_hup)
+				c->u_rd = false;
 			dfl_http_filter__server_data(c->f);
 			*progress = true;
 		} else if (n == 0) {
@@ -444,6 +453,8 @@ static void client_io(struct dfl_ev_io *io, uint32_t events)
 
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->c_rd = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->c_hup = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->c_wr = true;
 	run(c);
@@ -468,6 +479,8 @@ static void upstream_io(struct dfl_ev_io *io, uint32_t events)
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->u_rd = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->u_hup = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->u_wr = true;
 	run(c);
