@@ -302,11 +302,10 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 	if (hooks)
 		a->hooks = *hooks;
 	ret = setup_loop(a, err, errlen);
-	if (!ret)
-		ret = setup_node(a, err, errlen);
 	if (ret)
 		goto fail;
-	dfl_agent__restore_endpoints(a);
+	/* The socket first: a clash with another agent must fail before
+	 * anything is made. Requests wait in the backlog until run(). */
 	a->api = dfl_api__new(a->loop, a->socket_path, err, errlen);
 	if (!a->api) {
 		ret = -errno;
@@ -317,6 +316,10 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 		snprintf(err, errlen, "registering socket ops: %s", strerror(-ret));
 		goto fail;
 	}
+	ret = setup_node(a, err, errlen);
+	if (ret)
+		goto fail;
+	dfl_agent__restore_endpoints(a);
 	if (a->policy_dir) {
 		ret = dfl_agent__watch_policy_dir(a, err, errlen);
 		if (ret)
@@ -430,6 +433,8 @@ static void remove_state_files(struct dfl_agent *a)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/pods", a->state_dir);
 	rmdir(path);
+	snprintf(path, sizeof(path), "%s/ns", a->state_dir);
+	rmdir(path);
 	snprintf(path, sizeof(path), "%s/lock", a->state_dir);
 	unlink(path);
 	if (rmdir(a->state_dir) && errno != ENOENT)
@@ -464,6 +469,7 @@ int dfl_agent__cleanup(const struct dfl_agent_config *cfg, char *err,
 		a->node.nl.fd = -1;
 	}
 	dfl_agent__remove_all_endpoints(a);
+	dfl_agent__refresh_hosts(a);
 	if (!ret)
 		ret = dfl_node__teardown(&a->node);
 	else
