@@ -316,15 +316,18 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 		snprintf(err, errlen, "registering socket ops: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = setup_node(a, err, errlen);
-	if (ret)
-		goto fail;
-	dfl_agent__restore_endpoints(a);
+	/* Policy files before endpoints, so that restored endpoints meet
+	 * their policies (and a bad --policy-dir fails before anything is
+	 * made). */
 	if (a->policy_dir) {
 		ret = dfl_agent__watch_policy_dir(a, err, errlen);
 		if (ret)
 			goto fail;
 	}
+	ret = setup_node(a, err, errlen);
+	if (ret)
+		goto fail;
+	dfl_agent__restore_endpoints(a);
 	pr_info("node %s%s%s: pod CIDR %s (gateway %s on %s), service CIDR %s; %zu endpoint(s) %s; serving %s (ready in %lld ms)\n",
 		a->node_name, a->node_netns ? " in netns " : " (host)",
 		a->node_netns ? a->node_netns : "", a->pod_cidr,

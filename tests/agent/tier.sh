@@ -117,6 +117,22 @@ expect_eq "exec without a command is a usage error" 2 "$?"
 out=$(dfl a exec -n default tiefighter -- ip -o link show eth0 | awk '{print $2}')
 expect_eq "exec sees the pod's interfaces" "eth0@if$(ip -n "$A_NODE" -o link show "$(dfl a endpoint get tiefighter | jq -r .ifname)" | cut -d: -f1):" "$out"
 
+call a '{"op":"pod.apply","pod":{"name":"xwing","labels":{"org":"alliance","class":"xwing","ship":"t65"}}}' >"$TMP/relabel.json"
+expect_eq "pod.apply with new labels updates them in place (same id and address)" \
+	"$(dfl a endpoint get xwing | jq -c '{id, ipv4}') k8s:ship=t65" \
+	"$(jq -c '.result | {id, ipv4}' "$TMP/relabel.json") $(jq -r '.result.labels[] | select(startswith("k8s:ship"))' "$TMP/relabel.json")"
+out=$(call a '{"op":"pod.apply","pod":{"name":"xwing","image":"busybox","labels":{"org":"alliance"}}}')
+expect_eq "pod.apply cannot change a pod's image" \
+	'{"error":"pod default/xwing exists with another image, ports or command (a pod'"'"'s spec is immutable: delete it first)"}' "$out"
+call a '{"op":"service.apply","service":{"name":"outpost","selector":{"class":"xwing"}}}' >/dev/null
+out=$(dfl a exec tiefighter -- getent hosts outpost.default.svc.cluster.local | awk '{print $1}')
+expect_match "a new Service is resolvable at once" '^10\.96\.0\.[0-9]+$' "$out"
+call a '{"op":"service.delete","name":"outpost"}' >/dev/null
+out=$(dfl a exec tiefighter -- getent hosts outpost.default.svc.cluster.local; echo "rc=$?")
+expect_eq "a deleted Service is gone from the hosts file" "rc=2" "$out"
+expect_eq "service.list shows the deathstar Service's backend" "[\"$DS_IP\"]" \
+	"$(call a '{"op":"service.list"}' | jq -c '.result[] | select(.name == "deathstar") | .backends')"
+
 echo "== agent: endpoint list"
 dfl a endpoint list >"$TMP/list.txt"
 expect_eq "list header matches cilium endpoint list" \
@@ -124,7 +140,7 @@ expect_eq "list header matches cilium endpoint list" \
 	"$(sed -n 1p "$TMP/list.txt")"
 expect_match "list shows every endpoint ready with its labels" \
 	"k8s:class=deathstar +$DS_IP +ready" "$(cat "$TMP/list.txt")"
-expect_eq "list prints one row per label, 3 pods" 15 "$(($(wc -l <"$TMP/list.txt") - 2))"
+expect_eq "list prints one row per label, 3 pods" 16 "$(($(wc -l <"$TMP/list.txt") - 2))"
 expect_eq "endpoint list -o json has 3 endpoints" 3 "$(dfl a endpoint list -o json | jq length)"
 
 echo "== agent: socket API errors"
@@ -265,6 +281,27 @@ expect_match "node b ran a deathstar" "^[1-9][0-9]*$" "$B_PID"
 check "--cleanup stops the pods' programs" gone "$B_PID"
 out=$(dfl a exec tiefighter -- curl -s -m 5 -XPOST "http://$DS_IP/v1/request-landing")
 expect_eq "node a is untouched by node b's cleanup" "Ship landed" "$out"
+
+echo "== agent: policy directory"
+mkdir -p "$TMP/policies"
+echo "kind: CiliumNetworkPolicy" >"$TMP/policies/early.yaml"
+start_agent c --policy-dir "$TMP/policies" >/dev/null
+echo "kind: CiliumNetworkPolicy" >"$TMP/policies/rule1.yaml"
+echo "notes" >"$TMP/policies/README.txt"
+rm "$TMP/policies/early.yaml"
+wait_for 3 grep -q "policy-dir: $TMP/policies/early.yaml removed" "$(dir_of c)/log"
+expect_eq "--policy-dir reports added, changed and removed policy files" \
+	"policy-dir: $TMP/policies/early.yaml added
+policy-dir: $TMP/policies/rule1.yaml added
+policy-dir: $TMP/policies/early.yaml removed" \
+	"$(grep -o 'policy-dir: .*' "$(dir_of c)/log")"
+out=$("$DFL" agent --node-netns "$RUN-pd" --state-dir "$TMP/pd" --socket "$TMP/pd.sock" --policy-dir "$TMP/none" 2>&1)
+expect_eq "a missing --policy-dir is an error, and nothing is made" \
+	"deflector: agent: cannot watch directory $TMP/none: No such file or directory no-netns" \
+	"$out $([ -e "/run/netns/$RUN-pd" ] && echo netns-made || echo no-netns)"
+ip netns del "$RUN-pd" 2>/dev/null
+stop_agent c
+cleanup_agent c
 
 echo "== agent: endpoint creation time"
 t0=$(date +%s%N)
