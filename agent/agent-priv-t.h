@@ -12,7 +12,7 @@
 #include "agent/ipam.h"
 #include "agent/node.h"
 
-struct dfl_loop;
+struct dfl_evloop;
 struct dfl_api;
 struct dfl_dirwatch;
 
@@ -42,7 +42,7 @@ struct dfl_agent {
 	struct dfl_deployment_desc **deps;
 	size_t n_deps, cap_deps;
 
-	struct dfl_loop *loop;
+	struct dfl_evloop *loop;
 	struct dfl_api *api;
 	int lock_fd;   /* flock on <state_dir>/lock */
 	int signal_fd;

@@ -22,7 +22,7 @@
 #include "agent/api.h"
 #include "agent/dirwatch.h"
 #include "agent/endpoint.h"
-#include "agent/loop.h"
+#include "agent/evloop.h"
 #include "agent/netns.h"
 #include "agent/state.h"
 #include "util/log.h"
@@ -249,7 +249,7 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			pr_info("received %s, stopping (endpoints stay)\n",
 				strsignal((int)si.ssi_signo));
-			dfl_loop__stop(a->loop);
+			dfl_evloop__stop(a->loop);
 		}
 	}
 }
@@ -264,7 +264,7 @@ static int setup_loop(struct dfl_agent *a, char *err, size_t errlen)
 	sigset_t set;
 	int ret;
 
-	a->loop = dfl_loop__new();
+	a->loop = dfl_evloop__new();
 	if (!a->loop) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		return -errno;
@@ -279,9 +279,9 @@ static int setup_loop(struct dfl_agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "signalfd: %s", strerror(errno));
 		return -errno;
 	}
-	ret = dfl_loop__add(a->loop, a->signal_fd, EPOLLIN, on_signal, a);
+	ret = dfl_evloop__add(a->loop, a->signal_fd, EPOLLIN, on_signal, a);
 	if (!ret) {
-		a->timer_fd = dfl_loop__add_timer(a->loop, 1000, on_tick, a);
+		a->timer_fd = dfl_evloop__add_timer(a->loop, 1000, on_tick, a);
 		ret = a->timer_fd < 0 ? a->timer_fd : 0;
 	}
 	if (ret)
@@ -344,7 +344,7 @@ fail:
 
 int dfl_agent__run(struct dfl_agent *a)
 {
-	int ret = dfl_loop__run(a->loop);
+	int ret = dfl_evloop__run(a->loop);
 
 	if (a->hooks.shutdown)
 		a->hooks.shutdown(a->hooks.ctx, a);
@@ -363,7 +363,7 @@ void dfl_agent__free(struct dfl_agent *a)
 		/* Programs keep running; only our handles go. */
 		if (a->eps[i]->proc.pidfd >= 0) {
 			if (a->loop)
-				dfl_loop__del(a->loop, a->eps[i]->proc.pidfd);
+				dfl_evloop__del(a->loop, a->eps[i]->proc.pidfd);
 			close(a->eps[i]->proc.pidfd);
 		}
 		dfl_endpoint__free(a->eps[i]);
@@ -373,18 +373,18 @@ void dfl_agent__free(struct dfl_agent *a)
 	dfl_agent__free_deployments(a);
 	if (a->loop) {
 		if (a->signal_fd >= 0)
-			dfl_loop__del(a->loop, a->signal_fd);
+			dfl_evloop__del(a->loop, a->signal_fd);
 		if (a->timer_fd >= 0)
-			dfl_loop__del(a->loop, a->timer_fd);
+			dfl_evloop__del(a->loop, a->timer_fd);
 		if (a->policy_watch)
-			dfl_loop__del(a->loop, dfl_dirwatch__fd(a->policy_watch));
+			dfl_evloop__del(a->loop, dfl_dirwatch__fd(a->policy_watch));
 	}
 	dfl_dirwatch__free(a->policy_watch);
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);
 	if (a->timer_fd >= 0)
 		close(a->timer_fd);
-	dfl_loop__free(a->loop);
+	dfl_evloop__free(a->loop);
 	dfl_node__close(&a->node);
 	dfl_ipam__release(&a->pod_ipam);
 	dfl_ipam__release(&a->svc_ipam);
@@ -492,7 +492,7 @@ int dfl_agent__cleanup(const struct dfl_agent_config *cfg, char *err,
 	return ret;
 }
 
-struct dfl_loop *dfl_agent__loop(struct dfl_agent *a)
+struct dfl_evloop *dfl_agent__loop(struct dfl_agent *a)
 {
 	return a->loop;
 }

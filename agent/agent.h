@@ -5,7 +5,7 @@
  * agent/agent-t.h).
  *
  * Everything runs on one thread: dfl_agent__run() drives the event loop
- * (agent/loop.h) until SIGTERM or SIGINT. All functions below are meant to
+ * (agent/evloop.h) until SIGTERM or SIGINT. All functions below are meant to
  * be called from that thread (from hooks, API handlers or loop callbacks).
  * Endpoints survive the agent: a restarted agent adopts them from its state
  * directory. docs/agent.md describes the daemon and its socket API. */
@@ -17,7 +17,7 @@
 
 #include "agent/agent-t.h"
 #include "agent/api.h"
-#include "agent/loop.h"
+#include "agent/evloop.h"
 #include "agent/node.h"
 
 /* Sets up the node, loads and adopts the state of a previous run (removing
@@ -41,7 +41,7 @@ void dfl_agent__free(struct dfl_agent *a);
 int dfl_agent__cleanup(const struct dfl_agent_config *cfg, char *err,
 		       size_t errlen);
 
-struct dfl_loop *dfl_agent__loop(struct dfl_agent *a);
+struct dfl_evloop *dfl_agent__loop(struct dfl_agent *a);
 struct dfl_api *dfl_agent__api(struct dfl_agent *a);
 const struct dfl_node *dfl_agent__node(const struct dfl_agent *a);
 

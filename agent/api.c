@@ -37,7 +37,7 @@ struct dfl_api_conn {
 };
 
 struct dfl_api {
-	struct dfl_loop *loop;
+	struct dfl_evloop *loop;
 	int fd;
 	char *path;
 	struct op *ops;
@@ -55,7 +55,7 @@ static void conn_close(struct dfl_api_conn *c)
 			break;
 		}
 	}
-	dfl_loop__del(c->api->loop, c->fd);
+	dfl_evloop__del(c->api->loop, c->fd);
 	close(c->fd);
 	dfl_strbuf__release(&c->in);
 	dfl_strbuf__release(&c->out);
@@ -107,7 +107,7 @@ static bool conn_flush(struct dfl_api_conn *c)
 			return conn_flush(c);
 		}
 	}
-	dfl_loop__mod(c->api->loop, c->fd, conn_events(c));
+	dfl_evloop__mod(c->api->loop, c->fd, conn_events(c));
 	return true;
 }
 
@@ -299,7 +299,7 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 			return;
 		}
 		c = calloc(1, sizeof(*c));
-		if (!c || dfl_loop__add(api->loop, cfd, EPOLLIN | EPOLLRDHUP,
+		if (!c || dfl_evloop__add(api->loop, cfd, EPOLLIN | EPOLLRDHUP,
 					on_conn, c)) {
 			free(c);
 			close(cfd);
@@ -361,7 +361,7 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-struct dfl_api *dfl_api__new(struct dfl_loop *loop, const char *path,
+struct dfl_api *dfl_api__new(struct dfl_evloop *loop, const char *path,
 			     char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -409,7 +409,7 @@ struct dfl_api *dfl_api__new(struct dfl_loop *loop, const char *path,
 			 strerror(errno));
 		goto fail;
 	}
-	ret = dfl_loop__add(loop, api->fd, EPOLLIN, on_accept, api);
+	ret = dfl_evloop__add(loop, api->fd, EPOLLIN, on_accept, api);
 	if (!ret)
 		ret = dfl_api__register(api, "help", "list the ops", op_help, api);
 	if (ret) {
@@ -433,7 +433,7 @@ void dfl_api__free(struct dfl_api *api)
 	while (api->conns)
 		conn_close(api->conns);
 	if (api->fd >= 0) {
-		dfl_loop__del(api->loop, api->fd);
+		dfl_evloop__del(api->loop, api->fd);
 		close(api->fd);
 		unlink(api->path);
 	}

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "agent/loop.h"
+#include "agent/evloop.h"
 
 /* Longest request line accepted; longer ones get an error and the
  * connection is closed. */
@@ -47,7 +47,7 @@ typedef int (*dfl_api_fn)(void *ctx, struct dfl_api_call *call);
 /* Listens on <path> (its directory is created; a stale socket left by a dead
  * agent is replaced; a live one is an error: "another agent is serving
  * PATH"). Returns NULL with errno set and a message in <err>. */
-struct dfl_api *dfl_api__new(struct dfl_loop *loop, const char *path,
+struct dfl_api *dfl_api__new(struct dfl_evloop *loop, const char *path,
 			     char *err, size_t errlen);
 /* Closes every connection and the socket, and removes the socket file. */
 void dfl_api__free(struct dfl_api *api);

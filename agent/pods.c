@@ -13,7 +13,7 @@
 #include "agent/agent-priv.h"
 #include "agent/agent.h"
 #include "agent/endpoint.h"
-#include "agent/loop.h"
+#include "agent/evloop.h"
 #include "agent/naming.h"
 #include "agent/netns.h"
 #include "agent/pod.h"
@@ -98,7 +98,7 @@ static const char *log_path(const struct dfl_agent *a,
 
 static int watch_process(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
-	return dfl_loop__add(a->loop, ep->proc.pidfd, EPOLLIN, on_process_exit, a);
+	return dfl_evloop__add(a->loop, ep->proc.pidfd, EPOLLIN, on_process_exit, a);
 }
 
 static int start_process(struct dfl_agent *a, struct dfl_endpoint *ep)
@@ -125,7 +125,7 @@ static void stop_process(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
 	if (ep->proc.pid <= 0)
 		return;
-	dfl_loop__del(a->loop, ep->proc.pidfd);
+	dfl_evloop__del(a->loop, ep->proc.pidfd);
 	dfl_pod_process__stop(&ep->proc, STOP_TIMEOUT_MS);
 }
 
@@ -137,7 +137,7 @@ static void on_process_exit(void *ctx, int fd, uint32_t events)
 	long long ran;
 	int status;
 
-	dfl_loop__del(a->loop, fd);
+	dfl_evloop__del(a->loop, fd);
 	for (size_t i = 0; i < a->n_eps && !ep; i++)
 		if (a->eps[i]->proc.pidfd == fd)
 			ep = a->eps[i];

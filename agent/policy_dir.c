@@ -7,7 +7,7 @@
 
 #include "agent/agent-priv.h"
 #include "agent/dirwatch.h"
-#include "agent/loop.h"
+#include "agent/evloop.h"
 #include "util/log.h"
 
 static const char *const event_names[] = {
@@ -48,7 +48,7 @@ int dfl_agent__watch_policy_dir(struct dfl_agent *a, char *err, size_t errlen)
 	a->policy_watch = w;
 	ret = dfl_dirwatch__scan(w);
 	if (ret >= 0)
-		ret = dfl_loop__add(a->loop, dfl_dirwatch__fd(w), EPOLLIN,
+		ret = dfl_evloop__add(a->loop, dfl_dirwatch__fd(w), EPOLLIN,
 				    on_inotify, w);
 	if (ret < 0) {
 		snprintf(err, errlen, "--policy-dir %s: %s", a->policy_dir,

@@ -6,5 +6,7 @@ int dfl_cmd_version(int argc, char **argv);
 int dfl_cmd_agent(int argc, char **argv);
 int dfl_cmd_endpoint(int argc, char **argv);
 int dfl_cmd_exec(int argc, char **argv);
+int dfl_cmd_policy(int argc, char **argv);
+int dfl_cmd_observe(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const struct dfl_cmd objects[] = {
 	{ "agent", dfl_cmd_agent, "run the local-node agent (pods as network namespaces)" },
 	{ "endpoint", dfl_cmd_endpoint, "list, inspect, create and delete endpoints" },
 	{ "exec", dfl_cmd_exec, "run a command inside a pod" },
+	{ "policy", dfl_cmd_policy, "lint, trace and map policy files offline" },
+	{ "observe", dfl_cmd_observe, "print flow records as hubble observe does" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };

@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/loop.h"
+#include "agent/evloop.h"
 #include "util/strbuf.h"
 
 #define MAX_URL 8192
@@ -71,7 +71,7 @@ static const char info_format[] =
 	"}\n";
 
 struct server {
-	struct dfl_loop *loop;
+	struct dfl_evloop *loop;
 	int listen_fd;
 	int signal_fd;
 	int explode_fd; /* timerfd armed by PUT /v1/exhaust-port, or -1 */
@@ -102,13 +102,13 @@ static void conn_close(struct conn *c)
 			break;
 		}
 	}
-	dfl_loop__del(c->srv->loop, c->fd);
+	dfl_evloop__del(c->srv->loop, c->fd);
 	close(c->fd);
 	dfl_strbuf__release(&c->url);
 	dfl_strbuf__release(&c->out);
 	c->srv->n_conns--;
 	if (c->srv->stopping && !c->srv->n_conns)
-		dfl_loop__stop(c->srv->loop);
+		dfl_evloop__stop(c->srv->loop);
 	free(c);
 }
 
@@ -152,7 +152,7 @@ static void arm_explosion(struct server *srv)
 	srv->explode_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (srv->explode_fd >= 0 &&
 	    (timerfd_settime(srv->explode_fd, 0, &its, NULL) ||
-	     dfl_loop__add(srv->loop, srv->explode_fd, EPOLLIN, on_explode, srv)))
+	     dfl_evloop__add(srv->loop, srv->explode_fd, EPOLLIN, on_explode, srv)))
 		on_explode(srv, srv->explode_fd, 0);
 }
 
@@ -254,7 +254,7 @@ static bool flush(struct conn *c)
 			return false;
 		}
 	}
-	dfl_loop__mod(c->srv->loop, c->fd,
+	dfl_evloop__mod(c->srv->loop, c->fd,
 		      (c->out.len ? EPOLLOUT : 0) |
 			      (c->out.len > MAX_PENDING || c->close_after ? 0 : EPOLLIN));
 	return true;
@@ -304,7 +304,7 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 		if (cfd < 0)
 			return;
 		c = calloc(1, sizeof(*c));
-		if (!c || dfl_loop__add(srv->loop, cfd, EPOLLIN, on_conn, c)) {
+		if (!c || dfl_evloop__add(srv->loop, cfd, EPOLLIN, on_conn, c)) {
 			free(c);
 			close(cfd);
 			continue;
@@ -327,7 +327,7 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 	if (read(fd, &si, sizeof(si)) != sizeof(si) || srv->stopping)
 		return;
 	srv->stopping = true;
-	dfl_loop__del(srv->loop, srv->listen_fd);
+	dfl_evloop__del(srv->loop, srv->listen_fd);
 	close(srv->listen_fd);
 	srv->listen_fd = -1;
 	/* Idle keep-alive connections close now; busy ones once written. */
@@ -337,7 +337,7 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 		flush(c);
 	}
 	if (!srv->n_conns)
-		dfl_loop__stop(srv->loop);
+		dfl_evloop__stop(srv->loop);
 }
 
 static int listen_on(const char *addr, unsigned int port)
@@ -420,15 +420,15 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	srv.signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	srv.loop = dfl_loop__new();
+	srv.loop = dfl_evloop__new();
 	srv.listen_fd = listen_on(addr, (unsigned int)port);
 	if (srv.listen_fd < 0 || srv.signal_fd < 0 || !srv.loop ||
-	    dfl_loop__add(srv.loop, srv.listen_fd, EPOLLIN, on_accept, &srv) ||
-	    dfl_loop__add(srv.loop, srv.signal_fd, EPOLLIN, on_signal, &srv))
+	    dfl_evloop__add(srv.loop, srv.listen_fd, EPOLLIN, on_accept, &srv) ||
+	    dfl_evloop__add(srv.loop, srv.signal_fd, EPOLLIN, on_signal, &srv))
 		return 1;
 	fprintf(stderr, "deathstar: serving on %s:%lu\n", addr, port);
-	dfl_loop__run(srv.loop);
-	dfl_loop__free(srv.loop);
+	dfl_evloop__run(srv.loop);
+	dfl_evloop__free(srv.loop);
 	close(srv.signal_fd);
 	return 0;
 }

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "agent/api.h"
-#include "agent/loop.h"
+#include "agent/evloop.h"
 #include "util/strbuf.h"
 
 static char dir[] = "/tmp/dflt-agent-api-XXXXXX";
 static char path[128];
-static struct dfl_loop *loop;
+static struct dfl_evloop *loop;
 static struct dfl_api *api;
 
 static int op_echo(void *ctx, struct dfl_api_call *call)
@@ -45,7 +45,7 @@ static void setup(void)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/sub/agent.sock", dir);
-	loop = dfl_loop__new();
+	loop = dfl_evloop__new();
 	api = dfl_api__new(loop, path, err, sizeof(err));
 	ck_assert_msg(api != NULL, "%s", err);
 	dfl_api__register(api, "echo", "echo", op_echo, NULL);
@@ -57,7 +57,7 @@ static void setup(void)
 static void teardown(void)
 {
 	dfl_api__free(api);
-	dfl_loop__free(loop);
+	dfl_evloop__free(loop);
 	rmdir(strcat(strcpy((char[160]){ 0 }, dir), "/sub"));
 	rmdir(dir);
 	strcpy(dir, "/tmp/dflt-agent-api-XXXXXX");
@@ -71,7 +71,7 @@ static int client(void)
 	strcpy(sa.sun_path, path);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	dfl_loop__run_once(loop, 100); /* accept */
+	dfl_evloop__run_once(loop, 100); /* accept */
 	return fd;
 }
 
@@ -82,7 +82,7 @@ static void send_all(int fd, const char *s, size_t len)
 
 		if (n < 0) {
 			ck_assert_int_eq(errno, EAGAIN);
-			dfl_loop__run_once(loop, 10);
+			dfl_evloop__run_once(loop, 10);
 			continue;
 		}
 		s += n;
@@ -100,7 +100,7 @@ static char *read_lines(int fd, int want)
 		int lines = 0;
 		ssize_t n;
 
-		dfl_loop__run_once(loop, 10);
+		dfl_evloop__run_once(loop, 10);
 		while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
 			dfl_strbuf__append(&sb, buf, (size_t)n);
 		for (size_t i = 0; i < sb.len; i++)
@@ -205,7 +205,7 @@ START_TEST(followers_receive_published_messages)
 	ck_assert_str_eq(out, "{\"result\":{\"op\":\"echo\"}}\n");
 	free(out);
 	close(fd);
-	dfl_loop__run_once(loop, 50);
+	dfl_evloop__run_once(loop, 50);
 	ck_assert_uint_eq(dfl_api__followers(api, "flows"), 0);
 	json_decref(msg);
 	close(other);
@@ -241,12 +241,12 @@ END_TEST
 
 START_TEST(a_live_socket_is_not_stolen)
 {
-	struct dfl_loop *l2 = dfl_loop__new();
+	struct dfl_evloop *l2 = dfl_evloop__new();
 	char err[256];
 
 	ck_assert_ptr_null(dfl_api__new(l2, path, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "another agent is serving /tmp/dflt-agent-api-"));
-	dfl_loop__free(l2);
+	dfl_evloop__free(l2);
 }
 END_TEST
 

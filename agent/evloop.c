@@ -5,12 +5,12 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "agent/loop.h"
+#include "agent/evloop.h"
 #include "util/mem.h"
 
 struct watch {
 	int fd;
-	dfl_loop_fn fn;
+	dfl_evloop_fn fn;
 	void *ctx;
 	void *owned; /* freed with the watch (a timer's inner callback) */
 };
@@ -22,7 +22,7 @@ static void watch_free(struct watch *w)
 	free(w);
 }
 
-struct dfl_loop {
+struct dfl_evloop {
 	int epfd;
 	bool stop;
 	/* Watches indexed by fd: lookups in O(1) and no dangling pointers in
@@ -34,9 +34,9 @@ struct dfl_loop {
 	size_t n_grave, cap_grave;
 };
 
-struct dfl_loop *dfl_loop__new(void)
+struct dfl_evloop *dfl_evloop__new(void)
 {
-	struct dfl_loop *loop = calloc(1, sizeof(*loop));
+	struct dfl_evloop *loop = calloc(1, sizeof(*loop));
 
 	if (!loop)
 		return NULL;
@@ -51,7 +51,7 @@ struct dfl_loop *dfl_loop__new(void)
 	return loop;
 }
 
-void dfl_loop__free(struct dfl_loop *loop)
+void dfl_evloop__free(struct dfl_evloop *loop)
 {
 	if (!loop)
 		return;
@@ -65,8 +65,8 @@ void dfl_loop__free(struct dfl_loop *loop)
 	free(loop);
 }
 
-int dfl_loop__add(struct dfl_loop *loop, int fd, uint32_t events,
-		  dfl_loop_fn fn, void *ctx)
+int dfl_evloop__add(struct dfl_evloop *loop, int fd, uint32_t events,
+		  dfl_evloop_fn fn, void *ctx)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 	struct watch *w;
@@ -99,7 +99,7 @@ int dfl_loop__add(struct dfl_loop *loop, int fd, uint32_t events,
 	return 0;
 }
 
-int dfl_loop__mod(struct dfl_loop *loop, int fd, uint32_t events)
+int dfl_evloop__mod(struct dfl_evloop *loop, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 
@@ -108,7 +108,7 @@ int dfl_loop__mod(struct dfl_loop *loop, int fd, uint32_t events)
 	return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
 }
 
-int dfl_loop__del(struct dfl_loop *loop, int fd)
+int dfl_evloop__del(struct dfl_evloop *loop, int fd)
 {
 	struct watch *w, **slot;
 
@@ -125,12 +125,12 @@ int dfl_loop__del(struct dfl_loop *loop, int fd)
 	return 0;
 }
 
-void dfl_loop__stop(struct dfl_loop *loop)
+void dfl_evloop__stop(struct dfl_evloop *loop)
 {
 	loop->stop = true;
 }
 
-int dfl_loop__run_once(struct dfl_loop *loop, int timeout_ms)
+int dfl_evloop__run_once(struct dfl_evloop *loop, int timeout_ms)
 {
 	struct epoll_event evs[64];
 	int n = epoll_wait(loop->epfd, evs, DFL_ARRAY_SIZE(evs), timeout_ms);
@@ -154,11 +154,11 @@ int dfl_loop__run_once(struct dfl_loop *loop, int timeout_ms)
 	return n;
 }
 
-int dfl_loop__run(struct dfl_loop *loop)
+int dfl_evloop__run(struct dfl_evloop *loop)
 {
 	loop->stop = false;
 	while (!loop->stop) {
-		int n = dfl_loop__run_once(loop, -1);
+		int n = dfl_evloop__run_once(loop, -1);
 
 		if (n < 0)
 			return n;
@@ -175,7 +175,7 @@ static void on_timer(void *ctx, int fd, uint32_t events)
 		w->fn(w->ctx, fd, events);
 }
 
-int dfl_loop__add_timer(struct dfl_loop *loop, unsigned int ms, dfl_loop_fn fn,
+int dfl_evloop__add_timer(struct dfl_evloop *loop, unsigned int ms, dfl_evloop_fn fn,
 			void *ctx)
 {
 	struct itimerspec its = {
@@ -198,7 +198,7 @@ int dfl_loop__add_timer(struct dfl_loop *loop, unsigned int ms, dfl_loop_fn fn,
 		err = -errno;
 		goto fail;
 	}
-	err = dfl_loop__add(loop, fd, EPOLLIN, on_timer, inner);
+	err = dfl_evloop__add(loop, fd, EPOLLIN, on_timer, inner);
 	if (err)
 		goto fail;
 	loop->by_fd[fd]->owned = inner;
