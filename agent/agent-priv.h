@@ -33,8 +33,12 @@ int dfl_agent__endpoint_create(struct dfl_agent *a,
 			       size_t errlen);
 void dfl_endpoint__free(struct dfl_endpoint *ep);
 
-/* services.c: rewrites every pod's hosts file. */
+/* services.c: rewrites the hosts file and resolv.conf of every namespace
+ * with pods, and removes those of namespaces without. */
 void dfl_agent__refresh_hosts(struct dfl_agent *a);
+/* services.c: creates <state>/ns/<ns>/ and writes its path to <buf>. */
+int dfl_agent__namespace_dir(struct dfl_agent *a, const char *ns, char *buf,
+			     size_t len);
 /* services.c: frees every Service. */
 void dfl_agent__free_services(struct dfl_agent *a);
 /* deployments.c */

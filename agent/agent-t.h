@@ -77,6 +77,7 @@ struct dfl_endpoint {
 	uint8_t host_mac[6];		 /* host side */
 	uint32_t ipv4;			 /* host byte order */
 	char *hosts_path;		 /* per-pod /etc/hosts */
+	char *resolv_path;		 /* per-pod /etc/resolv.conf */
 
 	/* Filled by the integrator (identity allocation, policy engine);
 	 * printed by `deflector endpoint list`. 0 / NULL until then. */

@@ -302,11 +302,10 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 	if (hooks)
 		a->hooks = *hooks;
 	ret = setup_loop(a, err, errlen);
-	if (!ret)
-		ret = setup_node(a, err, errlen);
 	if (ret)
 		goto fail;
-	dfl_agent__restore_endpoints(a);
+	/* The socket first: a clash with another agent must fail before
+	 * anything is made. Requests wait in the backlog until run(). */
 	a->api = dfl_api__new(a->loop, a->socket_path, err, errlen);
 	if (!a->api) {
 		ret = -errno;
@@ -317,11 +316,18 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 		snprintf(err, errlen, "registering socket ops: %s", strerror(-ret));
 		goto fail;
 	}
+	/* Policy files before endpoints, so that restored endpoints meet
+	 * their policies (and a bad --policy-dir fails before anything is
+	 * made). */
 	if (a->policy_dir) {
 		ret = dfl_agent__watch_policy_dir(a, err, errlen);
 		if (ret)
 			goto fail;
 	}
+	ret = setup_node(a, err, errlen);
+	if (ret)
+		goto fail;
+	dfl_agent__restore_endpoints(a);
 	pr_info("node %s%s%s: pod CIDR %s (gateway %s on %s), service CIDR %s; %zu endpoint(s) %s; serving %s (ready in %lld ms)\n",
 		a->node_name, a->node_netns ? " in netns " : " (host)",
 		a->node_netns ? a->node_netns : "", a->pod_cidr,
@@ -430,6 +436,8 @@ static void remove_state_files(struct dfl_agent *a)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/pods", a->state_dir);
 	rmdir(path);
+	snprintf(path, sizeof(path), "%s/ns", a->state_dir);
+	rmdir(path);
 	snprintf(path, sizeof(path), "%s/lock", a->state_dir);
 	unlink(path);
 	if (rmdir(a->state_dir) && errno != ENOENT)
@@ -464,6 +472,7 @@ int dfl_agent__cleanup(const struct dfl_agent_config *cfg, char *err,
 		a->node.nl.fd = -1;
 	}
 	dfl_agent__remove_all_endpoints(a);
+	dfl_agent__refresh_hosts(a);
 	if (!ret)
 		ret = dfl_node__teardown(&a->node);
 	else

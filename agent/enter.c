@@ -58,6 +58,9 @@ int dfl_pod__enter(const struct dfl_pod_enter *e, char *err, size_t errlen)
 			 e->hosts_path, strerror(errno));
 		return ret;
 	}
+	/* Best effort: a host without /etc/resolv.conf keeps its resolver. */
+	if (e->resolv_path)
+		mount(e->resolv_path, "/etc/resolv.conf", "none", MS_BIND, NULL);
 	/* A sysfs mounted now shows the namespace we are in (ip netns exec
 	 * does the same); keep it read-only if the host's was. */
 	if (statvfs("/sys", &sys) == 0 && umount2("/sys", MNT_DETACH) == 0)

@@ -1,8 +1,9 @@
 /* Entering a pod, for `deflector exec` and for the pod processes the agent
  * starts: the calling process joins the pod's network namespace and gets
- * mount and UTS namespaces of its own in which /etc/hosts is the pod's hosts
- * file (as `ip netns exec` does with /etc/netns/NAME/hosts), /sys shows the
- * pod's interfaces, and the host name is the pod's name.
+ * mount and UTS namespaces of its own in which /etc/hosts and
+ * /etc/resolv.conf are the pod's (as `ip netns exec` does with
+ * /etc/netns/NAME/), /sys shows the pod's interfaces, and the host name is
+ * the pod's name.
  *
  * Call it in a single-threaded process (the CLI, or a child after fork):
  * setns and unshare act on the calling thread. */
@@ -14,6 +15,7 @@
 struct dfl_pod_enter {
 	const char *netns;	/* name under /run/netns */
 	const char *hosts_path; /* NULL: keep the host's /etc/hosts */
+	const char *resolv_path; /* NULL: keep the host's /etc/resolv.conf */
 	const char *hostname;	/* NULL: keep the host name */
 };
 

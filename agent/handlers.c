@@ -84,6 +84,8 @@ json_t *dfl_agent__endpoint_json(struct dfl_agent *a,
 				      "egress",
 				      ep->policy_egress ? ep->policy_egress : "Disabled"));
 	json_object_set_new(o, "node", json_string(a->node_name));
+	if (ep->resolv_path)
+		json_object_set_new(o, "resolvFile", json_string(ep->resolv_path));
 	return o;
 }
 

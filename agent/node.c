@@ -79,6 +79,13 @@ int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
 	if (node->created_netns)
 		dfl_netns__sysctl(node->netns_fd, "net/ipv6/conf/default/disable_ipv6",
 				  "1", NULL, 0);
+	/* Pods' DNS goes to the gateway (agent/hosts.h); until something
+	 * serves it, the node's port-unreachable answers make lookups fail at
+	 * once. The default rate limit (6, then 1 per second per pod) would
+	 * turn most of them into 5 s timeouts. Not changed on the host. */
+	if (node->netns)
+		dfl_netns__sysctl(node->netns_fd, "net/ipv4/icmp_ratelimit", "0",
+				  NULL, 0);
 
 	node->host_ifindex = dfl_nl__link_index(&node->nl, DFL_NODE_HOST_LINK);
 	if (node->host_ifindex == -ENODEV) {

@@ -2,6 +2,7 @@
  * programs. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ void dfl_endpoint__free(struct dfl_endpoint *ep)
 	dfl_pod_desc__release(&ep->pod);
 	free(ep->reason);
 	free(ep->hosts_path);
+	free(ep->resolv_path);
 	free(ep->policy_ingress);
 	free(ep->policy_egress);
 	free(ep->proc.program);
@@ -222,17 +224,38 @@ static int pick_names(struct dfl_agent *a, struct dfl_endpoint *ep)
 	return -EEXIST;
 }
 
+/* <state>/pods/<netns>/ for the program's log, and the paths of the files
+ * the pod sees as /etc/hosts and /etc/resolv.conf: its namespace's, which
+ * exist (possibly empty until the next dfl_agent__refresh_hosts) when this
+ * returns, so that a program started before the refresh can mount them. */
 static int make_pod_dir(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
-	char dir[4096], path[4200];
+	char dir[4096], path[4400];
+	int ret;
 
 	dfl_state__pod_dir(a->state_dir, ep->netns, dir, sizeof(dir));
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -errno;
+	ret = dfl_agent__namespace_dir(a, ep->pod.namespace, dir, sizeof(dir));
+	if (ret)
+		return ret;
 	snprintf(path, sizeof(path), "%s/hosts", dir);
 	free(ep->hosts_path);
 	ep->hosts_path = strdup(path);
-	return ep->hosts_path ? 0 : -ENOMEM;
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	free(ep->resolv_path);
+	ep->resolv_path = strdup(path);
+	if (!ep->hosts_path || !ep->resolv_path)
+		return -ENOMEM;
+	for (int i = 0; i < 2; i++) {
+		int fd = open(i ? ep->resolv_path : ep->hosts_path,
+			      O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	}
+	return 0;
 }
 
 static void remove_pod_dir(struct dfl_agent *a, const struct dfl_endpoint *ep)

@@ -136,6 +136,7 @@ child(const struct dfl_endpoint *ep, const char *log_path, int report)
 {
 	struct dfl_pod_enter enter = { .netns = ep->netns,
 				       .hosts_path = ep->hosts_path,
+				       .resolv_path = ep->resolv_path,
 				       .hostname = ep->pod.name };
 	char err[512], port[8];
 	char *argv[4];

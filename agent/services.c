@@ -1,9 +1,12 @@
 /* Services: ClusterIPs, the pods they select, and the hosts files through
  * which pods resolve their names. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/agent-priv.h"
 #include "agent/agent.h"
@@ -13,26 +16,81 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+static bool namespace_used(const struct dfl_agent *a, const char *ns,
+			   size_t before)
+{
+	for (size_t i = 0; i < before && i < a->n_eps; i++)
+		if (!strcmp(a->eps[i]->pod.namespace, ns))
+			return true;
+	return false;
+}
+
+static void write_file(const char *path, struct dfl_strbuf *sb, int ret)
+{
+	if (!ret)
+		ret = dfl_hosts__write(path, sb->buf, sb->len);
+	if (ret)
+		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
+}
+
+/* Removes <state>/ns/<ns>/ of namespaces without pods. */
+static void remove_unused(struct dfl_agent *a)
+{
+	char dir[4200], path[8600];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/ns", a->state_dir);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || namespace_used(a, de->d_name, a->n_eps))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/hosts", dir, de->d_name);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s/resolv.conf", dir, de->d_name);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		rmdir(path);
+	}
+	closedir(d);
+}
+
 void dfl_agent__refresh_hosts(struct dfl_agent *a)
 {
 	struct dfl_strbuf sb = { 0 };
+	char path[4400];
 
 	for (size_t i = 0; i < a->n_eps; i++) {
-		struct dfl_endpoint *ep = a->eps[i];
-		int ret;
+		const char *ns = a->eps[i]->pod.namespace;
 
-		if (!ep->hosts_path)
+		if (namespace_used(a, ns, i))
+			continue; /* done with an earlier pod */
+		if (dfl_agent__namespace_dir(a, ns, path, sizeof(path)))
 			continue;
 		dfl_strbuf__reset(&sb);
-		ret = dfl_hosts__render(&sb, ep, a->eps, a->n_eps, a->svcs,
-					a->n_svcs);
-		if (!ret)
-			ret = dfl_hosts__write(ep->hosts_path, sb.buf, sb.len);
-		if (ret)
-			pr_warn("endpoint %u: cannot write %s: %s\n", ep->id,
-				ep->hosts_path, strerror(-ret));
+		strcat(path, "/hosts");
+		write_file(path, &sb, dfl_hosts__render(&sb, ns, a->eps, a->n_eps,
+							a->svcs, a->n_svcs));
+		dfl_strbuf__reset(&sb);
+		strcpy(strrchr(path, '/'), "/resolv.conf");
+		write_file(path, &sb, dfl_resolv__render(&sb, ns, a->pod_ipam.gateway));
 	}
 	dfl_strbuf__release(&sb);
+	remove_unused(a);
+}
+
+int dfl_agent__namespace_dir(struct dfl_agent *a, const char *ns, char *buf,
+			     size_t len)
+{
+	snprintf(buf, len, "%s/ns", a->state_dir);
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(buf, len, "%s/ns/%s", a->state_dir, ns);
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 static ssize_t find_service(const struct dfl_agent *a, const char *ns,

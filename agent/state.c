@@ -125,11 +125,14 @@ static json_t *state_json(const struct dfl_agent *a)
 	json_t *root, *node, *eps, *svcs, *deps;
 	char gw[16];
 
-	node = json_pack("{s:s, s:s?, s:b, s:s, s:s, s:s, s:s}", "name",
-			 a->node_name, "netns", a->node_netns, "createdNetns",
-			 a->node_netns_created, "prevIpForward", a->prev_forward,
-			 "podCIDR", a->pod_cidr, "serviceCIDR", a->service_cidr,
-			 "gateway", ip_str(a->pod_ipam.gateway, gw));
+	node = json_pack("{s:s, s:s?, s:b, s:s, s:s, s:s, s:s, s:{s:I, s:I}}",
+			 "name", a->node_name, "netns", a->node_netns,
+			 "createdNetns", a->node_netns_created, "prevIpForward",
+			 a->prev_forward, "podCIDR", a->pod_cidr, "serviceCIDR",
+			 a->service_cidr, "gateway",
+			 ip_str(a->pod_ipam.gateway, gw), "ipamCursor", "pod",
+			 (json_int_t)a->pod_ipam.pool.cursor, "service",
+			 (json_int_t)a->svc_ipam.pool.cursor);
 	eps = json_array();
 	svcs = json_array();
 	deps = json_array();
@@ -157,10 +160,16 @@ int dfl_state__save(const struct dfl_agent *a)
 {
 	char path[4096], tmp[4200];
 	json_t *root = state_json(a);
+	char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	size_t len, off = 0;
 	int fd, ret = 0;
 
-	if (!root)
+	json_decref(root);
+	if (!text)
 		return -ENOMEM;
+	/* One write: json_dumpfd would issue one per token. */
+	len = strlen(text);
+	text[len++] = '\n'; /* over the NUL, which json_dumps allocated */
 	snprintf(path, sizeof(path), "%s/state.json", a->state_dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -168,11 +177,17 @@ int dfl_state__save(const struct dfl_agent *a)
 		ret = -errno;
 		goto out;
 	}
-	if (json_dumpfd(root, fd, JSON_INDENT(1) | JSON_SORT_KEYS) ||
-	    write(fd, "\n", 1) != 1)
-		ret = -EIO;
-	if (!ret && fsync(fd))
-		ret = -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path))
@@ -180,8 +195,17 @@ int dfl_state__save(const struct dfl_agent *a)
 	if (ret)
 		unlink(tmp);
 out:
-	json_decref(root);
+	free(text);
 	return ret;
+}
+
+static void restore_cursor(struct dfl_ipam *ipam, const json_t *v)
+{
+	json_int_t c = json_integer_value(v);
+
+	if (json_is_integer(v) && c >= 0 &&
+	    c <= (json_int_t)(ipam->pool.hi - ipam->pool.lo))
+		ipam->pool.cursor = (uint32_t)c;
 }
 
 /* The state must describe the node this agent serves: names and
@@ -217,6 +241,12 @@ static int check_node(struct dfl_agent *a, const json_t *node, const char *file,
 		return -EINVAL;
 	}
 	a->node_netns_created = json_is_true(json_object_get(node, "createdNetns"));
+	/* Next-fit continues where it was: addresses freed just before the
+	 * restart are not handed out first. */
+	restore_cursor(&a->pod_ipam,
+		       json_object_get(json_object_get(node, "ipamCursor"), "pod"));
+	restore_cursor(&a->svc_ipam,
+		       json_object_get(json_object_get(node, "ipamCursor"), "service"));
 	snprintf(a->prev_forward, sizeof(a->prev_forward), "%s", fwd ? fwd : "");
 	return 0;
 }

@@ -1,10 +1,13 @@
 /* The agent's state directory: <state_dir>/state.json holds the node's
  * settings, every endpoint (id, pod, names, address, program PID), Service
  * and Deployment, so that a restarted agent adopts what exists and removes
- * only what is stale. <state_dir>/pods/<netns>/ holds each pod's hosts file
- * and program log. The file is replaced atomically (write, fsync, rename)
- * after every change; endpoints are recorded before their kernel objects are
- * made and removed from it only after those are gone. */
+ * only what is stale. <state_dir>/pods/<netns>/ holds each pod's program
+ * log, <state_dir>/ns/<namespace>/ the hosts file and resolv.conf its pods
+ * share. The file is replaced atomically (write a temporary, rename) after
+ * every change; endpoints are recorded before their kernel objects are made
+ * and removed from it only after those are gone. No fsync: what the file
+ * describes (namespaces, links, processes) does not survive a reboot either,
+ * and rename is atomic against an agent crash. */
 #ifndef DFL_AGENT_STATE_H
 #define DFL_AGENT_STATE_H
 

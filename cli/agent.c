@@ -90,20 +90,18 @@ static int agent_status(int argc, char **argv)
 		json_dumpf(res, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	} else {
-		const char *netns = json_string_value(json_object_get(res, "nodeNetns"));
+		const char *netns = dfl_json_str(res, "nodeNetns");
 
 		eps = json_object_get(res, "endpoints");
-		printf("Node:          %s (%s%s)\n",
-		       json_string_value(json_object_get(res, "node")),
-		       netns ? "netns " : "host network namespace",
-		       netns ? netns : "");
+		printf("Node:          %s (%s%s)\n", dfl_json_str(res, "node"),
+		       *netns ? "netns " : "host network namespace", netns);
 		printf("Pod CIDR:      %s, gateway %s, %lld of %lld addresses used\n",
-		       json_string_value(json_object_get(res, "podCIDR")),
-		       json_string_value(json_object_get(res, "gateway")),
+		       dfl_json_str(res, "podCIDR"),
+		       dfl_json_str(res, "gateway"),
 		       json_integer_value(json_object_get(res, "ipsUsed")),
 		       json_integer_value(json_object_get(res, "ipsTotal")));
 		printf("Service CIDR:  %s\n",
-		       json_string_value(json_object_get(res, "serviceCIDR")));
+		       dfl_json_str(res, "serviceCIDR"));
 		printf("Endpoints:     %lld (%lld ready)\n",
 		       json_integer_value(json_object_get(eps, "total")),
 		       json_integer_value(json_object_get(eps, "ready")));
@@ -112,9 +110,9 @@ static int agent_status(int argc, char **argv)
 		printf("Deployments:   %lld\n",
 		       json_integer_value(json_object_get(res, "deployments")));
 		printf("State dir:     %s\n",
-		       json_string_value(json_object_get(res, "stateDir")));
+		       dfl_json_str(res, "stateDir"));
 		printf("Socket:        %s\n",
-		       json_string_value(json_object_get(res, "socket")));
+		       dfl_json_str(res, "socket"));
 		printf("Uptime:        %.1fs\n",
 		       (double)json_integer_value(json_object_get(res, "uptimeMs")) / 1000);
 	}

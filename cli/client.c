@@ -202,6 +202,13 @@ int dfl_client__next(struct dfl_client *c, json_t **msg, char *err,
 	return next_json(c, msg, err, errlen);
 }
 
+const char *dfl_json_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
 int dfl_client__request(const char *socket, const char *cmd, bool json,
 			const json_t *req, json_t **result)
 {

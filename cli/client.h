@@ -39,6 +39,9 @@ int dfl_client__call(struct dfl_client *c, const json_t *req, json_t **result,
 int dfl_client__next(struct dfl_client *c, json_t **msg, char *err,
 		     size_t errlen);
 
+/* obj[key] as a string, or "" when absent or not a string (for printing). */
+const char *dfl_json_str(const json_t *obj, const char *key);
+
 /* Connect + call + close for one-shot commands. On failure prints
  * "deflector: <cmd>: <message>" (or {"error": ...} on stdout when <json>)
  * and returns the exit code (1); else 0 with *result. */

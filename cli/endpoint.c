@@ -260,6 +260,8 @@ static int endpoint_list(int argc, char **argv)
 					  json_string_value(json_array_get(labels, k)),
 					  "", "" },
 			};
+			if (!r->cell[4])
+				r->cell[4] = "";
 		}
 	}
 #undef ROW
@@ -278,6 +280,8 @@ out:
 	return ret;
 }
 
+/* For get and delete: returns -1 with *result set, else the exit code
+ * (help printed, usage error, or the request failed). */
 static int endpoint_ref(int argc, char **argv, const char *cmd,
 			const char *help, const char *op, struct common *o,
 			json_t **result)
@@ -297,7 +301,7 @@ static int endpoint_ref(int argc, char **argv, const char *cmd,
 	ret = dfl_client__request(o->socket, cmd, o->out == DFL_OUT_JSON, req,
 				  result);
 	json_decref(req);
-	return ret;
+	return ret ? ret : -1;
 }
 
 static int endpoint_get(int argc, char **argv)
@@ -307,7 +311,7 @@ static int endpoint_get(int argc, char **argv)
 	int ret = endpoint_ref(argc, argv, "endpoint get", get_usage,
 			       "endpoint.get", &o, &ep);
 
-	if (ret)
+	if (ret != -1)
 		return ret;
 	print_json(ep);
 	json_decref(ep);
@@ -321,15 +325,14 @@ static int endpoint_delete(int argc, char **argv)
 	int ret = endpoint_ref(argc, argv, "endpoint delete", delete_usage,
 			       "endpoint.delete", &o, &gone);
 
-	if (ret)
+	if (ret != -1)
 		return ret;
 	if (o.out == DFL_OUT_JSON)
 		print_json(gone);
 	else
 		printf("endpoint %lld %s/%s deleted\n",
 		       json_integer_value(json_object_get(gone, "id")),
-		       json_string_value(json_object_get(gone, "namespace")),
-		       json_string_value(json_object_get(gone, "name")));
+		       dfl_json_str(gone, "namespace"), dfl_json_str(gone, "name"));
 	json_decref(gone);
 	return DFL_EXIT_OK;
 }
@@ -423,12 +426,10 @@ static int endpoint_create(int argc, char **argv)
 
 		printf("endpoint %lld %s/%s created: %s on %s (%s)%s%s\n",
 		       json_integer_value(json_object_get(ep, "id")),
-		       json_string_value(json_object_get(ep, "namespace")),
-		       json_string_value(json_object_get(ep, "name")),
-		       json_string_value(json_object_get(ep, "ipv4")),
-		       json_string_value(json_object_get(ep, "ifname")),
-		       json_string_value(json_object_get(ep, "state")),
-		       reason ? ": " : "", reason ? reason : "");
+		       dfl_json_str(ep, "namespace"), dfl_json_str(ep, "name"),
+		       dfl_json_str(ep, "ipv4"), dfl_json_str(ep, "ifname"),
+		       dfl_json_str(ep, "state"), reason ? ": " : "",
+		       reason ? reason : "");
 	}
 	json_decref(ep);
 	return DFL_EXIT_OK;

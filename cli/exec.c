@@ -92,6 +92,7 @@ int dfl_cmd_exec(int argc, char **argv)
 	enter = (struct dfl_pod_enter){
 		.netns = json_string_value(json_object_get(ep, "netns")),
 		.hosts_path = json_string_value(json_object_get(ep, "hostsFile")),
+		.resolv_path = json_string_value(json_object_get(ep, "resolvFile")),
 		.hostname = json_string_value(json_object_get(ep, "name")),
 	};
 	if (!enter.netns) {

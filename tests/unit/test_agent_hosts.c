@@ -1,4 +1,4 @@
-/* agent/: per-pod hosts files and the policy-directory watch. */
+/* agent/: hosts files, resolv.conf and the policy-directory watch. */
 #include <check.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,16 +42,15 @@ START_TEST(hosts_name_services_then_pods)
 	struct dfl_strbuf sb = { 0 };
 
 	dfl_ip4__parse("10.96.0.10", &svc.cluster_ip);
-	ck_assert_int_eq(dfl_hosts__render(&sb, &tie, eps, 3, svcs, 2), 0);
+	ck_assert_int_eq(dfl_hosts__render(&sb, "default", eps, 3, svcs, 2), 0);
 	ck_assert_str_eq(sb.buf,
-		"# Kubernetes-managed hosts file (deflector pod default/tiefighter).\n"
+		"# Kubernetes-managed hosts file (deflector, namespace default).\n"
 		"127.0.0.1\tlocalhost\n"
 		"::1\tlocalhost ip6-localhost ip6-loopback\n"
 		"fe00::0\tip6-localnet\n"
 		"fe00::0\tip6-mcastprefix\n"
 		"fe00::1\tip6-allnodes\n"
 		"fe00::2\tip6-allrouters\n"
-		"10.200.0.2\ttiefighter\n"
 		"# Services\n"
 		"10.96.0.10\tdeathstar.default.svc.cluster.local deathstar.default.svc deathstar.default deathstar\n"
 		"10.200.0.3\tdb.default.svc.cluster.local db.default.svc db.default db\n"
@@ -61,10 +60,29 @@ START_TEST(hosts_name_services_then_pods)
 		"10.200.0.4\t10-200-0-4.galaxy.pod.cluster.local xwing.galaxy\n");
 	/* From another namespace, short names are that namespace's. */
 	dfl_strbuf__reset(&sb);
-	ck_assert_int_eq(dfl_hosts__render(&sb, &other, eps, 3, svcs, 1), 0);
+	ck_assert_int_eq(dfl_hosts__render(&sb, "galaxy", eps, 3, svcs, 1), 0);
 	ck_assert_ptr_nonnull(strstr(sb.buf, "deathstar.default\n"));
 	ck_assert_ptr_nonnull(strstr(sb.buf, "xwing.galaxy xwing\n"));
 	ck_assert_ptr_null(strstr(sb.buf, " tiefighter\n"));
+	/* A Service named like a pod takes the pod's short names. */
+	svc.name = "tiefighter";
+	dfl_strbuf__reset(&sb);
+	ck_assert_int_eq(dfl_hosts__render(&sb, "default", eps, 3, svcs, 1), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "\n10.200.0.2\t10-200-0-2.default.pod.cluster.local\n"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "tiefighter.default.svc tiefighter.default tiefighter\n"));
+	dfl_strbuf__release(&sb);
+}
+END_TEST
+
+START_TEST(resolv_conf_is_kubelets)
+{
+	struct dfl_strbuf sb = { 0 };
+	uint32_t gw;
+
+	dfl_ip4__parse("10.200.0.1", &gw);
+	ck_assert_int_eq(dfl_resolv__render(&sb, "galaxy", gw), 0);
+	ck_assert_str_eq(sb.buf, "search galaxy.svc.cluster.local svc.cluster.local cluster.local\n"
+				 "nameserver 10.200.0.1\noptions ndots:5\n");
 	dfl_strbuf__release(&sb);
 }
 END_TEST
@@ -161,6 +179,7 @@ static Suite *hosts_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, hosts_name_services_then_pods);
+	tcase_add_test(tc, resolv_conf_is_kubelets);
 	tcase_add_test(tc, hosts_file_is_rewritten_in_place);
 	tcase_add_test(tc, dirwatch_reports_policy_files);
 	suite_add_tcase(s, tc);
