@@ -223,4 +223,6 @@ clean:
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(BPF_TEST_BINS:=.d) $(EXTRA_PROGS:=.d)
+# Every object and test binary records its headers (-MMD): a changed header
+# rebuilds all that include it, test helpers and unit tests included.
+-include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

@@ -9,6 +9,7 @@
 #include "agent/engine.h"
 #include "bpf/datapath.h"
 #include "crd/objects.h"
+#include "flow/redact.h"
 #include "flow/ring.h"
 #include "policy/compiler.h"
 #include "util/strmap.h"
@@ -20,7 +21,8 @@ struct dfl_flow;
 struct stored_obj {
 	struct dfl_object obj; /* owned; policies are borrowed by the compiler */
 	long long applied_at;  /* CLOCK_REALTIME seconds */
-	char *source;	       /* "cli", a file of --policy-dir, ... */
+	char *file;	       /* the manifest it came from, kept to restore it */
+	char *content;
 };
 
 struct dfl_engine {
@@ -37,12 +39,14 @@ struct dfl_engine {
 	/* "ns/name" -> endpoint id of local endpoints; written under the
 	 * write lock, read by the proxy thread under the read lock. */
 	struct dfl_strmap ep_ids;
-	int64_t mono_to_real_ns;      /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t generation;	      /* bumped on every compiler change */
 
 	/* flows */
 	struct dfl_ring *ring;
 	struct dfl_exporter *exporter;
+	struct dfl_metrics *metrics;
+	struct dfl_metrics_server *metrics_server;
+	struct dfl_redact_config redact;
 	uint64_t flows_seen;
 	/* Flow records made on the proxy thread, waiting for the agent
 	 * thread (the ring has one producer). */
@@ -65,6 +69,9 @@ struct dfl_endpoint *engine_local_endpoint(struct dfl_engine *e, const char *nam
 
 /* engine_objects.c */
 int engine_objects_register(struct dfl_engine *e);
+/* Reloads the objects of a previous run into the compiler and the store.
+ * Returns 0 (nothing kept is fine) or -errno with a message in <err>. */
+int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen);
 void engine_objects_release(struct dfl_engine *e);
 
 /* Memory that lives while one flow record is built (flows borrow strings). */

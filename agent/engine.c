@@ -18,14 +18,6 @@
 
 #define DFL_FRONTEND_KEY_MAX 64
 
-static int64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 				   char *err, size_t errlen)
 {
@@ -43,7 +35,6 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 	e->queue_tail = &e->queue_head;
 	pthread_rwlock_init(&e->lock, NULL);
 	pthread_mutex_init(&e->queue_lock, NULL);
-	e->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 
 	pcfg.cluster = e->cfg.cluster;
 	pcfg.http_proxy_port = e->cfg.http_proxy_port;
@@ -54,6 +45,8 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 		snprintf(err, errlen, "policy compiler: %s", strerror(errno));
 		goto fail;
 	}
+	if (engine_objects_restore(e, err, errlen))
+		goto fail;
 	dopts.pin_root = e->cfg.pin_root;
 	dopts.policy_map_max = (__u32)e->cfg.policy_map_max;
 	e->dp = dfl_datapath__open(&dopts);

@@ -30,7 +30,12 @@ struct dfl_engine_config {
 	bool no_proxy;		  /* run without the L7 proxy */
 	size_t flow_ring;	  /* flows kept in memory; 0: 4095 */
 	const char *flow_log;	  /* export flows to this file, or NULL */
+	const char *metrics_addr; /* /metrics address; NULL: ":9965"; "": off */
 	size_t policy_map_max;	  /* 0: 16384 */
+	/* Applied objects are kept in <state_dir>/objects.json and reloaded
+	 * before the agent restores endpoints, so that a restarted agent
+	 * never resolves an endpoint without its policies. NULL: not kept. */
+	const char *state_dir;
 };
 
 struct dfl_engine;

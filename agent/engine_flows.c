@@ -15,7 +15,9 @@
 
 #include "agent/engine-priv.h"
 #include "flow/flow.h"
+#include "flow/exporter.h"
 #include "flow/json.h"
+#include "flow/metrics.h"
 #include "identity/allocator.h"
 #include "policy/l7_match.h"
 #include "proxy/proxy-t.h"
@@ -145,6 +147,10 @@ void engine_flow_publish(struct dfl_engine *e, const struct dfl_flow *f)
 	e->flows_seen++;
 	if (dfl_ring__push(e->ring, f))
 		pr_warn("flows: out of memory: a record was not kept\n");
+	if (e->exporter)
+		dfl_exporter__export(e->exporter, f); /* counts its own losses */
+	if (e->metrics)
+		dfl_metrics__observe(e->metrics, f);
 	if (api && dfl_api__followers(api, "flows")) {
 		struct dfl_strbuf line = { 0 };
 		json_t *msg;
@@ -336,7 +342,7 @@ static int on_datapath_event(void *ctx, const struct dfl_event *ev)
 		return 0;
 	}
 	pthread_rwlock_rdlock(&e->lock);
-	f.time_ns = (int64_t)ev->ts_ns + e->mono_to_real_ns;
+	f.time_ns = (int64_t)ev->ts_ns; /* the poller converted it to CLOCK_REALTIME */
 	dfl_flow__set_uuid(&f);
 	f.verdict = (enum dfl_verdict)ev->verdict;
 	f.type = DFL_FLOW_TYPE_L3_L4;
@@ -567,7 +573,14 @@ static void l7_to_flow(struct dfl_engine *e, const struct dfl_l7_event *ev)
 	}
 	if (!response)
 		attribute_l7(e, ev, sport, &f, pols, DFL_ARRAY_SIZE(pols), &s);
-	engine_flow_publish(e, &f);
+	{
+		/* Redaction happens before the record is kept anywhere. */
+		struct dfl_strbuf url = { 0 };
+
+		dfl_redact__flow(&e->redact, &f, &url);
+		engine_flow_publish(e, &f);
+		dfl_strbuf__release(&url);
+	}
 	pthread_rwlock_unlock(&e->lock);
 	flow_scratch_release(&s);
 }
@@ -623,6 +636,29 @@ int engine_flows_start(struct dfl_engine *e, char *err, size_t errlen)
 	struct dfl_evloop *loop = dfl_agent__loop(e->agent);
 	int fd, ret;
 
+	dfl_redact_config__defaults(&e->redact);
+	if (e->cfg.flow_log) {
+		struct dfl_exporter_config xc = {
+			.name = "flow-log", .file_path = e->cfg.flow_log,
+			.node_name = e->cfg.node_name,
+		};
+
+		e->exporter = dfl_exporter__new(&xc, err, errlen);
+		if (!e->exporter)
+			return -EINVAL;
+	}
+	e->metrics = dfl_metrics__new(NULL, err, errlen);
+	if (!e->metrics)
+		return -ENOMEM;
+	if (!e->cfg.metrics_addr || *e->cfg.metrics_addr) {
+		char merr[256];
+
+		e->metrics_server = dfl_metrics_server__start(e->metrics, e->cfg.metrics_addr,
+							      merr, sizeof(merr));
+		/* Metrics are worth a warning, not an agent that will not start. */
+		if (!e->metrics_server)
+			pr_warn("metrics: not served: %s\n", merr);
+	}
 	e->ring = dfl_ring__new(e->cfg.flow_ring);
 	e->queue_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!e->ring || e->queue_fd < 0) {
@@ -660,4 +696,10 @@ void engine_flows_stop(struct dfl_engine *e)
 	e->queue_fd = -1;
 	dfl_ring__free(e->ring);
 	e->ring = NULL;
+	dfl_metrics_server__stop(e->metrics_server);
+	e->metrics_server = NULL;
+	dfl_metrics__free(e->metrics);
+	e->metrics = NULL;
+	dfl_exporter__free(e->exporter); /* flushes and seals the chain */
+	e->exporter = NULL;
 }

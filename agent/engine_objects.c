@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/engine-priv.h"
 #include "agent/pod.h"
@@ -30,7 +31,8 @@ static void stored_free(struct stored_obj *s)
 	if (!s)
 		return;
 	dfl_object__release(&s->obj);
-	free(s->source);
+	free(s->file);
+	free(s->content);
 	free(s);
 }
 
@@ -220,6 +222,18 @@ static void add_diags(json_t *errors, const struct dfl_diags *d,
 	}
 }
 
+/* The text of file <name> of an apply request (a copy), or NULL. */
+static char *file_content(const json_t *req, const char *name)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(req, "files"), i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "name")) ?: "", name))
+			return strdup(json_string_value(json_object_get(f, "content")));
+	return NULL;
+}
+
 /* Decodes the "files" of a request ([{"name","content"}]) into <objs>;
  * syntax and validation errors go to <errors>. */
 static int decode_files(const json_t *files, struct dfl_objects *objs,
@@ -246,6 +260,147 @@ static int decode_files(const json_t *files, struct dfl_objects *objs,
 		if (err == -ENOMEM)
 			return err;
 	}
+	return 0;
+}
+
+/* ---- persistence ------------------------------------------------------ */
+
+static char *objects_path(const struct dfl_engine *e)
+{
+	struct dfl_strbuf sb = { 0 };
+
+	if (!e->cfg.state_dir)
+		return NULL;
+	dfl_strbuf__printf(&sb, "%s/objects.json", e->cfg.state_dir);
+	return dfl_strbuf__detach(&sb);
+}
+
+/* Writes every stored object's manifest, atomically (a crash leaves the old
+ * file or the new one). */
+static int persist(struct dfl_engine *e)
+{
+	char *path = objects_path(e), *tmp = NULL;
+	json_t *list = json_array(), *doc = NULL;
+	const char *key;
+	void *v;
+	size_t it = 0;
+	int ret = 0;
+
+	if (!path) {
+		json_decref(list);
+		return 0;
+	}
+	while (dfl_strmap__next(&e->objects, &it, &key, &v)) {
+		const struct stored_obj *s = v;
+
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "key", key,
+						      "file", s->file, "content", s->content,
+						      "applied_at", (json_int_t)s->applied_at));
+	}
+	doc = json_pack("{s:i, s:o}", "version", 1, "objects", list);
+	if (asprintf(&tmp, "%s.tmp", path) < 0) {
+		tmp = NULL;
+		ret = -ENOMEM;
+	} else if (!doc || json_dump_file(doc, tmp, JSON_COMPACT) || rename(tmp, path)) {
+		ret = -errno ? -errno : -EIO;
+		pr_warn("engine: cannot save applied objects to %s: %s\n", path,
+			strerror(-ret));
+		unlink(tmp);
+	}
+	json_decref(doc);
+	free(tmp);
+	free(path);
+	return ret;
+}
+
+/* Puts <obj> into the compiler without the agent (which restores its own
+ * pods, deployments and services). */
+static int restore_one(struct dfl_engine *e, struct dfl_object *obj)
+{
+	switch (obj->kind) {
+	case DFL_KIND_CNP:
+	case DFL_KIND_CCNP:
+	case DFL_KIND_KNP:
+		return dfl_compiler__upsert_policy(e->compiler, obj->policy, NULL);
+	case DFL_KIND_NAMESPACE:
+		return dfl_compiler__upsert_namespace(e->compiler, obj->ns);
+	case DFL_KIND_SERVICE:
+		return dfl_compiler__upsert_service(e->compiler, obj->service);
+	default:
+		return 0;
+	}
+}
+
+int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
+{
+	char *path = objects_path(e);
+	json_error_t jerr;
+	json_t *doc, *ent;
+	size_t i, restored = 0;
+
+	if (!path)
+		return 0;
+	doc = json_load_file(path, 0, &jerr);
+	if (!doc) {
+		int missing = access(path, F_OK) != 0;
+
+		if (!missing)
+			snprintf(err, errlen,
+				 "%s: %s (line %d): refusing to start without the policies it holds; fix or remove it",
+				 path, jerr.text, jerr.line);
+		free(path);
+		return missing ? 0 : -EINVAL;
+	}
+	json_array_foreach(json_object_get(doc, "objects"), i, ent) {
+		const char *key = json_string_value(json_object_get(ent, "key"));
+		const char *file = json_string_value(json_object_get(ent, "file"));
+		const json_t *content = json_object_get(ent, "content");
+		struct dfl_objects *objs = dfl_objects__new();
+		struct dfl_object *list = NULL;
+		size_t n = 0;
+
+		if (!key || !file || !json_is_string(content) || !objs) {
+			dfl_objects__free(objs);
+			continue;
+		}
+		struct dfl_diags diags = { 0 };
+
+		dfl_objects__load_buffer(objs, file, json_string_value(content),
+					 json_string_length(content), &diags, NULL);
+		for (size_t d = 0; d < diags.n; d++)
+			if (diags.items[d].severity == DFL_SEV_ERROR)
+				pr_warn("engine: restoring %s: %s\n", file, diags.items[d].message);
+		dfl_diags__release(&diags);
+		list = take_in_file_order(objs, &n);
+		for (size_t j = 0; list && j < n; j++) {
+			char *k;
+			struct stored_obj *s;
+
+			if (namespaced(list[j].kind) && !list[j].meta->namespace)
+				list[j].meta->namespace = strdup("default");
+			k = object_key(list[j].meta);
+			s = k && !strcmp(k, key) && !dfl_strmap__has(&e->objects, k) ?
+				    calloc(1, sizeof(*s)) : NULL;
+			if (s && !restore_one(e, &list[j])) {
+				s->obj = list[j];
+				s->applied_at = json_integer_value(json_object_get(ent, "applied_at"));
+				s->file = strdup(file);
+				s->content = strdup(json_string_value(content));
+				dfl_strmap__set(&e->objects, k, s, NULL);
+				restored++;
+			} else {
+				free(s);
+				dfl_object__release(&list[j]);
+			}
+			free(k);
+		}
+		free(list);
+		dfl_objects__free(objs);
+	}
+	json_decref(doc);
+	if (restored)
+		pr_info("engine: restored %zu applied object(s) from %s\n", restored, path);
+	free(path);
 	return 0;
 }
 
@@ -309,7 +464,8 @@ static int op_apply(void *ctx, struct dfl_api_call *call)
 			}
 			s->obj = *obj;
 			s->applied_at = old ? old->applied_at : (long long)time(NULL);
-			s->source = strdup("cli");
+			s->file = strdup(obj->meta->pos.file ? obj->meta->pos.file : "<stdin>");
+			s->content = file_content(call->req, s->file);
 			dfl_strmap__set(&e->objects, key, s, NULL);
 			/* The compiler now points at the new policy: the old
 			 * one may go. */
@@ -325,6 +481,9 @@ static int op_apply(void *ctx, struct dfl_api_call *call)
 	}
 	if (!ret && engine_resolve_and_sync(e, err, sizeof(err)))
 		json_array_append_new(errors, json_string(err));
+	if (!ret && persist(e))
+		json_array_append_new(errors, json_string(
+			"the objects were applied but could not be saved: a restarted agent would not have them"));
 	if (!ret)
 		call->result = json_pack("{s:O, s:O}", "lines", lines, "errors", errors);
 out:
@@ -388,6 +547,7 @@ static int op_delete(void *ctx, struct dfl_api_call *call)
 
 		if (engine_resolve_and_sync(e, err, sizeof(err)))
 			json_array_append_new(errors, json_string(err));
+		persist(e);
 	}
 	call->result = json_pack("{s:O, s:O}", "lines", lines, "errors", errors);
 out:

@@ -21,6 +21,7 @@
 /* A compiled L7 set. refs counts the proxy's borrowers; a stale entry (the
  * policy changed) is freed when its last borrower lets go. */
 struct l7_entry {
+	struct dfl_engine *engine;
 	int refs;
 	bool stale;
 	bool allow_all;
@@ -64,14 +65,12 @@ void engine_proxy_invalidate(struct dfl_engine *e)
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* <ctx> is the entry the proxy borrowed (release_ctx). */
 static void release_policy(void *ctx, struct dfl_proxy_policy *p)
 {
-	struct dfl_engine *e = ctx;
-	struct l7_entry *en = p->release_ctx;
+	struct l7_entry *en = ctx;
+	struct dfl_engine *e = en->engine;
 
-	(void)e;
-	if (!en)
-		return;
 	pthread_mutex_lock(&e->l7->mu);
 	if (--en->refs == 0 && en->stale)
 		entry_free(en);
@@ -150,7 +149,8 @@ static uint32_t lookup_addr(struct dfl_engine *e, const struct dfl_sockaddr *a,
 
 	ip_prefix(a, &p);
 	it = dfl_ipcache__lookup(dfl_compiler__ipcache(e->compiler), &p);
-	*owner = it ? it->owner : NULL;
+	/* The compiler names a pod's address "pod <namespace>/<name>". */
+	*owner = it && it->owner && !strncmp(it->owner, "pod ", 4) ? it->owner + 4 : NULL;
 	return it ? it->identity : 2 /* world */;
 }
 
@@ -205,6 +205,8 @@ static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
 	en = dfl_strmap__get(&e->l7->map, dfl_strbuf__str(&key));
 	if (!en) {
 		en = compile_set(&set);
+		if (en)
+			en->engine = e;
 		if (en && dfl_strmap__set(&e->l7->map, dfl_strbuf__str(&key), en, NULL)) {
 			entry_free(en);
 			en = NULL;
@@ -244,22 +246,6 @@ static void *proxy_main(void *arg)
 	return NULL;
 }
 
-/* Marked packets that the datapath assigned to a proxy socket must be
- * delivered locally (DESIGN.md, L7 redirect). */
-static int route_marked_locally(void)
-{
-	static const char *const cmds[] = {
-		"ip rule show | grep -q 'fwmark 0x200/0xf00 lookup 2004' || "
-		"ip rule add fwmark 0x200/0xf00 lookup 2004",
-		"ip route replace local default dev lo table 2004",
-	};
-
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++)
-		if (system(cmds[i]))
-			return -EIO;
-	return 0;
-}
-
 int engine_proxy_start(struct dfl_engine *e, char *err, size_t errlen)
 {
 	const struct dfl_node *node = dfl_agent__node(e->agent);
@@ -287,9 +273,12 @@ int engine_proxy_start(struct dfl_engine *e, char *err, size_t errlen)
 			return ret;
 		}
 	}
-	ret = route_marked_locally();
+	/* Marked packets the datapath assigned to a proxy socket must be
+	 * delivered locally (DESIGN.md, L7 redirect). */
+	ret = dfl_node__proxy_setup();
 	if (ret) {
-		snprintf(err, errlen, "proxy: cannot add the policy route for marked packets (ip rule/route)");
+		snprintf(err, errlen, "proxy: cannot prepare the node for L7 redirect: %s",
+			 strerror(-ret));
 		goto back;
 	}
 	e->proxy = dfl_proxy__new(&opts);

@@ -44,6 +44,10 @@ static const char usage[] =
 	"                       reported with verdict AUDIT\n"
 	"  --no-proxy           do not run the L7 proxy (L7 rules then deny)\n"
 	"  --flow-buffer N      flows kept in memory for observe (default 4095)\n"
+	"  --flow-log FILE      export every flow to FILE as Hubble's exporter does\n"
+	"                       (JSON lines, rotation, hash-chained for audit verify)\n"
+	"  --metrics-address A  serve Prometheus /metrics on A (default :9965;\n"
+	"                       \"\" turns it off)\n"
 	"  --cleanup            remove every namespace, link, process, pinned map\n"
 	"                       and file the agent made for these options, then exit\n"
 	"  -v, --verbose        debug logging\n"
@@ -146,7 +150,7 @@ int dfl_cmd_agent(int argc, char **argv)
 {
 	enum { O_NETNS = 256, O_NODE, O_SOCKET, O_STATE, O_POD, O_SVC, O_IMAGE,
 	       O_POLICY, O_CLEANUP, O_PIN, O_CLUSTER, O_AUDIT, O_NO_PROXY,
-	       O_FLOWBUF };
+	       O_FLOWBUF, O_FLOWLOG, O_METRICS };
 	static const struct option opts[] = {
 		{ "node-netns", required_argument, NULL, O_NETNS },
 		{ "node-name", required_argument, NULL, O_NODE },
@@ -162,6 +166,8 @@ int dfl_cmd_agent(int argc, char **argv)
 		{ "audit", no_argument, NULL, O_AUDIT },
 		{ "no-proxy", no_argument, NULL, O_NO_PROXY },
 		{ "flow-buffer", required_argument, NULL, O_FLOWBUF },
+		{ "flow-log", required_argument, NULL, O_FLOWLOG },
+		{ "metrics-address", required_argument, NULL, O_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -220,6 +226,12 @@ int dfl_cmd_agent(int argc, char **argv)
 		case O_NO_PROXY:
 			ecfg.no_proxy = true;
 			break;
+		case O_FLOWLOG:
+			ecfg.flow_log = optarg;
+			break;
+		case O_METRICS:
+			ecfg.metrics_addr = optarg;
+			break;
 		case O_FLOWBUF: {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -263,11 +275,19 @@ int dfl_cmd_agent(int argc, char **argv)
 		ecfg.pin_root = pin_root;
 	}
 	ecfg.node_name = cfg.node_name ? cfg.node_name : cfg.node_netns;
+	ecfg.state_dir = cfg.state_dir ? cfg.state_dir : DFL_AGENT_STATE_DIR;
 	if (cleanup) {
 		ret = purge_datapath(&cfg, ecfg.pin_root);
 		if (ret)
 			fprintf(stderr, "deflector: agent --cleanup: pinned maps under %s: %s\n",
 				ecfg.pin_root, strerror(-ret));
+		{
+			/* The engine's file in the state directory goes too. */
+			char objects[4096];
+
+			snprintf(objects, sizeof(objects), "%s/objects.json", ecfg.state_dir);
+			unlink(objects);
+		}
 		ret = dfl_agent__cleanup(&cfg, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "deflector: agent --cleanup: %s\n", err);

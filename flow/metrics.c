@@ -561,8 +561,8 @@ static void ctx_values(const struct dfl_metrics *m, enum handler h,
 			dfl_strbuf__puts(sb, app_of(ep, buf, sizeof(buf)));
 			break;
 		default: /* traffic_direction */
-			dfl_strbuf__puts(sb, f->traffic_direction == DFL_DIR_INGRESS ? "ingress" :
-					 f->traffic_direction == DFL_DIR_EGRESS ? "egress" :
+			dfl_strbuf__puts(sb, f->traffic_direction == DFL_TRAFFIC_INGRESS ? "ingress" :
+					 f->traffic_direction == DFL_TRAFFIC_EGRESS ? "egress" :
 										  "unknown");
 		}
 		values[(*n)++] = dfl_strbuf__str(sb);
@@ -828,8 +828,8 @@ static void h_http(struct dfl_metrics *m, bool v2, const struct dfl_flow *f,
 		   struct labels *l)
 {
 	const struct dfl_flow_http *h = &f->l7.http;
-	const char *reporter = f->traffic_direction == DFL_DIR_EGRESS ? "client" :
-			       f->traffic_direction == DFL_DIR_INGRESS ? "server" :
+	const char *reporter = f->traffic_direction == DFL_TRAFFIC_EGRESS ? "client" :
+			       f->traffic_direction == DFL_TRAFFIC_INGRESS ? "server" :
 									  "unknown";
 	enum handler hd = v2 ? H_HTTPV2 : H_HTTP;
 	char status[16];
@@ -928,8 +928,8 @@ void dfl_metrics__datapath_add(struct dfl_metrics *m, bool drop,
 			       enum dfl_traffic_direction direction,
 			       uint64_t packets, uint64_t bytes)
 {
-	const char *dir = direction == DFL_DIR_INGRESS ? "INGRESS" :
-			  direction == DFL_DIR_EGRESS  ? "EGRESS" :
+	const char *dir = direction == DFL_TRAFFIC_INGRESS ? "INGRESS" :
+			  direction == DFL_TRAFFIC_EGRESS  ? "EGRESS" :
 							 "UNKNOWN";
 	const char *text = dfl_drop_reason__text(reason);
 	char num[16];

@@ -345,7 +345,7 @@ static void txn_free(struct dns_txn *t)
 			break;
 		}
 	}
-	dfl_evloop__timer_cancel(t->d->p->loop, &t->timer);
+	dfl_proxy_loop__timer_cancel(t->d->p->loop, &t->timer);
 	free(t);
 }
 
@@ -449,7 +449,7 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 		up->bind = *bind;
 	up->mark = mark;
 	up->again.fn = up_again;
-	if (dfl_evloop__add(d->p->loop, &up->io, EPOLLIN)) {
+	if (dfl_proxy_loop__add(d->p->loop, &up->io, EPOLLIN)) {
 		close(fd);
 		free(up);
 		return NULL;
@@ -488,7 +488,7 @@ static void up_ready(struct dfl_ev_io *io, uint32_t events)
 		else
 			txn_answer(t, d->buf, (size_t)n, &a);
 	}
-	dfl_evloop__defer(d->p->loop, &up->again);
+	dfl_proxy_loop__defer(d->p->loop, &up->again);
 }
 
 static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
@@ -519,7 +519,7 @@ static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
 		txn_fail(t, "cannot reach the upstream DNS server");
 		return;
 	}
-	dfl_evloop__timer_arm(d->p->loop, &t->timer, d->p->o.dns_timeout_ms);
+	dfl_proxy_loop__timer_arm(d->p->loop, &t->timer, d->p->o.dns_timeout_ms);
 }
 
 static void forward_tcp(struct dns_tcp *tc, struct dns_txn *t,
@@ -542,7 +542,7 @@ static void forward_tcp(struct dns_tcp *tc, struct dns_txn *t,
 		txn_fail(t, "out of memory");
 		return;
 	}
-	dfl_evloop__timer_arm(tc->d->p->loop, &t->timer, tc->d->p->o.dns_timeout_ms);
+	dfl_proxy_loop__timer_arm(tc->d->p->loop, &t->timer, tc->d->p->o.dns_timeout_ms);
 }
 
 static void reply_local(struct dns_state *d, struct listener *l,
@@ -653,7 +653,7 @@ void dfl_dns_proxy__udp_ready(struct listener *l)
 		dfl_sockaddr__unmap(&ci.orig_dst);
 		handle_query(d, l, NULL, &ci, d->buf, (size_t)n);
 	}
-	dfl_evloop__defer(l->p->loop, &l->again);
+	dfl_proxy_loop__defer(l->p->loop, &l->again);
 }
 
 void dfl_dns_proxy__udp_again(struct dfl_ev_defer *df)
@@ -686,12 +686,12 @@ static void tcp_close(struct dns_tcp *tc)
 
 		t->tc = NULL; /* nobody to answer */
 		tc->txns = t->next;
-		dfl_evloop__timer_cancel(p->loop, &t->timer);
+		dfl_proxy_loop__timer_cancel(p->loop, &t->timer);
 		free(t);
 	}
-	dfl_evloop__close(p->loop, &tc->cio);
-	dfl_evloop__close(p->loop, &tc->uio);
-	dfl_evloop__timer_cancel(p->loop, &tc->timer);
+	dfl_proxy_loop__close(p->loop, &tc->cio);
+	dfl_proxy_loop__close(p->loop, &tc->uio);
+	dfl_proxy_loop__timer_cancel(p->loop, &tc->timer);
 	if (tc->prev)
 		tc->prev->next = tc->next;
 	else
@@ -699,7 +699,7 @@ static void tcp_close(struct dns_tcp *tc)
 	if (tc->next)
 		tc->next->prev = tc->prev;
 	p->stats.conns_open--;
-	dfl_evloop__defer(p->loop, &tc->reap);
+	dfl_proxy_loop__defer(p->loop, &tc->reap);
 }
 
 static void tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
@@ -714,7 +714,7 @@ static void tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
 /* The upstream connection is gone: every pending query gets SERVFAIL. */
 static void tcp_upstream_lost(struct dns_tcp *tc, const char *why)
 {
-	dfl_evloop__close(tc->d->p->loop, &tc->uio);
+	dfl_proxy_loop__close(tc->d->p->loop, &tc->uio);
 	tc->u_rd = tc->u_wr = tc->u_connecting = false;
 	dfl_buf__clear(&tc->uin);
 	dfl_buf__clear(&tc->uout);
@@ -817,7 +817,7 @@ static void tcp_upstream(struct dns_tcp *tc, bool *progress)
 
 		*progress = true;
 		if (fd < 0 || (tc->uio.fd = fd,
-			       dfl_evloop__add(d->p->loop, &tc->uio,
+			       dfl_proxy_loop__add(d->p->loop, &tc->uio,
 					     EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
 			tcp_upstream_lost(tc, "cannot reach the upstream DNS server");
 			return;
@@ -884,7 +884,7 @@ static void tcp_run(struct dns_tcp *tc)
 			break;
 	}
 	if (!tc->dead)
-		dfl_evloop__timer_arm(tc->d->p->loop, &tc->timer,
+		dfl_proxy_loop__timer_arm(tc->d->p->loop, &tc->timer,
 				    tc->d->p->o.idle_timeout_ms);
 }
 
@@ -943,7 +943,7 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	tc->ci.l7 = DFL_L7_PROTO_DNS;
 	tc->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &tc->ci) ||
-	    dfl_evloop__add(p->loop, &tc->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
+	    dfl_proxy_loop__add(p->loop, &tc->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
 		close(fd);
 		free(tc);
 		return;
@@ -953,7 +953,7 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 		tc->next->prev = tc;
 	p->dns->tcps = tc;
 	p->stats.conns_open++;
-	dfl_evloop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
+	dfl_proxy_loop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
 }
 
 /* ---- life cycle -------------------------------------------------------------- */
@@ -981,7 +981,7 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 		struct dns_tcp *tc = d->tcps;
 
 		tcp_close(tc);
-		dfl_evloop__undefer(p->loop, &tc->reap);
+		dfl_proxy_loop__undefer(p->loop, &tc->reap);
 		tcp_reap(&tc->reap);
 	}
 	while (d->ups) {
@@ -993,12 +993,12 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 				struct dns_txn *t = up->tab[i];
 
 				up->tab[i] = t->next;
-				dfl_evloop__timer_cancel(p->loop, &t->timer);
+				dfl_proxy_loop__timer_cancel(p->loop, &t->timer);
 				free(t);
 			}
 		}
-		dfl_evloop__undefer(p->loop, &up->again);
-		dfl_evloop__close(p->loop, &up->io);
+		dfl_proxy_loop__undefer(p->loop, &up->again);
+		dfl_proxy_loop__close(p->loop, &up->io);
 		free(up);
 	}
 	while (d->replies) {

@@ -356,7 +356,7 @@ static int cmd_ipcache_file(struct dfl_datapath *dp, const char *path)
 {
 	struct dfl_ipcache_entry e = {};
 	char line[128], pfx[96];
-	struct dfl_prefix p;
+	struct dfl_dp_prefix p;
 	FILE *f = fopen(path, "r");
 	int err = 0, lineno = 0;
 
@@ -365,7 +365,7 @@ static int cmd_ipcache_file(struct dfl_datapath *dp, const char *path)
 	while (!err && fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (sscanf(line, "%95s %u", pfx, &e.identity) != 2 ||
-		    dfl_prefix__parse(pfx, &p))
+		    dfl_dp_prefix__parse(pfx, &p))
 			err = fail("%s:%d: want PREFIX IDENTITY", path, lineno);
 		else if (dfl_datapath__ipcache_upsert(dp, &p, &e))
 			err = 1;

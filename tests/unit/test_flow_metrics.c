@@ -36,7 +36,7 @@ static struct dfl_flow base(void)
 		.identity = 2000, .namespace = "default",
 		.pod_name = "deathstar-5b8c-x1", .workloads = ds_wl,
 		.n_workloads = 1 };
-	f.traffic_direction = DFL_DIR_INGRESS;
+	f.traffic_direction = DFL_TRAFFIC_INGRESS;
 	return f;
 }
 
@@ -93,7 +93,7 @@ static void observe_walkthrough(struct dfl_metrics *m)
 	f = base(); /* DNS query denied, another answered */
 	f.l4 = (struct dfl_flow_l4){ .proto = DFL_L4_UDP, .source_port = 5353,
 				     .destination_port = 53 };
-	f.traffic_direction = DFL_DIR_EGRESS;
+	f.traffic_direction = DFL_TRAFFIC_EGRESS;
 	f.verdict = DFL_VERDICT_DROPPED;
 	f.event_type = DFL_EVENT_L7;
 	f.is_reply = DFL_REPLY_NO;
@@ -156,8 +156,8 @@ START_TEST(hubble_metrics_have_hubbles_names_and_labels)
 
 	ck_assert_msg(m, "%s", err);
 	observe_walkthrough(m);
-	dfl_metrics__datapath_add(m, true, 133, DFL_DIR_INGRESS, 3, 180);
-	dfl_metrics__datapath_add(m, false, 0, DFL_DIR_EGRESS, 10, 1000);
+	dfl_metrics__datapath_add(m, true, 133, DFL_TRAFFIC_INGRESS, 3, 180);
+	dfl_metrics__datapath_add(m, false, 0, DFL_TRAFFIC_EGRESS, 10, 1000);
 	t = render(m);
 	HAS(t, "# TYPE hubble_flows_processed_total counter");
 	HAS(t, "hubble_flows_processed_total{protocol=\"TCP\",type=\"Drop\",subtype=\"\",verdict=\"DROPPED\"} 1");
