@@ -30,7 +30,7 @@ struct dfl_ipcache *dfl_ipcache__new(void)
 	return calloc(1, sizeof(struct dfl_ipcache));
 }
 
-static void entry_free(struct dfl_ipcache_entry *e)
+static void entry_free(struct dfl_ipcache_item *e)
 {
 	if (e)
 		free(e->owner);
@@ -57,7 +57,7 @@ int dfl_ipcache__upsert(struct dfl_ipcache *c, const struct dfl_prefix *p,
 {
 	struct dfl_prefix m = *p;
 	struct dfl_hmap_slot *s;
-	struct dfl_ipcache_entry *e;
+	struct dfl_ipcache_item *e;
 	char *o = NULL;
 	bool created;
 
@@ -91,7 +91,7 @@ nomem:
 	return -ENOMEM;
 }
 
-const struct dfl_ipcache_entry *
+const struct dfl_ipcache_item *
 dfl_ipcache__get(const struct dfl_ipcache *c, const struct dfl_prefix *p)
 {
 	struct dfl_prefix m = *p;
@@ -107,8 +107,8 @@ dfl_ipcache__get(const struct dfl_ipcache *c, const struct dfl_prefix *p)
 
 bool dfl_ipcache__delete(struct dfl_ipcache *c, const struct dfl_prefix *p)
 {
-	struct dfl_ipcache_entry *e =
-		(struct dfl_ipcache_entry *)dfl_ipcache__get(c, p);
+	struct dfl_ipcache_item *e =
+		(struct dfl_ipcache_item *)dfl_ipcache__get(c, p);
 
 	if (!e)
 		return false;
@@ -119,7 +119,7 @@ bool dfl_ipcache__delete(struct dfl_ipcache *c, const struct dfl_prefix *p)
 	return true;
 }
 
-const struct dfl_ipcache_entry *
+const struct dfl_ipcache_item *
 dfl_ipcache__lookup(const struct dfl_ipcache *c, const struct dfl_prefix *addr)
 {
 	int f = fam_index(addr);
@@ -146,8 +146,8 @@ size_t dfl_ipcache__count(const struct dfl_ipcache *c)
 
 static int cmp_entry(const void *x, const void *y)
 {
-	const struct dfl_ipcache_entry *a = *(const struct dfl_ipcache_entry *const *)x;
-	const struct dfl_ipcache_entry *b = *(const struct dfl_ipcache_entry *const *)y;
+	const struct dfl_ipcache_item *a = *(const struct dfl_ipcache_item *const *)x;
+	const struct dfl_ipcache_item *b = *(const struct dfl_ipcache_item *const *)y;
 	int d;
 
 	if (a->prefix.family != b->prefix.family)
@@ -159,11 +159,11 @@ static int cmp_entry(const void *x, const void *y)
 }
 
 int dfl_ipcache__foreach(const struct dfl_ipcache *c,
-			 int (*fn)(const struct dfl_ipcache_entry *e,
+			 int (*fn)(const struct dfl_ipcache_item *e,
 				   void *arg),
 			 void *arg)
 {
-	const struct dfl_ipcache_entry **all;
+	const struct dfl_ipcache_item **all;
 	struct dfl_hmap_slot *s;
 	size_t n = 0;
 	int ret = 0;

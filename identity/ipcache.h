@@ -9,7 +9,7 @@
 
 struct dfl_ipcache;
 
-struct dfl_ipcache_entry {
+struct dfl_ipcache_item {
 	struct dfl_prefix prefix;
 	uint32_t identity;
 	char *owner; /* may be NULL */
@@ -26,16 +26,16 @@ bool dfl_ipcache__delete(struct dfl_ipcache *c, const struct dfl_prefix *p);
 /* Longest-prefix match of the address in <addr> (a host prefix or any
  * prefix: the entry must contain all of it). NULL when nothing matches; the
  * entry stays valid until the next change. */
-const struct dfl_ipcache_entry *
+const struct dfl_ipcache_item *
 dfl_ipcache__lookup(const struct dfl_ipcache *c, const struct dfl_prefix *addr);
 /* Exact entry for <p>, or NULL. */
-const struct dfl_ipcache_entry *
+const struct dfl_ipcache_item *
 dfl_ipcache__get(const struct dfl_ipcache *c, const struct dfl_prefix *p);
 size_t dfl_ipcache__count(const struct dfl_ipcache *c);
 /* Calls <fn> for each entry in (family, address, length) order; stops and
  * returns the first non-zero result. */
 int dfl_ipcache__foreach(const struct dfl_ipcache *c,
-			 int (*fn)(const struct dfl_ipcache_entry *e,
+			 int (*fn)(const struct dfl_ipcache_item *e,
 				   void *arg),
 			 void *arg);
 

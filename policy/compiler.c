@@ -231,7 +231,7 @@ void dfl_compiler_release_identity(struct dfl_compiler *c, uint32_t id)
 		/* A CIDR identity leaves the ipcache with its last user. */
 		for (size_t i = 0; i < ident->labels.n; i++) {
 			const struct dfl_label *l = &ident->labels.items[i];
-			const struct dfl_ipcache_entry *e;
+			const struct dfl_ipcache_item *e;
 			struct dfl_prefix p;
 
 			if (strcmp(l->source, "cidr") ||
@@ -249,7 +249,7 @@ int dfl_compiler_acquire_cidr(struct dfl_compiler *c,
 			      const struct dfl_prefix *p, uint32_t *id)
 {
 	struct dfl_labels ls = { 0 };
-	const struct dfl_ipcache_entry *e;
+	const struct dfl_ipcache_item *e;
 	char key[DFL_PREFIX_STRLEN], owner[DFL_PREFIX_STRLEN + 8];
 	int err;
 
@@ -514,7 +514,7 @@ int dfl_compiler__remove_endpoint(struct dfl_compiler *c, const char *name)
 	dfl_hmap__remove(&c->endpoints, name, strlen(name));
 	dfl_u64map__remove(&c->ep_serial, ep->serial);
 	if (ep->has_ip) {
-		const struct dfl_ipcache_entry *e = dfl_ipcache__get(c->ipc,
+		const struct dfl_ipcache_item *e = dfl_ipcache__get(c->ipc,
 								     &ep->ip);
 
 		if (e && e->identity == ep->identity)

@@ -87,7 +87,7 @@ static int as_endpoint(struct dfl_compiler *c, struct dfl_trace_peer *out,
 static int from_address(struct dfl_compiler *c, struct dfl_trace_peer *out,
 			const struct dfl_prefix *a, const char *text)
 {
-	const struct dfl_ipcache_entry *e =
+	const struct dfl_ipcache_item *e =
 		dfl_ipcache__lookup(dfl_compiler__ipcache(c), a);
 	char pb[DFL_PREFIX_STRLEN];
 

@@ -117,7 +117,7 @@ START_TEST(ipcache_longest_prefix)
 {
 	struct dfl_ipcache *c = dfl_ipcache__new();
 	struct dfl_prefix p, a;
-	const struct dfl_ipcache_entry *e;
+	const struct dfl_ipcache_item *e;
 
 	dfl_prefix__parse("10.0.0.0/8", &p);
 	ck_assert_int_eq(dfl_ipcache__upsert(c, &p, 100, "cidr"), 0);

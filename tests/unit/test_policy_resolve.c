@@ -124,7 +124,7 @@ START_TEST(worked_example)
 
 	/* The CIDR identity: a deny on everything, and no allow under it. */
 	{
-		const struct dfl_ipcache_entry *ie;
+		const struct dfl_ipcache_item *ie;
 		struct dfl_prefix a;
 
 		ck_assert_int_eq(dfl_prefix__parse("203.0.113.9", &a), 0);
@@ -292,7 +292,7 @@ START_TEST(default_deny_disabled_keeps_allow_all)
 	struct dfl_policy *p = th_cnp(t, "app", "deny-metadata");
 	struct dfl_rule *r = th_rule(t, p, "");
 	const struct dfl_ep_policy *pol;
-	const struct dfl_ipcache_entry *ie;
+	const struct dfl_ipcache_item *ie;
 	struct dfl_prefix a;
 
 	th_cidr(t, th_egress_deny(t, r), "169.254.169.254/32");
@@ -685,7 +685,7 @@ START_TEST(cidr_except_carves_hole_in_deny)
 	struct dfl_policy *p = th_cnp(t, "app", "p");
 	struct dfl_rule *r = th_rule(t, p, "kind=client");
 	const struct dfl_ep_policy *pol;
-	const struct dfl_ipcache_entry *e1, *e2;
+	const struct dfl_ipcache_item *e1, *e2;
 	struct dfl_prefix a1, a2;
 
 	th_cidr(t, th_egress(t, r), "0.0.0.0/0");
