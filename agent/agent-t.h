@@ -151,9 +151,12 @@ struct dfl_agent_hooks {
 	/* Called before the endpoint's kernel objects are removed. */
 	void (*endpoint_deleted)(void *ctx, struct dfl_agent *agent,
 				 const struct dfl_endpoint *ep);
-	/* A Service was added, changed (deleted = false) or removed. The
-	 * backends are the ready endpoints its selector matches
-	 * (dfl_agent__service_backends). */
+	/* A Service was added, changed, or its backends changed (a pod it
+	 * selects was created, deleted or relabelled; deleted = false), or it
+	 * was removed (deleted = true). The backends are the ready endpoints
+	 * its selector matches (dfl_agent__service_backends), on the ports
+	 * dfl_agent__backend_port gives. After a restart it is called for
+	 * every Service once the endpoints are restored. */
 	void (*service_changed)(void *ctx, struct dfl_agent *agent,
 				const struct dfl_service_desc *svc, bool deleted);
 	/* A policy file (*.yaml, *.yml, *.json) of the --policy-dir directory

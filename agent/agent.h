@@ -95,6 +95,13 @@ size_t dfl_agent__service_backends(struct dfl_agent *a,
 				   const struct dfl_service_desc *svc,
 				   struct dfl_endpoint **out, size_t max);
 
+/* The port backend <ep> serves Service port <sp> on: the numeric target
+ * port, or the container port of <ep> that a named target port names; 0
+ * when <ep> has no such port (it is then no backend for <sp>, as in
+ * Kubernetes). */
+uint16_t dfl_agent__backend_port(const struct dfl_endpoint *ep,
+				 const struct dfl_service_port *sp);
+
 /* Records a change the integrator made to an endpoint (identity, policy
  * status): persists it and notifies followers of the "agent" topic. */
 int dfl_agent__endpoint_changed(struct dfl_agent *a, struct dfl_endpoint *ep);

@@ -360,6 +360,8 @@ int dfl_agent__endpoint_create(struct dfl_agent *a,
 	ep->state = DFL_EP_READY;
 	launch(a, ep);
 	dfl_agent__persist(a);
+	if (ep->state == DFL_EP_READY)
+		dfl_agent__backends_changed(a, ep->pod.namespace, &ep->pod, NULL);
 	pr_info("%s: created, %s on %s (netns %s) in %lld ms%s%s\n",
 		pod_ref(ep, ref, sizeof(ref)), dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)),
 		ep->ifname, ep->netns, dfl_now_ms() - t0,
@@ -379,6 +381,8 @@ int dfl_agent__endpoint_delete(struct dfl_agent *a, struct dfl_endpoint *ep)
 
 	ep->state = DFL_EP_DISCONNECTING;
 	dfl_agent__persist(a);
+	/* Out of its Services first: no new connection goes to it. */
+	dfl_agent__backends_changed(a, ep->pod.namespace, &ep->pod, NULL);
 	gone = dfl_agent__endpoint_json(a, ep);
 	if (a->hooks.endpoint_deleted)
 		a->hooks.endpoint_deleted(a->hooks.ctx, a, ep);
@@ -428,7 +432,7 @@ int dfl_agent__pod_apply(struct dfl_agent *a, const struct dfl_pod_desc *pod,
 			 struct dfl_endpoint **out, char *err, size_t errlen)
 {
 	struct dfl_endpoint *ep;
-	struct dfl_pod_desc copy;
+	struct dfl_pod_desc copy, old;
 	const char *msg = NULL;
 	char ref[320];
 
@@ -470,10 +474,13 @@ int dfl_agent__pod_apply(struct dfl_agent *a, const struct dfl_pod_desc *pod,
 		copy.workload_kind = ep->pod.workload_kind;
 		ep->pod.workload_name = ep->pod.workload_kind = NULL;
 	}
-	dfl_pod_desc__release(&ep->pod);
+	old = ep->pod;
 	ep->pod = copy;
 	if (a->hooks.endpoint_updated)
 		a->hooks.endpoint_updated(a->hooks.ctx, a, ep);
+	if (ep->state == DFL_EP_READY)
+		dfl_agent__backends_changed(a, ep->pod.namespace, &old, &ep->pod);
+	dfl_pod_desc__release(&old);
 	dfl_agent__refresh_hosts(a);
 	dfl_agent__persist(a);
 	pr_info("%s: labels updated\n", pod_ref(ep, ref, sizeof(ref)));
@@ -609,6 +616,8 @@ void dfl_agent__restore_endpoints(struct dfl_agent *a)
 	remove_stale(a);
 	dfl_agent__refresh_hosts(a);
 	dfl_agent__persist(a);
+	for (size_t i = 0; i < a->n_svcs && a->hooks.service_changed; i++)
+		a->hooks.service_changed(a->hooks.ctx, a, a->svcs[i], false);
 }
 
 void dfl_agent__remove_all_endpoints(struct dfl_agent *a)

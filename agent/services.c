@@ -272,6 +272,36 @@ size_t dfl_agent__service_backends(struct dfl_agent *a,
 	return n;
 }
 
+void dfl_agent__backends_changed(struct dfl_agent *a, const char *ns,
+				 const struct dfl_pod_desc *x,
+				 const struct dfl_pod_desc *y)
+{
+	if (!a->hooks.service_changed)
+		return;
+	for (size_t i = 0; i < a->n_svcs; i++) {
+		const struct dfl_service_desc *svc = a->svcs[i];
+
+		if (strcmp(svc->namespace, ns))
+			continue;
+		if ((x && dfl_pod_desc__selected_by(x, &svc->selector)) ||
+		    (y && dfl_pod_desc__selected_by(y, &svc->selector)))
+			a->hooks.service_changed(a->hooks.ctx, a, svc, false);
+	}
+}
+
+uint16_t dfl_agent__backend_port(const struct dfl_endpoint *ep,
+				 const struct dfl_service_port *sp)
+{
+	if (!sp->target_port_name)
+		return sp->target_port ? sp->target_port : sp->port;
+	for (size_t i = 0; i < ep->pod.n_ports; i++)
+		if (ep->pod.ports[i].name &&
+		    !strcmp(ep->pod.ports[i].name, sp->target_port_name) &&
+		    ep->pod.ports[i].proto == sp->proto)
+			return ep->pod.ports[i].port;
+	return 0;
+}
+
 size_t dfl_agent__services(struct dfl_agent *a,
 			   struct dfl_service_desc *const **svcs)
 {
