@@ -12,39 +12,41 @@
 #include "util/log.h"
 
 static const char usage[] =
-	"Usage: deflector agent [OPTIONS]\n"
-	"       deflector agent --cleanup [OPTIONS]\n"
-	"       deflector agent status [--socket PATH] [-o text|json]\n"
-	"\n"
-	"Runs the local-node agent: pods become network namespaces with a veth\n"
-	"to the node, an address from the pod CIDR, and a hosts file naming\n"
-	"Services and pods; a JSON API is served on a unix socket. The agent\n"
-	"stops on SIGTERM or SIGINT; pods keep running and a restarted agent\n"
-	"adopts them.\n"
-	"\n"
-	"Options:\n"
-	"  --node-netns NAME    use network namespace NAME as the node (created\n"
-	"                       if absent) instead of the host's own\n"
-	"  --node-name NAME     node name (default: NAME of --node-netns, else the\n"
-	"                       host name)\n"
-	"  --socket PATH        control socket (default " DFL_AGENT_SOCKET ")\n"
-	"  --state-dir DIR      state directory (default " DFL_AGENT_STATE_DIR ")\n"
-	"  --pod-cidr CIDR      pod addresses (default " DFL_AGENT_POD_CIDR ")\n"
-	"  --service-cidr CIDR  ClusterIPs (default " DFL_AGENT_SERVICE_CIDR ")\n"
-	"  --image-dir DIR      where the programs of known images are\n"
-	"  --policy-dir DIR     watch DIR for policy files\n"
-	"  --cleanup            remove every namespace, link, process and file the\n"
-	"                       agent made for these options, then exit\n"
-	"  -v, --verbose        debug logging\n"
-	"  -h, --help           this help\n";
+    "Usage: deflector agent [OPTIONS]\n"
+    "       deflector agent --cleanup [OPTIONS]\n"
+    "       deflector agent status [--socket PATH] [-o text|json]\n"
+    "\n"
+    "Runs the local-node agent: pods become network namespaces with a veth\n"
+    "to the node, an address from the pod CIDR, and a hosts file naming\n"
+    "Services and pods; a JSON API is served on a unix socket. The agent\n"
+    "stops on SIGTERM or SIGINT; pods keep running and a restarted agent\n"
+    "adopts them.\n"
+    "\n"
+    "Options:\n"
+    "  --node-netns NAME    use network namespace NAME as the node (created\n"
+    "                       if absent) instead of the host's own\n"
+    "  --node-name NAME     node name (default: NAME of --node-netns, else "
+    "the\n"
+    "                       host name)\n"
+    "  --socket PATH        control socket (default " DFL_AGENT_SOCKET ")\n"
+    "  --state-dir DIR      state directory (default " DFL_AGENT_STATE_DIR ")\n"
+    "  --pod-cidr CIDR      pod addresses (default " DFL_AGENT_POD_CIDR ")\n"
+    "  --service-cidr CIDR  ClusterIPs (default " DFL_AGENT_SERVICE_CIDR ")\n"
+    "  --image-dir DIR      where the programs of known images are\n"
+    "  --policy-dir DIR     watch DIR for policy files\n"
+    "  --cleanup            remove every namespace, link, process and file "
+    "the\n"
+    "                       agent made for these options, then exit\n"
+    "  -v, --verbose        debug logging\n"
+    "  -h, --help           this help\n";
 
 static int agent_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"socket", required_argument, NULL, 's'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *socket = NULL;
 	json_t *req, *res = NULL, *eps;
@@ -58,7 +60,8 @@ static int agent_status(int argc, char **argv)
 			break;
 		case 'o':
 			out = dfl_cmd_parse_output("agent status", optarg,
-						   1u << DFL_OUT_TEXT | 1u << DFL_OUT_JSON);
+						   1u << DFL_OUT_TEXT |
+						       1u << DFL_OUT_JSON);
 			if (out < 0)
 				return DFL_EXIT_USAGE;
 			break;
@@ -84,13 +87,13 @@ static int agent_status(int argc, char **argv)
 		eps = json_object_get(res, "endpoints");
 		printf("Node:          %s (%s%s)\n", dfl_json_str(res, "node"),
 		       *netns ? "netns " : "host network namespace", netns);
-		printf("Pod CIDR:      %s, gateway %s, %lld of %lld addresses used\n",
+		printf("Pod CIDR:      %s, gateway %s, %lld of %lld addresses "
+		       "used\n",
 		       dfl_json_str(res, "podCIDR"),
 		       dfl_json_str(res, "gateway"),
 		       json_integer_value(json_object_get(res, "ipsUsed")),
 		       json_integer_value(json_object_get(res, "ipsTotal")));
-		printf("Service CIDR:  %s\n",
-		       dfl_json_str(res, "serviceCIDR"));
+		printf("Service CIDR:  %s\n", dfl_json_str(res, "serviceCIDR"));
 		printf("Endpoints:     %lld (%lld ready)\n",
 		       json_integer_value(json_object_get(eps, "total")),
 		       json_integer_value(json_object_get(eps, "ready")));
@@ -98,12 +101,12 @@ static int agent_status(int argc, char **argv)
 		       json_integer_value(json_object_get(res, "services")));
 		printf("Deployments:   %lld\n",
 		       json_integer_value(json_object_get(res, "deployments")));
-		printf("State dir:     %s\n",
-		       dfl_json_str(res, "stateDir"));
-		printf("Socket:        %s\n",
-		       dfl_json_str(res, "socket"));
+		printf("State dir:     %s\n", dfl_json_str(res, "stateDir"));
+		printf("Socket:        %s\n", dfl_json_str(res, "socket"));
 		printf("Uptime:        %.1fs\n",
-		       (double)json_integer_value(json_object_get(res, "uptimeMs")) / 1000);
+		       (double)json_integer_value(
+			   json_object_get(res, "uptimeMs")) /
+			   1000);
 	}
 	json_decref(res);
 	return DFL_EXIT_OK;
@@ -111,23 +114,32 @@ static int agent_status(int argc, char **argv)
 
 int dfl_cmd_agent(int argc, char **argv)
 {
-	enum { O_NETNS = 256, O_NODE, O_SOCKET, O_STATE, O_POD, O_SVC, O_IMAGE,
-	       O_POLICY, O_CLEANUP };
-	static const struct option opts[] = {
-		{ "node-netns", required_argument, NULL, O_NETNS },
-		{ "node-name", required_argument, NULL, O_NODE },
-		{ "socket", required_argument, NULL, O_SOCKET },
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "pod-cidr", required_argument, NULL, O_POD },
-		{ "service-cidr", required_argument, NULL, O_SVC },
-		{ "image-dir", required_argument, NULL, O_IMAGE },
-		{ "policy-dir", required_argument, NULL, O_POLICY },
-		{ "cleanup", no_argument, NULL, O_CLEANUP },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	enum {
+		O_NETNS = 256,
+		O_NODE,
+		O_SOCKET,
+		O_STATE,
+		O_POD,
+		O_SVC,
+		O_IMAGE,
+		O_POLICY,
+		O_CLEANUP
 	};
-	struct dfl_agent_config cfg = { 0 };
+	static const struct option opts[] = {
+	    {"node-netns", required_argument, NULL, O_NETNS},
+	    {"node-name", required_argument, NULL, O_NODE},
+	    {"socket", required_argument, NULL, O_SOCKET},
+	    {"state-dir", required_argument, NULL, O_STATE},
+	    {"pod-cidr", required_argument, NULL, O_POD},
+	    {"service-cidr", required_argument, NULL, O_SVC},
+	    {"image-dir", required_argument, NULL, O_IMAGE},
+	    {"policy-dir", required_argument, NULL, O_POLICY},
+	    {"cleanup", no_argument, NULL, O_CLEANUP},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct dfl_agent_config cfg = {0};
 	struct dfl_agent *agent;
 	bool cleanup = false;
 	char err[1024];
@@ -172,7 +184,9 @@ int dfl_cmd_agent(int argc, char **argv)
 			fputs(usage, stdout);
 			return DFL_EXIT_OK;
 		default:
-			fprintf(stderr, "Run 'deflector agent --help' for the options.\n");
+			fprintf(
+			    stderr,
+			    "Run 'deflector agent --help' for the options.\n");
 			return DFL_EXIT_USAGE;
 		}
 	}
@@ -189,7 +203,8 @@ int dfl_cmd_agent(int argc, char **argv)
 	if (cleanup) {
 		ret = dfl_agent__cleanup(&cfg, err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "deflector: agent --cleanup: %s\n", err);
+			fprintf(stderr, "deflector: agent --cleanup: %s\n",
+				err);
 			return DFL_EXIT_FAIL;
 		}
 		return DFL_EXIT_OK;

@@ -25,8 +25,8 @@ static void note(const char *what, const char *name, const char *extra)
 		 extra);
 }
 
-static int on_created(void *ctx, struct dfl_agent *agent, struct dfl_endpoint *ep,
-		      bool restored)
+static int on_created(void *ctx, struct dfl_agent *agent,
+		      struct dfl_endpoint *ep, bool restored)
 {
 	/* The BPF loader attaches here: the veth must exist in the node. */
 	ck_assert_int_gt(ep->ifindex, 0);
@@ -34,7 +34,8 @@ static int on_created(void *ctx, struct dfl_agent *agent, struct dfl_endpoint *e
 	return -fail_create;
 }
 
-static void on_updated(void *ctx, struct dfl_agent *agent, struct dfl_endpoint *ep)
+static void on_updated(void *ctx, struct dfl_agent *agent,
+		       struct dfl_endpoint *ep)
 {
 	note("updated", ep->pod.name, "");
 }
@@ -61,24 +62,25 @@ static void on_service(void *ctx, struct dfl_agent *agent,
 	/* Ids are random, so is the backends' order. */
 	qsort(b, n < 8 ? n : 8, sizeof(*b), by_name);
 	for (size_t i = 0; i < n && i < 8; i++)
-		snprintf(backends + strlen(backends), sizeof(backends) - strlen(backends),
-			 "%s%s:%u", i ? "," : "", b[i]->pod.name,
+		snprintf(backends + strlen(backends),
+			 sizeof(backends) - strlen(backends), "%s%s:%u",
+			 i ? "," : "", b[i]->pod.name,
 			 dfl_agent__backend_port(b[i], &svc->ports[0]));
 	strcat(backends, "]");
 	note(deleted ? "svc-deleted" : "svc", svc->name, backends);
 }
 
 static const struct dfl_agent_hooks hooks = {
-	.endpoint_created = on_created,
-	.endpoint_updated = on_updated,
-	.endpoint_deleted = on_deleted,
-	.service_changed = on_service,
+    .endpoint_created = on_created,
+    .endpoint_updated = on_updated,
+    .endpoint_deleted = on_deleted,
+    .service_changed = on_service,
 };
 
 static struct dfl_agent_config config(void)
 {
-	return (struct dfl_agent_config){ .node_netns = node, .state_dir = state,
-					  .socket_path = sock };
+	return (struct dfl_agent_config){
+	    .node_netns = node, .state_dir = state, .socket_path = sock};
 }
 
 /* Unchecked teardown: it runs in the parent after the tests, also after a
@@ -105,7 +107,8 @@ static void setup(void)
 
 static void test_setup(void)
 {
-	ck_assert_msg(geteuid() == 0, "test_agent_daemon needs root (network namespaces)");
+	ck_assert_msg(geteuid() == 0,
+		      "test_agent_daemon needs root (network namespaces)");
 	clean();
 	log_buf[0] = '\0';
 	fail_create = 0;
@@ -117,7 +120,8 @@ static struct dfl_pod_desc pod(const char *json)
 	char err[256];
 	json_t *j = json_loads(json, 0, NULL);
 
-	ck_assert_int_eq(dfl_pod_desc__from_json(&p, j, "pod", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_pod_desc__from_json(&p, j, "pod", err, sizeof(err)), 0);
 	json_decref(j);
 	return p;
 }
@@ -127,7 +131,8 @@ static void apply(struct dfl_agent *a, const char *json)
 	struct dfl_pod_desc p = pod(json);
 	char err[512];
 
-	ck_assert_msg(dfl_agent__pod_apply(a, &p, NULL, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(dfl_agent__pod_apply(a, &p, NULL, err, sizeof(err)) == 0,
+		      "%s", err);
 	dfl_pod_desc__release(&p);
 }
 
@@ -137,8 +142,12 @@ static void service(struct dfl_agent *a, const char *json)
 	char err[512];
 	json_t *j = json_loads(json, 0, NULL);
 
-	ck_assert_int_eq(dfl_service_desc__from_json(&svc, j, "service", err, sizeof(err)), 0);
-	ck_assert_msg(dfl_agent__service_apply(a, &svc, NULL, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(
+	    dfl_service_desc__from_json(&svc, j, "service", err, sizeof(err)),
+	    0);
+	ck_assert_msg(
+	    dfl_agent__service_apply(a, &svc, NULL, err, sizeof(err)) == 0,
+	    "%s", err);
 	dfl_service_desc__release(&svc);
 	json_decref(j);
 }
@@ -153,16 +162,22 @@ START_TEST(hooks_follow_endpoints_and_backends)
 	ck_assert_msg(a != NULL, "%s", err);
 	apply(a, "{\"name\":\"ds-1\",\"labels\":{\"class\":\"deathstar\"},"
 		 "\"ports\":[{\"port\":8080,\"name\":\"http\"}]}");
-	apply(a, "{\"name\":\"tiefighter\",\"labels\":{\"class\":\"tiefighter\"}}");
-	service(a, "{\"name\":\"deathstar\",\"selector\":{\"class\":\"deathstar\"},"
-		   "\"ports\":[{\"port\":80,\"targetPort\":\"http\"}]}");
+	apply(
+	    a,
+	    "{\"name\":\"tiefighter\",\"labels\":{\"class\":\"tiefighter\"}}");
+	service(
+	    a, "{\"name\":\"deathstar\",\"selector\":{\"class\":\"deathstar\"},"
+	       "\"ports\":[{\"port\":80,\"targetPort\":\"http\"}]}");
 	/* tiefighter becomes a deathstar: a backend without the named port. */
-	apply(a, "{\"name\":\"tiefighter\",\"labels\":{\"class\":\"deathstar\"}}");
-	ck_assert_int_eq(dfl_agent__endpoint_delete(a, dfl_agent__endpoint_lookup(a, "ds-1", NULL)), 0);
-	ck_assert_str_eq(log_buf,
-			 "created ds-1;created tiefighter;svc deathstar[ds-1:8080];"
-			 "updated tiefighter;svc deathstar[ds-1:8080,tiefighter:0];"
-			 "svc deathstar[tiefighter:0];deleted ds-1;");
+	apply(a,
+	      "{\"name\":\"tiefighter\",\"labels\":{\"class\":\"deathstar\"}}");
+	ck_assert_int_eq(dfl_agent__endpoint_delete(
+			     a, dfl_agent__endpoint_lookup(a, "ds-1", NULL)),
+			 0);
+	ck_assert_str_eq(
+	    log_buf, "created ds-1;created tiefighter;svc deathstar[ds-1:8080];"
+		     "updated tiefighter;svc deathstar[ds-1:8080,tiefighter:0];"
+		     "svc deathstar[tiefighter:0];deleted ds-1;");
 	ck_assert_ptr_null(dfl_agent__endpoint_by_name(a, "default", "ds-1"));
 	dfl_agent__free(a);
 }
@@ -179,12 +194,14 @@ START_TEST(failing_hook_fails_the_creation)
 	a = dfl_agent__new(&cfg, &hooks, err, sizeof(err));
 	ck_assert_msg(a != NULL, "%s", err);
 	fail_create = EPERM;
-	ck_assert_int_eq(dfl_agent__pod_apply(a, &p, NULL, err, sizeof(err)), -EPERM);
+	ck_assert_int_eq(dfl_agent__pod_apply(a, &p, NULL, err, sizeof(err)),
+			 -EPERM);
 	ck_assert_str_eq(err, "endpoint hook failed: Operation not permitted");
 	ck_assert_uint_eq(dfl_agent__endpoints(a, &eps), 0);
 	fail_create = 0;
 	/* Nothing left behind: the same pod can be created again. */
-	ck_assert_int_eq(dfl_agent__pod_apply(a, &p, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(dfl_agent__pod_apply(a, &p, NULL, err, sizeof(err)),
+			 0);
 	ck_assert_uint_eq(dfl_agent__endpoints(a, &eps), 1);
 	ck_assert_str_eq(eps[0]->pod.name, "xwing");
 	dfl_pod_desc__release(&p);
@@ -203,8 +220,10 @@ START_TEST(restart_restores_endpoints_through_the_hooks)
 
 	a = dfl_agent__new(&cfg, &hooks, err, sizeof(err));
 	ck_assert_msg(a != NULL, "%s", err);
-	apply(a, "{\"name\":\"ds-1\",\"labels\":{\"class\":\"deathstar\"},\"ports\":[{\"port\":80}]}");
-	service(a, "{\"name\":\"deathstar\",\"selector\":{\"class\":\"deathstar\"},\"ports\":[{\"port\":80}]}");
+	apply(a, "{\"name\":\"ds-1\",\"labels\":{\"class\":\"deathstar\"},"
+		 "\"ports\":[{\"port\":80}]}");
+	service(a, "{\"name\":\"deathstar\",\"selector\":{\"class\":"
+		   "\"deathstar\"},\"ports\":[{\"port\":80}]}");
 	dfl_agent__endpoints(a, &eps);
 	id = eps[0]->id;
 	ip = eps[0]->ipv4;
