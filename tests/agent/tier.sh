@@ -32,6 +32,52 @@ STARWARS=docker.io/cilium/starwars
 DS_LABELS='{"org":"empire","class":"deathstar"}'
 TF_LABELS='{"org":"empire","class":"tiefighter"}'
 
+echo "== deathstar server"
+DSNS=$RUN-ds
+ip netns add "$DSNS" && ip -n "$DSNS" link set lo up
+bg_start ds ip netns exec "$DSNS" "$DEATHSTAR" --bind 127.0.0.1 --port 8080 --no-explode
+wait_for 5 ip netns exec "$DSNS" curl -s -m 1 http://127.0.0.1:8080/v1
+dsc() { ip netns exec "$DSNS" curl -s -m 5 "$@"; }
+expect_eq "POST /v1/request-landing" "Ship landed" "$(dsc -XPOST http://127.0.0.1:8080/v1/request-landing)"
+expect_eq "GET /v1 describes the station" "Death Star DS-1 Orbital Battle Station 6" \
+	"$(dsc http://127.0.0.1:8080/v1/ | jq -r '"\(.name) \(.model) \(.api | length)"')"
+expect_eq "PUT /v1/exhaust-port: 503 with the panic text" "503 Panic: deathstar exploded" \
+	"$(dsc -XPUT -w '%{http_code}' -o "$TMP/panic.txt" http://127.0.0.1:8080/v1/exhaust-port) $(head -n 1 "$TMP/panic.txt")"
+expect_eq "unknown path: 404 as go-openapi says it" \
+	'404 {"code":404,"message":"path /v1/nope was not found"}' \
+	"$(dsc -w '%{http_code}' -o "$TMP/404.txt" http://127.0.0.1:8080/v1/nope) $(cat "$TMP/404.txt")"
+expect_eq "wrong method: 405 with Allow" \
+	'405 PUT {"code":405,"message":"method GET is not allowed, but [PUT] are"}' \
+	"$(dsc -D "$TMP/h.txt" -w '%{http_code}' -o "$TMP/405.txt" http://127.0.0.1:8080/v1/exhaust-port) $(grep -i '^allow:' "$TMP/h.txt" | tr -d '\r' | cut -d' ' -f2) $(cat "$TMP/405.txt")"
+expect_eq "keep-alive: two requests, one connection" "1 0" \
+	"$(dsc -w '%{num_connects} ' -o /dev/null -o /dev/null http://127.0.0.1:8080/v1 http://127.0.0.1:8080/v1 | xargs)"
+out=$(ip netns exec "$DSNS" python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8080))
+s.sendall(b"POST /v1/request-landing HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+          b"GET /v1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+print(data.count(b"HTTP/1.1 200 OK"), b"Ship landed" in data, b"Connection: close" in data)')
+expect_eq "pipelined requests are answered in order, then the connection closes" "2 True True" "$out"
+out=$(ip netns exec "$DSNS" python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8080))
+s.sendall(b"GET /v1 HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode())')
+expect_eq "a smuggling attempt gets 400" "HTTP/1.1 400 Bad Request" "$out"
+pid=$(cat "$TMP/ds.bgpid")
+# Ask the server (not the ip netns wrapper, which exec()s it) to stop.
+kill -TERM "$pid"
+wait "$pid"
+expect_eq "SIGTERM: the deathstar exits 0" 0 "$?"
+rm -f "$TMP/ds.bgpid"
+ip netns del "$DSNS"
+
 echo "== agent: start-up and endpoints"
 ms=$(start_agent a) || { echo "agent: 0 passed, 1 failed"; exit 1; }
 if [ "$ms" -lt 1000 ]; then pass "agent answers on its socket in under a second (${ms} ms)"; else fail "agent start-up took ${ms} ms"; fi
