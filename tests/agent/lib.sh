@@ -13,7 +13,6 @@ mkdir -p "$TMP"
 
 PASSED=0
 FAILED=0
-AGENTS=()
 
 pass() {
 	PASSED=$((PASSED + 1))
@@ -74,7 +73,8 @@ start_agent() {
 	local name=$1 t0 t1 i
 	shift
 	mkdir -p "$(dir_of "$name")"
-	[[ " ${AGENTS[*]} " == *" $name "* ]] || AGENTS+=("$name")
+	# A file, not a variable: start_agent usually runs in $(...).
+	grep -qx "$name" "$TMP/agents" 2>/dev/null || echo "$name" >>"$TMP/agents"
 	t0=$(date +%s%N)
 	rm -f "$(dir_of "$name")/rc" "$(dir_of "$name")/pid"
 	# A wrapper records the agent's exit code for stop_agent, since the
@@ -164,7 +164,11 @@ cleanup_agent() {
 
 cleanup_all() {
 	local name pid
-	for name in "${AGENTS[@]}"; do
+	# The reader of our output may be gone (tier.sh | head): writes must
+	# not kill the cleanup half-way.
+	trap '' PIPE INT TERM HUP
+	exec >/dev/null 2>&1
+	for name in $(cat "$TMP/agents" 2>/dev/null); do
 		cleanup_agent "$name"
 	done
 	# Programs started by tests in pods or node namespaces.

@@ -7,6 +7,8 @@ set -u
 # shellcheck source=tests/agent/lib.sh
 source "$(dirname "$0")/lib.sh"
 trap cleanup_all EXIT
+# Killed or cut off (Ctrl-C, tier.sh | head): exit, which runs cleanup_all.
+trap 'exit 130' INT TERM HUP PIPE
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "agent tier needs root (network namespaces); not run"
