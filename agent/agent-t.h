@@ -63,8 +63,10 @@ struct dfl_pod_process {
 	long long started_at_ms;
 };
 
-/* One pod on this node. Created and owned by the endpoint manager
- * (agent/endpoint.h); other components receive const pointers. */
+/* One pod on this node. Created, owned and freed by the agent
+ * (agent/pods.c); hooks may set identity and policy_* (then call
+ * dfl_agent__endpoint_changed), and must not keep the pointer past
+ * endpoint_deleted. */
 struct dfl_endpoint {
 	uint16_t id; /* 1..4095, random, like Cilium's endpoint ids */
 	struct dfl_pod_desc pod;

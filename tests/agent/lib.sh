@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-DFL=$ROOT/build/deflector
+DFL=${DFL_BIN:-$ROOT/build/deflector}
 DEATHSTAR=$ROOT/build/examples/starwars/deathstar
 CALL=$ROOT/tests/agent/call.py
 RUN=dflt-agent-$$

@@ -3,6 +3,8 @@
 # agents in throwaway node namespaces, real traffic with curl, exec, restarts
 # with kill -9, --cleanup, two agents side by side, and the socket API's
 # errors. Needs root. Prints "agent: N passed, N failed".
+# DFL_BIN=build/san/deflector runs it with the sanitizer build (build
+# build/san/examples/starwars/deathstar too, for the pods' programs).
 set -u
 # shellcheck source=tests/agent/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -376,6 +378,9 @@ expect_eq "--cleanup after kill -9 leaves nothing" "" "$left"
 check "--cleanup after kill -9 stops the adopted deathstar" gone "$A_PID"
 check "--cleanup after kill -9 removes state and socket" \
 	sh -c "test ! -e $(state_of a) && test ! -e $(sock_of a)"
+
+check "no sanitizer or runtime error in any agent's log" \
+	sh -c "! grep -h -e 'Sanitizer' -e 'runtime error' $TMP/*/log"
 
 echo "agent: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
