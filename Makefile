@@ -51,7 +51,7 @@ CLANG := clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m)
 
-PKGS := libbpf yaml-0.1 libcyaml jansson libpcre2-8 ldns libcurl
+PKGS := libbpf yaml-0.1 libcyaml jansson libpcre2-8 ldns libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -224,4 +224,6 @@ clean:
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(BPF_TEST_BINS:=.d) $(EXTRA_PROGS:=.d)
+# Every object and test binary records its headers (-MMD): a changed header
+# rebuilds all that include it, test helpers and unit tests included.
+-include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

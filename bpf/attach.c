@@ -153,11 +153,10 @@ int dfl_datapath__endpoint_attach(struct dfl_datapath *dp,
 		fd = dfl_policy_map_create(dp, cfg->ep_id);
 		if (fd < 0)
 			return fd;
-		err = bpf_map_update_elem(dp->policy_fd, &ep_key, &fd,
-					  BPF_NOEXIST);
+		err = bpf_map_update_elem(dp->policy_fd, &ep_key, &fd, BPF_ANY);
 		err = err ? -errno : 0;
 		close(fd);
-		if (err && err != -EEXIST) {
+		if (err) {
 			pr_warn("datapath: endpoint %u: cannot install its "
 				"policy map: %s\n",
 				cfg->ep_id, dfl_errstr(err));

@@ -24,7 +24,7 @@ struct dfl_datapath_opts {
 	size_t sz; /* sizeof(struct dfl_datapath_opts) */
 	const char *pin_root; /* default DFL_PIN_ROOT_DEFAULT */
 	__u32 policy_map_max; /* entries per endpoint, default 16384 */
-	__u32 endpoints_max;  /* default 1024 */
+	__u32 endpoints_max;  /* interfaces, default 1024 (ids: 1..65535) */
 	__u32 ipcache_max;    /* default 65536 */
 	__u32 ct_max;         /* default 262144 */
 	__u32 services_max;   /* default 4096 */

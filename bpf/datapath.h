@@ -143,6 +143,21 @@ int dfl_datapath__counters_foreach(struct dfl_datapath *dp, dfl_counter_fn fn,
 /* Calls <fn> for every live conntrack entry (tests, debugging). */
 int dfl_datapath__ct_foreach(struct dfl_datapath *dp, dfl_ct_fn fn, void *ctx);
 
+/* ---- the node ---- */
+
+/* Prepares the caller's network namespace (where the host-side veths live)
+ * for L7 redirect, idempotently: for IPv4 and IPv6,
+ *   ip rule add pref 9 fwmark 0x200/0xf00 lookup 2004
+ *   ip route add local default dev lo table 2004
+ * and net.ipv4.ip_early_demux = 0 (otherwise packets forwarded between
+ * pods are matched to the proxy's transparent socket by early demux and
+ * dropped by the forwarding path; needed for ingress redirects). Host-side
+ * veths also need rp_filter 0 or 2 (loose). */
+int dfl_node__proxy_setup(void);
+
+/* Removes what dfl_node__proxy_setup() added (early demux back on). */
+int dfl_node__proxy_teardown(void);
+
 /* ---- names ---- */
 
 /* "L3-Only", "L3-L4", "L4-Only", "all", "L3-Proto", "Proto-Only", "none". */

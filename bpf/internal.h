@@ -20,6 +20,7 @@ struct dfl_datapath {
 	int ipcache_fd;
 	int ct_fd;
 	int services_fd;
+	int lb_state_fd;
 	int metrics_fd;
 	int ev_lost_fd;
 	/* events: the ring buffer calls back into events.c, which forwards

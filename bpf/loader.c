@@ -144,7 +144,6 @@ static int dfl_size_maps(struct dfl_datapath *dp)
 		struct bpf_map *map;
 		__u32 n;
 	} sizes[] = {
-		{ s->maps.dfl_policy, o->endpoints_max },
 		{ s->maps.dfl_endpoints, o->endpoints_max },
 		{ s->maps.dfl_ipcache, o->ipcache_max },
 		{ s->maps.dfl_ct, o->ct_max },
@@ -259,6 +258,7 @@ struct dfl_datapath *dfl_datapath__open(const struct dfl_datapath_opts *in)
 	dp->ipcache_fd = bpf_map__fd(dp->skel->maps.dfl_ipcache);
 	dp->ct_fd = bpf_map__fd(dp->skel->maps.dfl_ct);
 	dp->services_fd = bpf_map__fd(dp->skel->maps.dfl_services);
+	dp->lb_state_fd = bpf_map__fd(dp->skel->maps.dfl_lb_state);
 	dp->metrics_fd = bpf_map__fd(dp->skel->maps.dfl_metrics);
 	dp->ev_lost_fd = bpf_map__fd(dp->skel->maps.dfl_ev_lost);
 	pr_debug("datapath: %s maps under %s\n",

@@ -60,9 +60,9 @@ static int dfl_policy_swap(struct dfl_datapath *dp, __u16 ep_id, int fd)
 
 	if (bpf_map_update_elem(dp->policy_fd, &key, &fd, BPF_ANY)) {
 		err = -errno;
-		pr_warn("datapath: endpoint %u: cannot install its policy "
-			"(%u endpoints max): %s\n",
-			ep_id, dp->opts.endpoints_max, dfl_errstr(err));
+		pr_warn("datapath: endpoint %u: cannot install its policy: "
+			"%s\n",
+			ep_id, dfl_errstr(err));
 		return err;
 	}
 	return 0;

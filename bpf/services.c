@@ -22,6 +22,24 @@ static int dfl_lb_key(const struct dfl_dp_sockaddr *fe, __u8 proto,
 	return 0;
 }
 
+/* Keeps dfl_lb_state.services equal to the number of services, which lets
+ * the datapath skip the service lookup on nodes without any. */
+static int dfl_lb_recount(struct dfl_datapath *dp)
+{
+	struct dfl_lb_key key, next, *prev = NULL;
+	struct dfl_lb_state st = {};
+	__u32 zero = 0;
+
+	while (!bpf_map_get_next_key(dp->services_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		st.services++;
+	}
+	if (bpf_map_update_elem(dp->lb_state_fd, &zero, &st, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int dfl_datapath__service_upsert(struct dfl_datapath *dp,
 				 const struct dfl_dp_sockaddr *frontend,
 				 __u8 proto,
@@ -61,6 +79,8 @@ int dfl_datapath__service_upsert(struct dfl_datapath *dp,
 	}
 	err = bpf_map_update_elem(dp->services_fd, &key, svc, BPF_ANY) ? -errno :
 									 0;
+	if (!err)
+		err = dfl_lb_recount(dp);
 	if (err)
 		pr_warn("datapath: cannot write service (%u services max): "
 			"%s\n",
@@ -80,5 +100,5 @@ int dfl_datapath__service_delete(struct dfl_datapath *dp,
 		return -EINVAL;
 	if (bpf_map_delete_elem(dp->services_fd, &key))
 		return -errno;
-	return 0;
+	return dfl_lb_recount(dp);
 }

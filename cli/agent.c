@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/engine.h"
+#include "agent/netns.h"
 #include "cli/client.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
@@ -34,9 +37,25 @@ static const char usage[] =
     "  --service-cidr CIDR  ClusterIPs (default " DFL_AGENT_SERVICE_CIDR ")\n"
     "  --image-dir DIR      where the programs of known images are\n"
     "  --policy-dir DIR     watch DIR for policy files\n"
-    "  --cleanup            remove every namespace, link, process and file "
-    "the\n"
-    "                       agent made for these options, then exit\n"
+    "  --pin-root DIR       pinned BPF maps (default /sys/fs/bpf/deflector, "
+    "or\n"
+    "                       /sys/fs/bpf/deflector-NAME with --node-netns "
+    "NAME)\n"
+    "  --cluster-name NAME  cluster name in identities and flows (default\n"
+    "                       \"default\")\n"
+    "  --audit              audit mode: would-be drops are allowed and\n"
+    "                       reported with verdict AUDIT\n"
+    "  --no-proxy           do not run the L7 proxy (L7 rules then deny)\n"
+    "  --flow-buffer N      flows kept in memory for observe (default 4095)\n"
+    "  --flow-log FILE      export every flow to FILE as Hubble's exporter "
+    "does\n"
+    "                       (JSON lines, rotation, hash-chained for audit "
+    "verify)\n"
+    "  --metrics-address A  serve Prometheus /metrics on A (default :9965;\n"
+    "                       \"\" turns it off)\n"
+    "  --cleanup            remove every namespace, link, process, pinned map\n"
+    "                       and file the agent made for these options, then "
+    "exit\n"
     "  -v, --verbose        debug logging\n"
     "  -h, --help           this help\n";
 
@@ -112,6 +131,29 @@ static int agent_status(int argc, char **argv)
 	return DFL_EXIT_OK;
 }
 
+/* Detaches the programs and unpins the maps, from inside the node's
+ * namespace when it still exists (the veths are there). */
+static int purge_datapath(const struct dfl_agent_config *cfg,
+			  const char *pin_root)
+{
+	int fd = -1, saved = -1, ret;
+
+	if (cfg->node_netns && dfl_netns__exists(cfg->node_netns)) {
+		fd = dfl_netns__open(cfg->node_netns);
+		if (fd < 0 || dfl_netns__switch(fd, &saved)) {
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+		}
+	}
+	ret = dfl_engine__purge(pin_root);
+	if (saved >= 0)
+		dfl_netns__restore(saved);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int dfl_cmd_agent(int argc, char **argv)
 {
 	enum {
@@ -123,7 +165,14 @@ int dfl_cmd_agent(int argc, char **argv)
 		O_SVC,
 		O_IMAGE,
 		O_POLICY,
-		O_CLEANUP
+		O_CLEANUP,
+		O_PIN,
+		O_CLUSTER,
+		O_AUDIT,
+		O_NO_PROXY,
+		O_FLOWBUF,
+		O_FLOWLOG,
+		O_METRICS
 	};
 	static const struct option opts[] = {
 	    {"node-netns", required_argument, NULL, O_NETNS},
@@ -135,12 +184,23 @@ int dfl_cmd_agent(int argc, char **argv)
 	    {"image-dir", required_argument, NULL, O_IMAGE},
 	    {"policy-dir", required_argument, NULL, O_POLICY},
 	    {"cleanup", no_argument, NULL, O_CLEANUP},
+	    {"pin-root", required_argument, NULL, O_PIN},
+	    {"cluster-name", required_argument, NULL, O_CLUSTER},
+	    {"audit", no_argument, NULL, O_AUDIT},
+	    {"no-proxy", no_argument, NULL, O_NO_PROXY},
+	    {"flow-buffer", required_argument, NULL, O_FLOWBUF},
+	    {"flow-log", required_argument, NULL, O_FLOWLOG},
+	    {"metrics-address", required_argument, NULL, O_METRICS},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	struct dfl_agent_config cfg = {0};
+	struct dfl_engine_config ecfg = {0};
+	struct dfl_agent_hooks hooks;
+	struct dfl_engine *engine;
 	struct dfl_agent *agent;
+	char pin_root[256];
 	bool cleanup = false;
 	char err[1024];
 	int c, ret;
@@ -177,6 +237,38 @@ int dfl_cmd_agent(int argc, char **argv)
 		case O_CLEANUP:
 			cleanup = true;
 			break;
+		case O_PIN:
+			ecfg.pin_root = optarg;
+			break;
+		case O_CLUSTER:
+			ecfg.cluster = optarg;
+			break;
+		case O_AUDIT:
+			ecfg.audit = true;
+			break;
+		case O_NO_PROXY:
+			ecfg.no_proxy = true;
+			break;
+		case O_FLOWLOG:
+			ecfg.flow_log = optarg;
+			break;
+		case O_METRICS:
+			ecfg.metrics_addr = optarg;
+			break;
+		case O_FLOWBUF: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*end || !n || n > 1u << 24) {
+				fprintf(stderr,
+					"deflector: agent: --flow-buffer takes "
+					"1..16777216, not '%s'\n",
+					optarg);
+				return DFL_EXIT_USAGE;
+			}
+			ecfg.flow_ring = n;
+			break;
+		}
 		case 'v':
 			dfl_log_set_level(DFL_LOG_DEBUG);
 			break;
@@ -200,7 +292,33 @@ int dfl_cmd_agent(int argc, char **argv)
 	if (dfl_log_get_level() < DFL_LOG_INFO)
 		dfl_log_set_level(DFL_LOG_INFO);
 	dfl_log_set_prefix("deflector-agent");
+	/* Agents side by side (one per --node-netns) keep their maps apart. */
+	if (!ecfg.pin_root) {
+		if (cfg.node_netns)
+			snprintf(pin_root, sizeof(pin_root),
+				 "/sys/fs/bpf/deflector-%s", cfg.node_netns);
+		else
+			snprintf(pin_root, sizeof(pin_root),
+				 "/sys/fs/bpf/deflector");
+		ecfg.pin_root = pin_root;
+	}
+	ecfg.node_name = cfg.node_name ? cfg.node_name : cfg.node_netns;
+	ecfg.state_dir = cfg.state_dir ? cfg.state_dir : DFL_AGENT_STATE_DIR;
 	if (cleanup) {
+		ret = purge_datapath(&cfg, ecfg.pin_root);
+		if (ret)
+			fprintf(stderr,
+				"deflector: agent --cleanup: pinned maps under "
+				"%s: %s\n",
+				ecfg.pin_root, strerror(-ret));
+		{
+			/* The engine's file in the state directory goes too. */
+			char objects[4096];
+
+			snprintf(objects, sizeof(objects), "%s/objects.json",
+				 ecfg.state_dir);
+			unlink(objects);
+		}
 		ret = dfl_agent__cleanup(&cfg, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "deflector: agent --cleanup: %s\n",
@@ -209,12 +327,25 @@ int dfl_cmd_agent(int argc, char **argv)
 		}
 		return DFL_EXIT_OK;
 	}
-	agent = dfl_agent__new(&cfg, NULL, err, sizeof(err));
-	if (!agent) {
+	engine = dfl_engine__new(&ecfg, err, sizeof(err));
+	if (!engine) {
 		fprintf(stderr, "deflector: agent: %s\n", err);
 		return DFL_EXIT_FAIL;
 	}
-	ret = dfl_agent__run(agent);
+	dfl_engine__hooks(engine, &hooks);
+	agent = dfl_agent__new(&cfg, &hooks, err, sizeof(err));
+	if (!agent) {
+		fprintf(stderr, "deflector: agent: %s\n", err);
+		dfl_engine__free(engine);
+		return DFL_EXIT_FAIL;
+	}
+	ret = dfl_engine__start(engine, agent, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "deflector: agent: %s\n", err);
+	} else {
+		ret = dfl_agent__run(agent);
+	}
+	dfl_engine__free(engine);
 	dfl_agent__free(agent);
 	return ret ? DFL_EXIT_FAIL : DFL_EXIT_OK;
 }

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <pthread.h>
 
+#include "cli/client.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "flow/filter.h"
@@ -16,21 +19,25 @@
 #include "flow/reader.h"
 
 static const char usage[] =
-	"Usage: deflector observe [OPTIONS] --input-file FILE|-\n"
+	"Usage: deflector observe [OPTIONS] [--input-file FILE|-]\n"
 	"\n"
-	"Prints flow records the way `hubble observe` does, from a file written\n"
-	"by the exporter or by `observe -o json` (plain or gzip), or from stdin.\n"
+	"Prints flow records the way `hubble observe` does: from the agent (the\n"
+	"records it keeps in memory, then new ones with --follow), or from a file\n"
+	"written by the exporter or by `observe -o json` (plain or gzip), or stdin.\n"
 	"Records are printed in file order; malformed lines are reported with\n"
 	"their line number and byte offset, skipped, and make the exit code 2.\n"
 	"\n"
 	"Selection:\n"
 	"  --input-file FILE|-     read records from FILE, or stdin for -\n"
+	"  --socket PATH           the agent's socket (default $DEFLECTOR_SOCKET,\n"
+	"                          else /run/deflector/agent.sock)\n"
 	"  --last N                print only the last N matching records\n"
 	"  --first N               stop after the first N matching records\n"
 	"  --since T, --until T    records with a time in [T, T]: RFC 3339\n"
 	"                          (2026-07-24T15:03:54Z, 2026-07-24) or a\n"
 	"                          duration before now (5m, 1h30m)\n"
-	"  -f, --follow            accepted and ignored for files, as in Hubble\n"
+	"  -f, --follow            keep printing new records from the agent (ignored\n"
+	"                          for files, as in Hubble)\n"
 	"\n"
 	"Filters (repeat a flag to OR its values; different flags AND):\n"
 	"  --verdict V             FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR\n"
@@ -72,6 +79,8 @@ static const char usage[] =
 
 struct opts {
 	const char *input;
+	const char *socket;
+	bool follow;
 	long long last, first;
 	int64_t since, until;
 	bool has_since, has_until, print_raw;
@@ -163,6 +172,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					      "--%s takes no value", flag);
 				ret = -EINVAL;
 			}
+			o->follow |= !strcmp(flag, "follow");
 			o->print.node_name |= !strcmp(flag, "print-node-name");
 			o->print.numeric |= !strcmp(flag, "numeric");
 			o->print_raw |= !strcmp(flag, "print-raw-filters");
@@ -186,6 +196,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 		if (!strcmp(flag, "input-file")) {
 			o->input = value;
+		} else if (!strcmp(flag, "socket")) {
+			o->socket = value;
 		} else if (!strcmp(flag, "last")) {
 			ret = parse_count(flag, value, &o->last);
 		} else if (!strcmp(flag, "first")) {
@@ -278,18 +290,128 @@ static void print_raw_filters(const struct opts *o)
 	}
 }
 
-/* The record source. Without --input-file the records would come from the
- * agent's flow stream, which this build does not have yet. */
+/* Records from the agent: a thread writes them as export lines into a pipe
+ * (first the agent's history, then with --follow each new one), and the
+ * ordinary file reader reads the pipe, so that filters, --last and printing
+ * are exactly those of --input-file. */
+struct agent_feed {
+	struct dfl_client client;
+	json_t *history; /* the "flows" array of the response */
+	bool follow;
+	int wfd;
+};
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int feed_line(int fd, const json_t *msg)
+{
+	char *line = json_dumps(msg, JSON_COMPACT);
+	int ret = !line || write_all(fd, line, strlen(line)) || write_all(fd, "\n", 1);
+
+	free(line);
+	return ret;
+}
+
+static void *agent_feed_main(void *arg)
+{
+	struct agent_feed *f = arg;
+	json_t *msg;
+	char err[512];
+	size_t i;
+
+	json_array_foreach(f->history, i, msg)
+		if (feed_line(f->wfd, msg))
+			goto out; /* the reader went away */
+	while (f->follow && dfl_client__next(&f->client, &msg, err, sizeof(err)) == 1) {
+		int failed = feed_line(f->wfd, msg);
+
+		json_decref(msg);
+		if (failed)
+			break;
+	}
+out:
+	close(f->wfd);
+	dfl_client__close(&f->client);
+	json_decref(f->history);
+	free(f);
+	return NULL;
+}
+
+static struct dfl_flow_source *open_agent_source(const struct opts *o)
+{
+	struct agent_feed *f = calloc(1, sizeof(*f));
+	struct dfl_flow_source *src = NULL;
+	json_t *req = NULL, *res = NULL;
+	int fds[2] = { -1, -1 };
+	bool connected = false;
+	pthread_t th;
+	char err[512];
+
+	if (!f || pipe(fds)) {
+		dfl_cmd_error(false, "observe", "%s", strerror(errno));
+		goto fail;
+	}
+	if (dfl_client__connect(&f->client, o->socket, err, sizeof(err))) {
+		dfl_cmd_error(false, "observe", "%s (or read a file with --input-file)", err);
+		goto fail;
+	}
+	connected = true;
+	req = json_pack("{s:s, s:b}", "op", "observe", "follow", o->follow);
+	if (dfl_client__call(&f->client, req, &res, err, sizeof(err))) {
+		dfl_cmd_error(false, "observe", "%s", err);
+		goto fail;
+	}
+	src = dfl_flow_source__from_fd(fds[0], "agent");
+	if (!src)
+		goto fail;
+	fds[0] = -1;
+	f->history = json_incref(json_object_get(res, "flows"));
+	f->follow = o->follow;
+	f->wfd = fds[1];
+	if (pthread_create(&th, NULL, agent_feed_main, f)) {
+		dfl_cmd_error(false, "observe", "cannot start the reader thread");
+		json_decref(f->history);
+		dfl_flow_source__close(src);
+		src = NULL;
+		goto fail;
+	}
+	pthread_detach(th);
+	json_decref(req);
+	json_decref(res);
+	return src;
+fail:
+	if (connected)
+		dfl_client__close(&f->client);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	free(f);
+	json_decref(req);
+	json_decref(res);
+	return NULL;
+}
+
+/* The record source: a file or stdin with --input-file, else the agent. */
 static struct dfl_flow_source *open_source(const struct opts *o)
 {
 	struct dfl_flow_source *src;
 
-	if (!o->input) {
-		dfl_cmd_error(false, "observe",
-			      "--input-file FILE|- is required: this build "
-			      "reads flows from export files and stdin");
-		return NULL;
-	}
+	if (!o->input)
+		return open_agent_source(o);
 	src = dfl_flow_source__open(o->input);
 	if (!src)
 		dfl_cmd_error(false, "observe", "%s: %s", o->input,

@@ -351,6 +351,7 @@ static int cmd_trace(int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			fputs(trace_usage, stdout);
+			putchar('\n');
 			fputs(common_help, stdout);
 			ret = DFL_EXIT_OK;
 			goto out;
@@ -414,12 +415,19 @@ static int cmd_trace(int argc, char **argv)
 	objs = dfl_objects__new();
 	if (!objs)
 		goto nomem;
-	if (load_inputs(&co, objs, &diags) == -ENOMEM)
+	ret = load_inputs(&co, objs, &diags);
+	if (ret == -ENOMEM)
 		goto nomem;
 	/* Invalid objects are not applied, as Cilium rejects them; say so. */
 	print_diags(stderr, &diags, DFL_SEV_WARNING);
+	if (ret) {
+		ret = DFL_EXIT_USAGE;
+		goto out;
+	}
+	ret = DFL_EXIT_USAGE;
 	c = build(&co, objs, NULL);
-	if (!c)
+	/* Identities and the ipcache first: peers may be pod addresses. */
+	if (!c || dfl_compiler__resolve(c, NULL, NULL))
 		goto nomem;
 	if (dfl_trace_peer__resolve(c, from, false, &pf, &err) ||
 	    dfl_trace_peer__resolve(c, to, true, &pt, &err)) {
@@ -740,6 +748,7 @@ static int cmd_map(int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			fputs(map_usage, stdout);
+			putchar('\n');
 			fputs(common_help, stdout);
 			ret = DFL_EXIT_OK;
 			goto out;
@@ -769,9 +778,17 @@ static int cmd_map(int argc, char **argv)
 	}
 	map_max = co.cfg.map_max ? co.cfg.map_max : DFL_DEFAULT_MAP_MAX;
 	objs = dfl_objects__new();
-	if (!objs || load_inputs(&co, objs, &diags) == -ENOMEM)
+	if (!objs)
+		goto nomem;
+	ret = load_inputs(&co, objs, &diags);
+	if (ret == -ENOMEM)
 		goto nomem;
 	print_diags(stderr, &diags, DFL_SEV_WARNING);
+	if (ret) {
+		ret = DFL_EXIT_USAGE;
+		goto out;
+	}
+	ret = DFL_EXIT_USAGE;
 	c = build(&co, objs, NULL);
 	if (!c || dfl_compiler__resolve(c, NULL, NULL))
 		goto nomem;
@@ -858,9 +875,25 @@ static void print_checks(FILE *out)
 	size_t n;
 	const struct dfl_lint_check *ck = dfl_lint__checks(&n);
 
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  %-25s %-7s %s\n", ck[i].id,
-			dfl_severity__name(ck[i].severity), ck[i].summary);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = ck[i].summary;
+		int col = fprintf(out, "  %-25s %-8s", ck[i].id,
+				  dfl_severity__name(ck[i].severity));
+
+		/* The summary wrapped at 79 columns under itself. */
+		while (*s) {
+			size_t len = strcspn(s, " ");
+
+			if (col + 1 + (int)len > 79) {
+				fprintf(out, "\n%36s", "");
+				col = 36;
+			}
+			col += fprintf(out, " %.*s", (int)len, s);
+			s += len;
+			s += strspn(s, " ");
+		}
+		fputc('\n', out);
+	}
 }
 
 static int cmd_lint(int argc, char **argv)

@@ -205,6 +205,14 @@ void dfl_line_reader__close(struct dfl_line_reader *r)
 	free(r);
 }
 
+bool dfl_flow_file__is_sidecar(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 6 && !strcmp(path + n - 6, ".chain")) ||
+	       (n > 4 && !strcmp(path + n - 4, ".tmp"));
+}
+
 /* ---- record sources ----------------------------------------------------- */
 
 struct dfl_flow_source {

@@ -41,6 +41,11 @@ bool dfl_line_reader__unterminated(const struct dfl_line_reader *r);
 const char *dfl_line_reader__name(const struct dfl_line_reader *r);
 void dfl_line_reader__close(struct dfl_line_reader *r);
 
+/* True for the files an exporter keeps beside its segments (".chain"
+ * manifests, ".tmp" files of a compression under way): globs like
+ * "events*" catch them, and readers of records skip them. */
+bool dfl_flow_file__is_sidecar(const char *path);
+
 /* A stream of records. Today: export files and stdin; the agent's control
  * socket streams the same lines and is wrapped with
  * dfl_flow_source__from_fd() once connected. */

@@ -130,7 +130,8 @@ static int add_reserved(struct dfl_idalloc *a, uint32_t id,
 
 /* The well-known identities (pkg/identity/numericidentity.go
  * InitWellKnownIdentities): exact label sets, each twice, the second with
- * the namespace's kubernetes.io/metadata.name label. */
+ * the namespace's kubernetes.io/metadata.name label. V20 no longer
+ * registers the etcd ones (100, 101, 107 and their pairs). */
 static int add_well_known(struct dfl_idalloc *a)
 {
 	const char *cns = a->cilium_ns, *cl = a->cluster;
@@ -141,15 +142,6 @@ static int add_well_known(struct dfl_idalloc *a)
 		const char *l[8];
 		const char *ns_name;
 	} wk[] = {
-		{ DFL_ID_ETCD_OPERATOR,
-		  { "k8s:io.cilium/app=etcd-operator", ns_c,
-		    "k8s:" DFL_LBL_SERVICEACCOUNT "=cilium-etcd-sa", cluster },
-		  nsname_c },
-		{ DFL_ID_CILIUM_KVSTORE,
-		  { "k8s:app=etcd", "k8s:etcd_cluster=cilium-etcd",
-		    "k8s:io.cilium/app=etcd-operator", ns_c,
-		    "k8s:" DFL_LBL_SERVICEACCOUNT "=default", cluster },
-		  nsname_c },
 		{ DFL_ID_KUBE_DNS,
 		  { "k8s:k8s-app=kube-dns", ns_ks,
 		    "k8s:" DFL_LBL_SERVICEACCOUNT "=kube-dns", cluster },
@@ -174,14 +166,6 @@ static int add_well_known(struct dfl_idalloc *a)
 		    "k8s:eks.amazonaws.com/component=coredns", ns_ks,
 		    "k8s:" DFL_LBL_SERVICEACCOUNT "=coredns", cluster },
 		  nsname_ks },
-		{ DFL_ID_CILIUM_ETCD_OPERATOR,
-		  { "k8s:name=cilium-etcd-operator",
-		    "k8s:io.cilium/app=etcd-operator",
-		    "k8s:app.kubernetes.io/name=cilium-etcd-operator",
-		    "k8s:app.kubernetes.io/part-of=cilium", ns_c,
-		    "k8s:" DFL_LBL_SERVICEACCOUNT "=cilium-etcd-operator",
-		    cluster },
-		  nsname_c },
 	};
 	int err = 0;
 

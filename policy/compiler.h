@@ -114,7 +114,8 @@ struct dfl_ipcache *dfl_compiler__ipcache(struct dfl_compiler *c);
 const char *dfl_compiler__cluster(const struct dfl_compiler *c);
 
 /* Every toFQDNs selector of the loaded policies, in policy order; for
- * identities of names (trace). Returns the number written (at most <max>).*/
+ * identities of names (trace). Writes at most <max> and returns how many
+ * there are (call with max 0 to size the array). */
 size_t dfl_compiler__fqdn_selectors(struct dfl_compiler *c,
 				    const struct dfl_fqdn_selector **out,
 				    size_t max);
@@ -158,5 +159,12 @@ void dfl_l7_set__release(struct dfl_l7_set *s);
 
 /* BPF key prefix length of an entry: 40 + (proto ? 8 : 0) + port bits. */
 unsigned int dfl_map_entry__prefixlen(const struct dfl_map_entry *e);
+/* An entry's port/protocol as Cilium prints it: "80/TCP", "8080-8095/TCP",
+ * "TCP" (every port), "ANY". Returns <buf>. */
+const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
+				      char *buf, size_t len);
+/* "TCP", "UDP", "ICMP", "ANY" (0), or the number in <buf>. */
+const char *dfl_proto__name(uint8_t proto, char *buf, size_t len);
+
 
 #endif

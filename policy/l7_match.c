@@ -750,22 +750,35 @@ struct http_rule {
 	bool never; /* depends on a Secret we cannot read */
 };
 
-/* Rules whose path is a plain string, sorted by (path, rule index), so
- * that a request finds them by binary search instead of trying each. */
-struct path_ent {
-	const char *path;
-	size_t len;
-	size_t rule;
+/* Rules indexed by the literal text their path starts with (or is): a
+ * byte trie whose nodes list the rules whose path regex starts with the
+ * node's string (<pre>) or is exactly it (<exact>). A request walks its
+ * path down the trie and only tries the rules it meets, so a thousand
+ * path rules cost a few dozen steps, not a thousand regex runs. */
+struct trie_node {
+	size_t *pre, n_pre, cap_pre;
+	size_t *exact, n_exact, cap_exact;
 };
+
+struct trie {
+	struct trie_node *nodes; /* [0] is the root */
+	size_t n_nodes, cap_nodes;
+	uint64_t *keys; /* (parent << 8 | byte) + 1; 0 = empty slot */
+	uint32_t *child;
+	size_t n_slots, n_edges;
+};
+
+/* Candidates of one request kept on the stack; more fall back to trying
+ * every rule. */
+#define MAX_CANDIDATES 256
 
 struct dfl_http_matcher {
 	struct http_rule *rules;
 	size_t n;
 	bool short_circuit; /* no rule has side effects */
-	size_t *general;    /* rules without a plain-string path, in order */
+	size_t *general; /* rules without a literal path prefix, in order */
 	size_t n_general;
-	struct path_ent *by_path;
-	size_t n_by_path;
+	struct trie trie;
 	struct re_ctx re;
 };
 
@@ -794,7 +807,13 @@ void dfl_http_matcher__free(struct dfl_http_matcher *m)
 		http_rule_release(&m->rules[i]);
 	free(m->rules);
 	free(m->general);
-	free(m->by_path);
+	for (size_t i = 0; i < m->trie.n_nodes; i++) {
+		free(m->trie.nodes[i].pre);
+		free(m->trie.nodes[i].exact);
+	}
+	free(m->trie.nodes);
+	free(m->trie.keys);
+	free(m->trie.child);
 	re_ctx_release(&m->re);
 	free(m);
 }
@@ -934,17 +953,142 @@ static int compile_header_matches(struct http_rule *r,
 	return 0;
 }
 
-static int cmp_path_ent(const void *a, const void *b)
+static uint64_t edge_hash(uint64_t key)
 {
-	const struct path_ent *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->path, y->path, n);
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdull;
+	return key ^ (key >> 33);
+}
 
-	if (c)
-		return c;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
+/* The child of <node> along <byte>, or 0 (the root is never a child). */
+static uint32_t trie_child(const struct trie *t, uint32_t node, uint8_t byte)
+{
+	uint64_t key = ((uint64_t)node << 8 | byte) + 1;
+
+	if (!t->n_slots)
+		return 0;
+	for (size_t i = edge_hash(key) & (t->n_slots - 1);; i = (i + 1) & (t->n_slots - 1)) {
+		if (t->keys[i] == key)
+			return t->child[i];
+		if (!t->keys[i])
+			return 0;
+	}
+}
+
+static int trie_put_edge(struct trie *t, uint64_t key, uint32_t child)
+{
+	size_t i = edge_hash(key) & (t->n_slots - 1);
+
+	while (t->keys[i])
+		i = (i + 1) & (t->n_slots - 1);
+	t->keys[i] = key;
+	t->child[i] = child;
+	return 0;
+}
+
+static int trie_grow_edges(struct trie *t)
+{
+	struct trie old = *t;
+	size_t n = t->n_slots ? t->n_slots * 2 : 64;
+
+	t->keys = calloc(n, sizeof(*t->keys));
+	t->child = calloc(n, sizeof(*t->child));
+	if (!t->keys || !t->child) {
+		free(t->keys);
+		free(t->child);
+		t->keys = old.keys;
+		t->child = old.child;
+		return -ENOMEM;
+	}
+	t->n_slots = n;
+	for (size_t i = 0; i < old.n_slots; i++)
+		if (old.keys[i])
+			trie_put_edge(t, old.keys[i], old.child[i]);
+	free(old.keys);
+	free(old.child);
+	return 0;
+}
+
+/* Adds rule <rule> under <text>: exactly that path, or any path starting
+ * with it. */
+static int trie_add(struct trie *t, const char *text, size_t len, size_t rule,
+		    bool exact)
+{
+	uint32_t node = 0;
+	struct trie_node *tn;
+	size_t *slot;
+
+	if (!t->n_nodes && !DFL_PUSH(t->nodes, t->n_nodes, t->cap_nodes))
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = (uint8_t)text[i];
+		uint32_t next = trie_child(t, node, b);
+
+		if (!next) {
+			if (2 * (t->n_edges + 1) > t->n_slots && trie_grow_edges(t))
+				return -ENOMEM;
+			if (!DFL_PUSH(t->nodes, t->n_nodes, t->cap_nodes))
+				return -ENOMEM;
+			next = (uint32_t)(t->n_nodes - 1);
+			trie_put_edge(t, ((uint64_t)node << 8 | b) + 1, next);
+			t->n_edges++;
+		}
+		node = next;
+	}
+	tn = &t->nodes[node];
+	slot = exact ? DFL_PUSH(tn->exact, tn->n_exact, tn->cap_exact) :
+		       DFL_PUSH(tn->pre, tn->n_pre, tn->cap_pre);
+	if (!slot)
+		return -ENOMEM;
+	*slot = rule;
+	return 0;
+}
+
+/* The literal text every subject of <pattern> starts with (RE2 syntax):
+ * plain and escaped punctuation characters up to the first operator, minus
+ * a last character that a quantifier applies to. Nothing when the pattern
+ * has an alternation or starts with flags. Returns the length written. */
+static size_t literal_prefix(const char *p, char *out, size_t cap)
+{
+	size_t i = 0, n = 0, plen = strlen(p);
+
+	if (strchr(p, '|') || !strncmp(p, "(?", 2))
+		return 0;
+	if (p[0] == '^')
+		i = 1; /* start of text: adds nothing to a full match */
+	while (i < plen && n < cap) {
+		size_t w = 1, j;
+		char c = p[i];
+		struct re_scan rs = { .p = p, .n = plen };
+		long min, max;
+
+		if (c == '\\') {
+			if (i + 1 >= plen || !ispunct((unsigned char)p[i + 1]))
+				break;
+			c = p[i + 1];
+			w = 2;
+		} else if (strchr(".[](){}*+?^$", c)) {
+			break;
+		} else if ((unsigned char)c >= 0x80) {
+			while (i + w < plen && ((unsigned char)p[i + w] & 0xc0) == 0x80)
+				w++;
+		}
+		j = i + w;
+		rs.i = j;
+		if (j < plen && (strchr("*+?", p[j]) ||
+				 (p[j] == '{' && re_repeat_len(&rs, &min, &max))))
+			break; /* the character is repeated: not a fixed prefix */
+		if (w == 2) {
+			out[n++] = c;
+		} else {
+			if (n + w > cap)
+				break;
+			memcpy(out + n, p + i, w);
+			n += w;
+		}
+		i = j;
+	}
+	return n;
 }
 
 struct dfl_http_matcher *dfl_http_matcher__new(const struct dfl_http_rule *rules,
@@ -961,8 +1105,7 @@ struct dfl_http_matcher *dfl_http_matcher__new(const struct dfl_http_rule *rules
 	if (n) {
 		m->rules = calloc(n, sizeof(*m->rules));
 		m->general = calloc(n, sizeof(*m->general));
-		m->by_path = calloc(n, sizeof(*m->by_path));
-		if (!m->rules || !m->general || !m->by_path) {
+		if (!m->rules || !m->general) {
 			err = -ENOMEM;
 			goto out;
 		}
@@ -990,17 +1133,21 @@ struct dfl_http_matcher *dfl_http_matcher__new(const struct dfl_http_rule *rules
 		if (r->n_acts)
 			m->short_circuit = false;
 		if (r->path.literal) {
-			m->by_path[m->n_by_path++] = (struct path_ent){
-				r->path.literal, r->path.literal_len, i };
+			err = trie_add(&m->trie, r->path.literal,
+				       r->path.literal_len, i, true);
 		} else {
-			m->general[m->n_general++] = i;
+			char pre[256];
+			size_t len = in->path && *in->path ?
+					     literal_prefix(in->path, pre, sizeof(pre)) : 0;
+
+			if (len)
+				err = trie_add(&m->trie, pre, len, i, false);
+			else
+				m->general[m->n_general++] = i;
 		}
 	}
 	if (!err && invalid)
 		err = -EINVAL;
-	if (!err && m->n_by_path)
-		qsort(m->by_path, m->n_by_path, sizeof(*m->by_path),
-		      cmp_path_ent);
 out:
 	if (err) {
 		dfl_http_matcher__free(m);
@@ -1134,38 +1281,78 @@ static bool rule_actions(const struct http_rule *r, size_t idx,
 	return true;
 }
 
-/* Finds the rules whose plain-string path equals the request's: returns the
- * first entry of the run in m->by_path and its length in *count. */
-static const struct path_ent *path_hits(const struct dfl_http_matcher *m,
-					const char *path, size_t len,
-					size_t *count)
+/* Collects the trie's candidates for <path> as rule * 2 + exact, sorted.
+ * Returns their number, or -1 when there are too many for <out>. */
+static int path_candidates(const struct trie *t, const char *path, size_t len,
+			   uint32_t *out)
 {
-	size_t lo = 0, hi = m->n_by_path;
-	struct path_ent key = { path ? path : "", len, 0 };
+	uint32_t node = 0;
+	size_t n = 0, k;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (!path || !t->n_nodes)
+		return 0;
+	for (k = 0; k < len; k++) {
+		const struct trie_node *tn;
 
-		if (cmp_path_ent(&m->by_path[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		node = trie_child(t, node, (uint8_t)path[k]);
+		if (!node)
+			break;
+		tn = &t->nodes[node];
+		if (n + tn->n_pre + tn->n_exact > MAX_CANDIDATES)
+			return -1;
+		for (size_t i = 0; i < tn->n_pre; i++)
+			out[n++] = (uint32_t)(tn->pre[i] * 2);
+		if (k + 1 == len)
+			for (size_t i = 0; i < tn->n_exact; i++)
+				out[n++] = (uint32_t)(tn->exact[i] * 2 + 1);
 	}
-	*count = 0;
-	while (lo + *count < m->n_by_path &&
-	       m->by_path[lo + *count].len == len &&
-	       !memcmp(m->by_path[lo + *count].path, key.path, len))
-		(*count)++;
-	return m->by_path + lo;
+	/* insertion sort: a handful of entries, mostly in order already */
+	for (size_t i = 1; i < n; i++) {
+		uint32_t v = out[i];
+		size_t j = i;
+
+		while (j && out[j - 1] > v) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = v;
+	}
+	return (int)n;
+}
+
+/* Tries rule <idx>; returns false when matching must stop (fail closed on
+ * too many actions, or the first match when nothing has side effects). */
+static bool try_rule(const struct dfl_http_matcher *m, size_t idx,
+		     const struct dfl_http_request_view *req,
+		     const bool valid[3], bool path_known,
+		     struct dfl_http_verdict *out)
+{
+	const struct http_rule *r = &m->rules[idx];
+
+	if (!rule_matches_fixed(m, r, req, valid, path_known, &out->limit_hit))
+		return true;
+	if (!rule_actions(r, idx, req, out)) {
+		/* Too many side effects to report: fail closed. */
+		out->allowed = false;
+		out->rule = -1;
+		out->limit_hit = true;
+		return false;
+	}
+	if (!out->allowed) {
+		out->allowed = true;
+		out->rule = (int)idx;
+	}
+	return !m->short_circuit;
 }
 
 void dfl_http_matcher__match(const struct dfl_http_matcher *m,
 			     const struct dfl_http_request_view *req,
 			     struct dfl_http_verdict *out)
 {
+	uint32_t cand[MAX_CANDIDATES];
+	size_t gi = 0, ci = 0;
 	bool valid[3];
-	const struct path_ent *hits;
-	size_t n_hits, gi = 0, hi = 0;
+	int n_cand;
 
 	memset(out, 0, offsetof(struct dfl_http_verdict, actions));
 	out->n_actions = 0;
@@ -1178,33 +1365,28 @@ void dfl_http_matcher__match(const struct dfl_http_matcher *m,
 	/* No path at all (CONNECT) never matches a path rule. */
 	valid[1] = req->path && utf8_valid(req->path, req->path_len);
 	valid[2] = !req->host || utf8_valid(req->host, req->host_len);
-	hits = path_hits(m, req->path, req->path ? req->path_len : 0, &n_hits);
-	if (!req->path)
-		n_hits = 0;
+	n_cand = path_candidates(&m->trie, req->path, req->path_len, cand);
+	if (n_cand < 0) {
+		/* Pathological overlap of prefixes: try every rule in order. */
+		for (size_t i = 0; i < m->n; i++)
+			if (!try_rule(m, i, req, valid, false, out))
+				return;
+		return;
+	}
+	/* Visit candidate rules in index order: the general ones merged with
+	 * those the path's prefixes selected. */
+	while (gi < m->n_general || ci < (size_t)n_cand) {
+		bool from_trie = gi >= m->n_general ||
+				 (ci < (size_t)n_cand &&
+				  cand[ci] / 2 < m->general[gi]);
+		size_t idx = from_trie ? cand[ci] / 2 : m->general[gi];
+		bool exact = from_trie && (cand[ci] & 1);
 
-	/* Visit candidate rules in index order: the general ones, merged with
-	 * those whose plain-string path equals the request's. */
-	while (gi < m->n_general || hi < n_hits) {
-		bool from_hits = gi >= m->n_general ||
-				 (hi < n_hits && hits[hi].rule < m->general[gi]);
-		size_t idx = from_hits ? hits[hi++].rule : m->general[gi++];
-		const struct http_rule *r = &m->rules[idx];
-
-		if (!rule_matches_fixed(m, r, req, valid, from_hits,
-					&out->limit_hit))
-			continue;
-		if (!rule_actions(r, idx, req, out)) {
-			/* Too many side effects to report: fail closed. */
-			out->allowed = false;
-			out->rule = -1;
-			out->limit_hit = true;
-			return;
-		}
-		if (!out->allowed) {
-			out->allowed = true;
-			out->rule = (int)idx;
-		}
-		if (m->short_circuit)
+		if (from_trie)
+			ci++;
+		else
+			gi++;
+		if (!try_rule(m, idx, req, valid, exact, out))
 			return;
 	}
 }

@@ -595,15 +595,6 @@ static void check_rule(struct lint *l, const struct dfl_policy *p,
 
 /* ---- rule-level DNS heuristics (no pods in the input) ------------------ */
 
-/* Could policy <q> apply to endpoints of policy <p>'s namespace? */
-static bool same_scope(const struct dfl_policy *p, const struct dfl_policy *q)
-{
-	if (q->meta.kind == DFL_KIND_CCNP || p->meta.kind == DFL_KIND_CCNP)
-		return true;
-	return p->meta.namespace && q->meta.namespace &&
-	       !strcmp(p->meta.namespace, q->meta.namespace);
-}
-
 static bool covers_port(const struct dfl_port_protocol *pp, uint16_t port,
 			uint8_t proto)
 {
@@ -639,35 +630,76 @@ static bool has_dns_rule(const struct dfl_peer_rule *pe)
 	return false;
 }
 
+/* What the egress allow rules of one scope (a namespace, or the CCNPs that
+ * apply everywhere) offer for DNS. */
+struct dns_scope {
+	bool dns_rule;	/* some rules.dns */
+	bool dns_allow; /* something that may let UDP/53 through */
+};
+
+static int scan_scope(struct dfl_hmap *scopes, const struct dfl_policy *q)
+{
+	const char *key = q->meta.kind == DFL_KIND_CCNP || !q->meta.namespace ?
+				  "" :
+				  q->meta.namespace;
+	struct dfl_hmap_slot *s = dfl_hmap__upsert(scopes, key, strlen(key),
+						   NULL);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t r = 0; r < q->n_rules; r++)
+		for (size_t e = 0; e < q->rules[r].n_egress; e++) {
+			s->val.u64 |= has_dns_rule(&q->rules[r].egress[e]);
+			s->val.u64 |= (uint64_t)allows_dns(
+					      &q->rules[r].egress[e])
+				      << 1;
+		}
+	return 0;
+}
+
+/* For policy <p>: the union of its namespace's scope and the CCNPs'. A
+ * CCNP may apply to any namespace, so it sees every scope. */
+static struct dns_scope scope_of(const struct dfl_hmap *scopes,
+				 const struct dfl_policy *p)
+{
+	struct dns_scope d = { 0 };
+	struct dfl_hmap_slot *s;
+	uint64_t bits = 0;
+
+	if (p->meta.kind == DFL_KIND_CCNP || !p->meta.namespace) {
+		dfl_hmap_for_each(scopes, s)
+			bits |= s->val.u64;
+	} else {
+		s = dfl_hmap__find(scopes, p->meta.namespace,
+				   strlen(p->meta.namespace));
+		bits = s ? s->val.u64 : 0;
+		s = dfl_hmap__find(scopes, "", 0);
+		bits |= s ? s->val.u64 : 0;
+	}
+	d.dns_rule = bits & 1;
+	d.dns_allow = bits & 2;
+	return d;
+}
+
 static void heuristic_dns(struct lint *l)
 {
 	const struct dfl_objects *objs = l->objs;
+	struct dfl_hmap scopes = { 0 };
 
-	for (size_t i = 0; i < objs->n_policies; i++) {
+	for (size_t i = 0; i < objs->n_policies && !l->err; i++)
+		if (scan_scope(&scopes, objs->policies[i]))
+			l->err = -ENOMEM;
+	for (size_t i = 0; i < objs->n_policies && !l->err; i++) {
 		const struct dfl_policy *p = objs->policies[i];
-		bool any_dns_rule = false, any_dns_allow = false;
+		struct dns_scope sc = scope_of(&scopes, p);
 		char path[256];
 
-		for (size_t j = 0; j < objs->n_policies; j++) {
-			const struct dfl_policy *q = objs->policies[j];
-
-			if (!same_scope(p, q))
-				continue;
-			for (size_t r = 0; r < q->n_rules; r++)
-				for (size_t e = 0; e < q->rules[r].n_egress;
-				     e++) {
-					any_dns_rule |= has_dns_rule(
-						&q->rules[r].egress[e]);
-					any_dns_allow |= allows_dns(
-						&q->rules[r].egress[e]);
-				}
-		}
 		for (size_t r = 0; r < p->n_rules; r++) {
 			const struct dfl_rule *ru = &p->rules[r];
 
 			if (ru->default_deny_egress &&
 			    (ru->n_egress || ru->n_egress_deny) &&
-			    !any_dns_allow && !ru->node_selector) {
+			    !sc.dns_allow && !ru->node_selector) {
 				const struct dfl_peer_rule *pe =
 					ru->n_egress ? ru->egress :
 						       ru->egress_deny;
@@ -683,7 +715,7 @@ static void heuristic_dns(struct lint *l)
 			for (size_t e = 0; e < ru->n_egress; e++) {
 				const struct dfl_peer_rule *pe = &ru->egress[e];
 
-				if (!pe->n_fqdns || any_dns_rule)
+				if (!pe->n_fqdns || sc.dns_rule)
 					continue;
 				element_path(ru, pe, "toFQDNs", path,
 					     sizeof(path));
@@ -700,6 +732,7 @@ static void heuristic_dns(struct lint *l)
 			}
 		}
 	}
+	dfl_hmap__release(&scopes);
 }
 
 /* ---- checks on the compiled policy (pods in the input) ----------------- */
@@ -991,24 +1024,11 @@ static const struct dfl_meta *workload_meta(const struct dfl_objects *objs,
 	return NULL;
 }
 
-static void compiled_checks(struct lint *l)
+static void compiled_checks(struct lint *l, struct dfl_compiler *c)
 {
-	struct dfl_compiler *c = dfl_compiler__new(&l->cfg->policy);
-	size_t map_max;
-	uint32_t kdns;
+	size_t map_max = c->map_max;
+	uint32_t kdns = kube_dns_identity(c);
 
-	if (!c) {
-		l->err = -ENOMEM;
-		return;
-	}
-	map_max = c->map_max;
-	for (size_t i = 0; i < l->cfg->n_node_ips; i++)
-		if (dfl_compiler__add_node(c, &l->cfg->node_ips[i], !i))
-			goto nomem;
-	if (dfl_compiler__add_objects(c, l->objs, l->out) ||
-	    dfl_compiler__resolve(c, NULL, l->out))
-		goto nomem;
-	kdns = kube_dns_identity(c);
 	for (size_t i = 0; i < c->n_ep_sorted && !l->err; i++) {
 		const struct endpoint *ep = c->ep_sorted[i];
 		const struct dfl_ep_policy *pol = &ep->pol;
@@ -1037,17 +1057,13 @@ static void compiled_checks(struct lint *l)
 	}
 	shadowed(l, c);
 	named_ports(l);
-	dfl_compiler__free(c);
-	return;
-nomem:
-	l->err = -ENOMEM;
-	dfl_compiler__free(c);
 }
 
 int dfl_lint__run(const struct dfl_lint_config *cfg,
 		  const struct dfl_objects *objs, struct dfl_diags *out)
 {
 	struct lint l = { .cfg = cfg, .objs = objs, .out = out };
+	struct dfl_compiler *c = NULL;
 
 	dfl_prefix__parse("10.200.0.0/16", &l.default_pod_cidr);
 	for (size_t i = 0; i < objs->n_policies && !l.err; i++) {
@@ -1056,10 +1072,22 @@ int dfl_lint__run(const struct dfl_lint_config *cfg,
 		for (size_t r = 0; r < p->n_rules && !l.err; r++)
 			check_rule(&l, p, &p->rules[r]);
 	}
+	/* Compiling reports what translation finds (unresolvable services,
+	 * unsupported fields) and, with workloads, merge conflicts. */
+	c = dfl_compiler__new(&cfg->policy);
+	if (!c)
+		l.err = -ENOMEM;
+	for (size_t i = 0; !l.err && i < cfg->n_node_ips; i++)
+		if (dfl_compiler__add_node(c, &cfg->node_ips[i], !i))
+			l.err = -ENOMEM;
+	if (!l.err && (dfl_compiler__add_objects(c, objs, out) ||
+		       dfl_compiler__resolve(c, NULL, out)))
+		l.err = -ENOMEM;
 	if (!l.err && (objs->n_pods || objs->n_deployments))
-		compiled_checks(&l);
+		compiled_checks(&l, c);
 	else if (!l.err)
 		heuristic_dns(&l);
+	dfl_compiler__free(c);
 	dfl_hmap__release(&l.seen);
 	return l.err;
 }

@@ -10,6 +10,7 @@
 #include "identity/labels.h"
 #include "identity/podlabels.h"
 #include "identity/selector.h"
+#include "policy/compiler.h"
 #include "policy/internal.h"
 #include "policy/portrange.h"
 #include "util/diag.h"
@@ -58,27 +59,6 @@ static const char *auth_name(enum dfl_auth_mode m)
 	return (unsigned int)m < DFL_ARRAY_SIZE(names) ? names[m] : "?";
 }
 
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case 0:
-		return "ANY";
-	case DFL_PROTO_TCP:
-		return "TCP";
-	case DFL_PROTO_UDP:
-		return "UDP";
-	case DFL_PROTO_SCTP:
-		return "SCTP";
-	case DFL_PROTO_ICMP:
-		return "ICMP";
-	case DFL_PROTO_ICMPV6:
-		return "ICMPv6";
-	default:
-		snprintf(buf, len, "%u", proto);
-		return buf;
-	}
-}
-
 __attribute__((format(printf, 3, 4))) static void
 merge_error(struct rctx *x, const struct fsp *f, const char *fmt, ...)
 {
@@ -96,7 +76,7 @@ merge_error(struct rctx *x, const struct fsp *f, const char *fmt, ...)
 		dfl_origin__fmt(og, &who);
 	dfl_strbuf__printf(&x->error, " on %s %u/%s (%s)",
 			   f->egress ? "egress" : "ingress", f->port,
-			   proto_name(f->proto, pb, sizeof(pb)),
+			   dfl_proto__name(f->proto, pb, sizeof(pb)),
 			   dfl_strbuf__str(&who));
 	if (x->diags)
 		dfl_diags__add(x->diags, DFL_SEV_ERROR,

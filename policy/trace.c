@@ -16,7 +16,12 @@
 #include "util/mem.h"
 #include "util/strbuf.h"
 
+#if __has_include("policy/l7_match.h")
+extern const struct dfl_trace_l7_ops dfl_trace_l7_match_ops;
+static const struct dfl_trace_l7_ops *l7_ops = &dfl_trace_l7_match_ops;
+#else
 static const struct dfl_trace_l7_ops *l7_ops;
+#endif
 
 void dfl_trace_set_l7_ops(const struct dfl_trace_l7_ops *ops)
 {
@@ -26,49 +31,6 @@ void dfl_trace_set_l7_ops(const struct dfl_trace_l7_ops *ops)
 const struct dfl_trace_l7_ops *dfl_trace_l7_ops(void)
 {
 	return l7_ops;
-}
-
-const char *dfl_proto__name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case 0:
-		return "ANY";
-	case DFL_PROTO_TCP:
-		return "TCP";
-	case DFL_PROTO_UDP:
-		return "UDP";
-	case DFL_PROTO_SCTP:
-		return "SCTP";
-	case DFL_PROTO_ICMP:
-		return "ICMP";
-	case DFL_PROTO_ICMPV6:
-		return "ICMPv6";
-	case DFL_PROTO_VRRP:
-		return "VRRP";
-	case DFL_PROTO_IGMP:
-		return "IGMP";
-	default:
-		snprintf(buf, len, "%u", proto);
-		return buf;
-	}
-}
-
-const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
-				      char *buf, size_t len)
-{
-	char pb[8];
-	const char *p = dfl_proto__name(e->proto, pb, sizeof(pb));
-
-	if (!e->proto)
-		snprintf(buf, len, "ANY");
-	else if (!e->port_prefix_len)
-		snprintf(buf, len, "%s", p);
-	else if (e->port_prefix_len < 16)
-		snprintf(buf, len, "%u-%u/%s", e->port,
-			 e->port | (0xffffu >> e->port_prefix_len), p);
-	else
-		snprintf(buf, len, "%u/%s", e->port, p);
-	return buf;
 }
 
 void dfl_trace_peer__release(struct dfl_trace_peer *p)
@@ -170,13 +132,16 @@ static void fqdn_norm(const char *in, char *out, size_t len)
 static int from_fqdn(struct dfl_compiler *c, struct dfl_trace_peer *out,
 		     const char *name)
 {
-	const struct dfl_fqdn_selector *sels[1024];
-	size_t n = dfl_compiler__fqdn_selectors(c, sels, DFL_ARRAY_SIZE(sels));
+	size_t n = dfl_compiler__fqdn_selectors(c, NULL, 0);
+	const struct dfl_fqdn_selector **sels = calloc(n + 1, sizeof(*sels));
 	struct dfl_labels ls = { 0 };
 	char want[300], have[300];
 	size_t matched = 0, unevaluated = 0;
 	int err = 0;
 
+	if (!sels)
+		return -ENOMEM;
+	dfl_compiler__fqdn_selectors(c, sels, n);
 	fqdn_norm(name, want, sizeof(want));
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct dfl_fqdn_selector *s = sels[i];
@@ -199,6 +164,7 @@ static int from_fqdn(struct dfl_compiler *c, struct dfl_trace_peer *out,
 					      "");
 		}
 	}
+	free(sels);
 	out->fqdn = strdup(name);
 	if (err || !out->fqdn)
 		goto nomem;

@@ -48,9 +48,11 @@ struct dfl_trace_l7_ops {
 	void *arg;
 };
 
-/* The hooks `policy trace` uses; NULL ops (the default) means L7 rules are
- * listed but not evaluated, and toFQDNs matchPattern selectors are not
- * matched against a traced name. Not thread-safe: set once at start-up. */
+/* The hooks `policy trace` uses. The default is proxy/'s matchers
+ * (policy/l7_match.h) when the build has them (policy/trace_l7.c); NULL ops
+ * mean L7 rules are listed but not evaluated and toFQDNs matchPattern
+ * selectors are not matched against a traced name. Not thread-safe: set
+ * once at start-up. */
 void dfl_trace_set_l7_ops(const struct dfl_trace_l7_ops *ops);
 const struct dfl_trace_l7_ops *dfl_trace_l7_ops(void);
 
@@ -110,12 +112,7 @@ json_t *dfl_trace__to_json(struct dfl_compiler *c,
 			   const struct dfl_trace_result *r);
 
 /* Shared with `policy map`: an origin as JSON ({"kind","namespace","name",
- * "rule","field","file","line","column"} or {"synthetic": name}) and a
- * map entry's port/protocol as Cilium prints it ("80/TCP", "8080-8095/TCP",
- * "TCP", "ANY"). */
+ * "rule","field","file","line","column"} or {"synthetic": name}). */
 json_t *dfl_origin__to_json(const struct dfl_origin *og);
-const char *dfl_map_entry__port_proto(const struct dfl_map_entry *e,
-				      char *buf, size_t len);
-const char *dfl_proto__name(uint8_t proto, char *buf, size_t len);
 
 #endif

@@ -227,11 +227,7 @@ static int collect_peers(struct dfl_compiler *c, struct rpolicy *rp,
 		err = sel ? dfl_fqdn_peer_selector(&pe->fqdns[i], sel) :
 			    -ENOMEM;
 	}
-	if (pe->groups_present)
-		note(c, DFL_SEV_WARNING, pe->pos, "groups-unsupported",
-		     "%s (cloud provider groups) is not supported by "
-		     "deflector; this peer selects nothing",
-		     pe->dir == DFL_DIR_INGRESS ? "fromGroups" : "toGroups");
+	/* fromGroups/toGroups select nothing; crd/ warns about them. */
 	return err;
 }
 
@@ -260,8 +256,12 @@ static int collect_ports(struct dfl_compiler *c, struct pentry *e,
 		n += pe->to_ports.items[i].n_ports;
 	for (size_t i = 0; i < pe->icmps.n; i++)
 		n += pe->icmps.items[i].n_fields;
-	if (!n)
+	if (!n) {
+		/* toPorts: [{ports: []}] is not "no ports": the element has
+		 * L4 rules that allow nothing (toPorts: [] is L3 only). */
+		e->l3 = L3_NONE;
 		return 0;
+	}
 	e->ports = calloc(n, sizeof(*e->ports));
 	if (!e->ports)
 		return -ENOMEM;

@@ -51,17 +51,17 @@ struct dns_txn {
 	int selector;
 	struct dfl_dns_query q;
 	struct timespec t0;
-	struct dfl_timer timer;
+	struct dfl_ev_timer timer;
 };
 
 struct dns_upstream {
-	struct dfl_io io;
+	struct dfl_ev_io io;
 	struct dns_state *d;
 	struct dfl_sockaddr addr, bind;
 	uint32_t mark;
 	struct dns_txn *tab[UP_TAB];
 	size_t inflight;
-	struct dfl_defer again;
+	struct dfl_ev_defer again;
 	struct dns_upstream *next;
 };
 
@@ -75,15 +75,15 @@ struct reply_sock {
 
 struct dns_tcp {
 	struct dns_state *d;
-	struct dfl_io cio, uio;
+	struct dfl_ev_io cio, uio;
 	struct dfl_proxy_conn_info ci;
 	struct dfl_buf cin, cout, uin, uout;
 	bool c_rd, c_wr, u_rd, u_wr, u_connecting, c_eof, dead;
 	struct dfl_sockaddr up_addr, up_bind;
 	uint32_t up_mark;
 	struct dns_txn *txns;
-	struct dfl_timer timer;
-	struct dfl_defer reap;
+	struct dfl_ev_timer timer;
+	struct dfl_ev_defer reap;
 	struct dns_tcp *prev, *next;
 };
 
@@ -319,7 +319,7 @@ static void txn_fail(struct dns_txn *t, const char *why)
 	txn_free(t);
 }
 
-static void txn_timeout(struct dfl_timer *tm)
+static void txn_timeout(struct dfl_ev_timer *tm)
 {
 	struct dns_txn *t = dfl_container_of(tm, struct dns_txn, timer);
 
@@ -345,7 +345,7 @@ static void txn_free(struct dns_txn *t)
 			break;
 		}
 	}
-	dfl_loop__timer_cancel(t->d->p->loop, &t->timer);
+	dfl_proxy_loop__timer_cancel(t->d->p->loop, &t->timer);
 	free(t);
 }
 
@@ -410,9 +410,9 @@ static struct dns_txn *txn_new(struct dns_state *d,
 
 /* ---- upstream UDP sockets ------------------------------------------------ */
 
-static void up_ready(struct dfl_io *io, uint32_t events);
+static void up_ready(struct dfl_ev_io *io, uint32_t events);
 
-static void up_again(struct dfl_defer *df)
+static void up_again(struct dfl_ev_defer *df)
 {
 	struct dns_upstream *up = dfl_container_of(df, struct dns_upstream, again);
 
@@ -442,14 +442,14 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 		close(fd);
 		return NULL;
 	}
-	up->io = (struct dfl_io){ fd, up_ready };
+	up->io = (struct dfl_ev_io){ fd, up_ready };
 	up->d = d;
 	up->addr = pol->upstream;
 	if (bind)
 		up->bind = *bind;
 	up->mark = mark;
 	up->again.fn = up_again;
-	if (dfl_loop__add(d->p->loop, &up->io, EPOLLIN)) {
+	if (dfl_proxy_loop__add(d->p->loop, &up->io, EPOLLIN)) {
 		close(fd);
 		free(up);
 		return NULL;
@@ -459,7 +459,7 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 	return up;
 }
 
-static void up_ready(struct dfl_io *io, uint32_t events)
+static void up_ready(struct dfl_ev_io *io, uint32_t events)
 {
 	struct dns_upstream *up = dfl_container_of(io, struct dns_upstream, io);
 	struct dns_state *d = up->d;
@@ -488,7 +488,7 @@ static void up_ready(struct dfl_io *io, uint32_t events)
 		else
 			txn_answer(t, d->buf, (size_t)n, &a);
 	}
-	dfl_loop__defer(d->p->loop, &up->again);
+	dfl_proxy_loop__defer(d->p->loop, &up->again);
 }
 
 static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
@@ -519,7 +519,7 @@ static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
 		txn_fail(t, "cannot reach the upstream DNS server");
 		return;
 	}
-	dfl_loop__timer_arm(d->p->loop, &t->timer, d->p->o.dns_timeout_ms);
+	dfl_proxy_loop__timer_arm(d->p->loop, &t->timer, d->p->o.dns_timeout_ms);
 }
 
 static void forward_tcp(struct dns_tcp *tc, struct dns_txn *t,
@@ -542,7 +542,7 @@ static void forward_tcp(struct dns_tcp *tc, struct dns_txn *t,
 		txn_fail(t, "out of memory");
 		return;
 	}
-	dfl_loop__timer_arm(tc->d->p->loop, &t->timer, tc->d->p->o.dns_timeout_ms);
+	dfl_proxy_loop__timer_arm(tc->d->p->loop, &t->timer, tc->d->p->o.dns_timeout_ms);
 }
 
 static void reply_local(struct dns_state *d, struct listener *l,
@@ -653,17 +653,17 @@ void dfl_dns_proxy__udp_ready(struct listener *l)
 		dfl_sockaddr__unmap(&ci.orig_dst);
 		handle_query(d, l, NULL, &ci, d->buf, (size_t)n);
 	}
-	dfl_loop__defer(l->p->loop, &l->again);
+	dfl_proxy_loop__defer(l->p->loop, &l->again);
 }
 
-void dfl_dns_proxy__udp_again(struct dfl_defer *df)
+void dfl_dns_proxy__udp_again(struct dfl_ev_defer *df)
 {
 	dfl_dns_proxy__udp_ready(dfl_container_of(df, struct listener, again));
 }
 
 /* ---- TCP connections ------------------------------------------------------- */
 
-static void tcp_reap(struct dfl_defer *df)
+static void tcp_reap(struct dfl_ev_defer *df)
 {
 	struct dns_tcp *tc = dfl_container_of(df, struct dns_tcp, reap);
 
@@ -686,12 +686,12 @@ static void tcp_close(struct dns_tcp *tc)
 
 		t->tc = NULL; /* nobody to answer */
 		tc->txns = t->next;
-		dfl_loop__timer_cancel(p->loop, &t->timer);
+		dfl_proxy_loop__timer_cancel(p->loop, &t->timer);
 		free(t);
 	}
-	dfl_loop__close(p->loop, &tc->cio);
-	dfl_loop__close(p->loop, &tc->uio);
-	dfl_loop__timer_cancel(p->loop, &tc->timer);
+	dfl_proxy_loop__close(p->loop, &tc->cio);
+	dfl_proxy_loop__close(p->loop, &tc->uio);
+	dfl_proxy_loop__timer_cancel(p->loop, &tc->timer);
 	if (tc->prev)
 		tc->prev->next = tc->next;
 	else
@@ -699,7 +699,7 @@ static void tcp_close(struct dns_tcp *tc)
 	if (tc->next)
 		tc->next->prev = tc->prev;
 	p->stats.conns_open--;
-	dfl_loop__defer(p->loop, &tc->reap);
+	dfl_proxy_loop__defer(p->loop, &tc->reap);
 }
 
 static void tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
@@ -714,7 +714,7 @@ static void tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
 /* The upstream connection is gone: every pending query gets SERVFAIL. */
 static void tcp_upstream_lost(struct dns_tcp *tc, const char *why)
 {
-	dfl_loop__close(tc->d->p->loop, &tc->uio);
+	dfl_proxy_loop__close(tc->d->p->loop, &tc->uio);
 	tc->u_rd = tc->u_wr = tc->u_connecting = false;
 	dfl_buf__clear(&tc->uin);
 	dfl_buf__clear(&tc->uout);
@@ -817,7 +817,7 @@ static void tcp_upstream(struct dns_tcp *tc, bool *progress)
 
 		*progress = true;
 		if (fd < 0 || (tc->uio.fd = fd,
-			       dfl_loop__add(d->p->loop, &tc->uio,
+			       dfl_proxy_loop__add(d->p->loop, &tc->uio,
 					     EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
 			tcp_upstream_lost(tc, "cannot reach the upstream DNS server");
 			return;
@@ -884,16 +884,16 @@ static void tcp_run(struct dns_tcp *tc)
 			break;
 	}
 	if (!tc->dead)
-		dfl_loop__timer_arm(tc->d->p->loop, &tc->timer,
+		dfl_proxy_loop__timer_arm(tc->d->p->loop, &tc->timer,
 				    tc->d->p->o.idle_timeout_ms);
 }
 
-static void tcp_idle(struct dfl_timer *tm)
+static void tcp_idle(struct dfl_ev_timer *tm)
 {
 	tcp_close(dfl_container_of(tm, struct dns_tcp, timer));
 }
 
-static void tcp_client_io(struct dfl_io *io, uint32_t events)
+static void tcp_client_io(struct dfl_ev_io *io, uint32_t events)
 {
 	struct dns_tcp *tc = dfl_container_of(io, struct dns_tcp, cio);
 
@@ -904,7 +904,7 @@ static void tcp_client_io(struct dfl_io *io, uint32_t events)
 	tcp_run(tc);
 }
 
-static void tcp_upstream_io(struct dfl_io *io, uint32_t events)
+static void tcp_upstream_io(struct dfl_ev_io *io, uint32_t events)
 {
 	struct dns_tcp *tc = dfl_container_of(io, struct dns_tcp, uio);
 
@@ -935,15 +935,15 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 		return;
 	}
 	tc->d = p->dns;
-	tc->cio = (struct dfl_io){ fd, tcp_client_io };
-	tc->uio = (struct dfl_io){ -1, tcp_upstream_io };
+	tc->cio = (struct dfl_ev_io){ fd, tcp_client_io };
+	tc->uio = (struct dfl_ev_io){ -1, tcp_upstream_io };
 	tc->timer.fn = tcp_idle;
 	tc->reap.fn = tcp_reap;
 	tc->ci.ip_proto = IPPROTO_TCP;
 	tc->ci.l7 = DFL_L7_PROTO_DNS;
 	tc->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &tc->ci) ||
-	    dfl_loop__add(p->loop, &tc->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
+	    dfl_proxy_loop__add(p->loop, &tc->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
 		close(fd);
 		free(tc);
 		return;
@@ -953,7 +953,7 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 		tc->next->prev = tc;
 	p->dns->tcps = tc;
 	p->stats.conns_open++;
-	dfl_loop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
+	dfl_proxy_loop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
 }
 
 /* ---- life cycle -------------------------------------------------------------- */
@@ -981,7 +981,7 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 		struct dns_tcp *tc = d->tcps;
 
 		tcp_close(tc);
-		dfl_loop__undefer(p->loop, &tc->reap);
+		dfl_proxy_loop__undefer(p->loop, &tc->reap);
 		tcp_reap(&tc->reap);
 	}
 	while (d->ups) {
@@ -993,12 +993,12 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 				struct dns_txn *t = up->tab[i];
 
 				up->tab[i] = t->next;
-				dfl_loop__timer_cancel(p->loop, &t->timer);
+				dfl_proxy_loop__timer_cancel(p->loop, &t->timer);
 				free(t);
 			}
 		}
-		dfl_loop__undefer(p->loop, &up->again);
-		dfl_loop__close(p->loop, &up->io);
+		dfl_proxy_loop__undefer(p->loop, &up->again);
+		dfl_proxy_loop__close(p->loop, &up->io);
 		free(up);
 	}
 	while (d->replies) {

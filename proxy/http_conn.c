@@ -30,7 +30,7 @@ enum timer_kind {
 
 struct http_conn {
 	struct dfl_proxy *p;
-	struct dfl_io cio, uio; /* client, upstream */
+	struct dfl_ev_io cio, uio; /* client, upstream */
 	struct http_conn *prev, *next;
 	struct dfl_http_filter *f;
 	struct dfl_proxy_conn_info ci;
@@ -42,12 +42,15 @@ struct http_conn {
 	struct dfl_sockaddr up_addr, up_bind;
 	uint32_t up_mark;
 	bool c_rd, c_wr, u_rd, u_wr, u_connecting;
+	/* The peer's FIN (or an error) was signalled: read until EOF even
+	 * after a short read. */
+	bool c_hup, u_hup;
 	bool lingering, dead;
-	struct dfl_timer timer;
+	struct dfl_ev_timer timer;
 	enum timer_kind tkind;
 	uint64_t last_active;
-	struct dfl_defer again; /* run() yielded: continue next iteration */
-	struct dfl_defer reap;	/* free after the current batch of events */
+	struct dfl_ev_defer again; /* run() yielded: continue next iteration */
+	struct dfl_ev_defer reap;	/* free after the current batch of events */
 };
 
 static void run(struct http_conn *c);
@@ -111,7 +114,7 @@ static const struct dfl_http_filter_ops filter_ops = {
 
 /* ---- life cycle ------------------------------------------------------------ */
 
-static void reap(struct dfl_defer *d)
+static void reap(struct dfl_ev_defer *d)
 {
 	struct http_conn *c = dfl_container_of(d, struct http_conn, reap);
 
@@ -121,8 +124,8 @@ static void reap(struct dfl_defer *d)
 
 static void close_upstream(struct http_conn *c)
 {
-	dfl_loop__close(c->p->loop, &c->uio);
-	c->u_rd = c->u_wr = c->u_connecting = false;
+	dfl_proxy_loop__close(c->p->loop, &c->uio);
+	c->u_rd = c->u_wr = c->u_connecting = c->u_hup = false;
 }
 
 static void close_conn(struct http_conn *c)
@@ -132,10 +135,10 @@ static void close_conn(struct http_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
-	dfl_loop__close(p->loop, &c->cio);
+	dfl_proxy_loop__close(p->loop, &c->cio);
 	close_upstream(c);
-	dfl_loop__timer_cancel(p->loop, &c->timer);
-	dfl_loop__undefer(p->loop, &c->again);
+	dfl_proxy_loop__timer_cancel(p->loop, &c->timer);
+	dfl_proxy_loop__undefer(p->loop, &c->again);
 	dfl_proxy__release(&c->pol);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -144,7 +147,7 @@ static void close_conn(struct http_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	p->stats.conns_open--;
-	dfl_loop__defer(p->loop, &c->reap);
+	dfl_proxy_loop__defer(p->loop, &c->reap);
 }
 
 void dfl_http_conn__close_all(struct dfl_proxy *p)
@@ -153,7 +156,7 @@ void dfl_http_conn__close_all(struct dfl_proxy *p)
 		struct http_conn *c = p->http_conns;
 
 		close_conn(c);
-		dfl_loop__undefer(p->loop, &c->reap);
+		dfl_proxy_loop__undefer(p->loop, &c->reap);
 		reap(&c->reap);
 	}
 }
@@ -191,7 +194,7 @@ static void connect_upstream(struct http_conn *c)
 		return;
 	}
 	c->uio.fd = fd;
-	err = dfl_loop__add(c->p->loop, &c->uio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	err = dfl_proxy_loop__add(c->p->loop, &c->uio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err) {
 		upstream_failed(c, strerror(-err));
 		return;
@@ -251,6 +254,10 @@ static bool client_side(struct http_conn *c, bool *progress)
 	if (c->c_rd && dfl_http_filter__wants_client_data(c->f)) {
 		n = fill(c->cio.fd, &io->client_in);
 		if (n > 0) {
+			/* A short read drained the socket: the next edge says
+			 * when there is more, no need for a read to fail. */
+			if (n < READ_CHUNK && !c->c_hup)
+				c->c_rd = false;
 			dfl_http_filter__client_data(c->f);
 			*progress = true;
 		} else if (n == 0) {
@@ -299,6 +306,8 @@ static void upstream_side(struct http_conn *c, bool *progress)
 	if (c->u_rd && dfl_buf__len(&io->to_client) < 4 * READ_CHUNK) {
 		n = fill(c->uio.fd, &io->server_in);
 		if (n > 0) {
+			if (n < READ_CHUNK && !c->u_hup)
+				c->u_rd = false;
 			dfl_http_filter__server_data(c->f);
 			*progress = true;
 		} else if (n == 0) {
@@ -345,14 +354,14 @@ static void update_timer(struct http_conn *c)
 	if (want == c->tkind)
 		return;
 	c->tkind = want;
-	dfl_loop__timer_arm(c->p->loop, &c->timer, ms);
+	dfl_proxy_loop__timer_arm(c->p->loop, &c->timer, ms);
 }
 
-static void on_timer(struct dfl_timer *t)
+static void on_timer(struct dfl_ev_timer *t)
 {
 	struct http_conn *c = dfl_container_of(t, struct http_conn, timer);
 	const struct dfl_proxy_opts *o = &c->p->o;
-	uint64_t now = dfl_loop__now_ms(c->p->loop), limit = 0;
+	uint64_t now = dfl_proxy_loop__now_ms(c->p->loop), limit = 0;
 	enum timer_kind kind = c->tkind;
 
 	if (kind == T_IDLE)
@@ -360,7 +369,7 @@ static void on_timer(struct dfl_timer *t)
 	else if (kind == T_RESPONSE)
 		limit = o->response_timeout_ms;
 	if (limit && now - c->last_active < limit) {
-		dfl_loop__timer_arm(c->p->loop, t, limit - (now - c->last_active));
+		dfl_proxy_loop__timer_arm(c->p->loop, t, limit - (now - c->last_active));
 		return;
 	}
 	c->tkind = T_NONE;
@@ -422,34 +431,36 @@ static void run(struct http_conn *c)
 			progress = true;
 		}
 		if (progress)
-			c->last_active = dfl_loop__now_ms(c->p->loop);
+			c->last_active = dfl_proxy_loop__now_ms(c->p->loop);
 		else
 			break;
 	}
 	if (c->dead)
 		return;
 	if (round == MAX_ROUNDS)
-		dfl_loop__defer(c->p->loop, &c->again);
+		dfl_proxy_loop__defer(c->p->loop, &c->again);
 	update_timer(c);
 }
 
-static void run_again(struct dfl_defer *d)
+static void run_again(struct dfl_ev_defer *d)
 {
 	run(dfl_container_of(d, struct http_conn, again));
 }
 
-static void client_io(struct dfl_io *io, uint32_t events)
+static void client_io(struct dfl_ev_io *io, uint32_t events)
 {
 	struct http_conn *c = dfl_container_of(io, struct http_conn, cio);
 
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->c_rd = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->c_hup = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->c_wr = true;
 	run(c);
 }
 
-static void upstream_io(struct dfl_io *io, uint32_t events)
+static void upstream_io(struct dfl_ev_io *io, uint32_t events)
 {
 	struct http_conn *c = dfl_container_of(io, struct http_conn, uio);
 
@@ -468,6 +479,8 @@ static void upstream_io(struct dfl_io *io, uint32_t events)
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->u_rd = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->u_hup = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->u_wr = true;
 	run(c);
@@ -487,8 +500,8 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	if (!c)
 		goto fail;
 	c->p = p;
-	c->cio = (struct dfl_io){ fd, client_io };
-	c->uio = (struct dfl_io){ -1, upstream_io };
+	c->cio = (struct dfl_ev_io){ fd, client_io };
+	c->uio = (struct dfl_ev_io){ -1, upstream_io };
 	c->timer.fn = on_timer;
 	c->again.fn = run_again;
 	c->reap.fn = reap;
@@ -502,7 +515,7 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 						      sizeof(authority)));
 	if (!c->f)
 		goto fail;
-	err = dfl_loop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	err = dfl_proxy_loop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err)
 		goto fail;
 	c->next = p->http_conns;
@@ -510,7 +523,7 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 		c->next->prev = c;
 	p->http_conns = c;
 	p->stats.conns_open++;
-	c->last_active = dfl_loop__now_ms(p->loop);
+	c->last_active = dfl_proxy_loop__now_ms(p->loop);
 	update_timer(c);
 	return;
 fail:

@@ -15,19 +15,19 @@ struct http_conn;
 struct dns_state;
 
 struct listener {
-	struct dfl_io io;
+	struct dfl_ev_io io;
 	struct dfl_proxy *p;
 	enum dfl_l7_proto l7;
 	int type; /* SOCK_STREAM or SOCK_DGRAM */
 	struct dfl_sockaddr addr;
-	struct dfl_defer again; /* UDP: more datagrams may be waiting */
+	struct dfl_ev_defer again; /* UDP: more datagrams may be waiting */
 	struct listener *next;
 };
 
 struct dfl_proxy {
 	struct dfl_proxy_opts o; /* defaults filled in */
 	char *body_403;		 /* with its "\r\n" */
-	struct dfl_loop *loop;
+	struct dfl_proxy_loop *loop;
 	struct listener *listeners;
 	struct dfl_proxy_stats stats;
 	atomic_bool stop;
@@ -62,7 +62,7 @@ void dfl_sockaddr__unmap(struct dfl_sockaddr *a);
 int dfl_dns_proxy__init(struct dfl_proxy *p);
 void dfl_dns_proxy__free(struct dfl_proxy *p);
 void dfl_dns_proxy__udp_ready(struct listener *l);
-void dfl_dns_proxy__udp_again(struct dfl_defer *d);
+void dfl_dns_proxy__udp_again(struct dfl_ev_defer *d);
 void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd);
 
 /* HTTP connections (http_conn.c). */

@@ -79,7 +79,7 @@ struct dfl_proxy *dfl_proxy__new(const struct dfl_proxy_opts *opts)
 	snprintf(p->body_403, n + 3, "%s%s", p->o.http_403_body,
 		 n >= 2 && !strcmp(p->o.http_403_body + n - 2, "\r\n") ? "" :
 									  "\r\n");
-	p->loop = dfl_loop__new();
+	p->loop = dfl_proxy_loop__new();
 	if (!p->loop)
 		goto fail;
 	err = dfl_dns_proxy__init(p);
@@ -105,15 +105,15 @@ void dfl_proxy__free(struct dfl_proxy *p)
 		struct listener *l = p->listeners;
 
 		p->listeners = l->next;
-		dfl_loop__close(p->loop, &l->io);
+		dfl_proxy_loop__close(p->loop, &l->io);
 		free(l);
 	}
-	dfl_loop__free(p->loop);
+	dfl_proxy_loop__free(p->loop);
 	free(p->body_403);
 	free(p);
 }
 
-static void listener_ready(struct dfl_io *io, uint32_t events)
+static void listener_ready(struct dfl_ev_io *io, uint32_t events)
 {
 	struct listener *l = (struct listener *)io;
 	struct dfl_proxy *p = l->p;
@@ -163,7 +163,7 @@ static int add_listener(struct dfl_proxy *p, enum dfl_l7_proto l7, int type,
 	l->type = type;
 	l->addr = *addr;
 	l->again.fn = dfl_dns_proxy__udp_again;
-	err = dfl_loop__add(p->loop, &l->io, EPOLLIN);
+	err = dfl_proxy_loop__add(p->loop, &l->io, EPOLLIN);
 	if (err) {
 		close(fd);
 		free(l);
@@ -195,7 +195,7 @@ int dfl_proxy__listen(struct dfl_proxy *p, enum dfl_l7_proto l7,
 
 int dfl_proxy__run_once(struct dfl_proxy *p, int timeout_ms)
 {
-	int err = dfl_loop__run_once(p->loop, timeout_ms);
+	int err = dfl_proxy_loop__run_once(p->loop, timeout_ms);
 
 	return err == -EINTR ? 0 : err;
 }
@@ -215,7 +215,12 @@ int dfl_proxy__run(struct dfl_proxy *p)
 void dfl_proxy__stop(struct dfl_proxy *p)
 {
 	atomic_store(&p->stop, true);
-	dfl_loop__wake(p->loop);
+	dfl_proxy_loop__wake(p->loop);
+}
+
+int dfl_proxy__fd(const struct dfl_proxy *p)
+{
+	return dfl_proxy_loop__fd(p->loop);
 }
 
 void dfl_proxy__get_stats(const struct dfl_proxy *p,

@@ -1,7 +1,8 @@
 /* The in-process transparent L7 proxy: HTTP (llhttp) and DNS (ldns).
  *
- * One event loop on one thread serves every listener and connection (the
- * agent gives the proxy its own thread; see docs/proxy.md). Redirected
+ * One event loop on one thread serves every listener and connection: run
+ * it on its own thread (dfl_proxy__run) or inside the agent's loop
+ * (dfl_proxy__fd + dfl_proxy__run_once); see docs/proxy.md. Redirected
  * connections arrive on transparent listeners, handed over by the datapath
  * with bpf_sk_assign(); the original destination is the accepted socket's
  * local address (TCP) or the datagram's IP_ORIGDSTADDR (UDP). For every
@@ -38,6 +39,11 @@ int dfl_proxy__run(struct dfl_proxy *p);
 /* Makes dfl_proxy__run() return; safe from any thread and from signal
  * handlers. */
 void dfl_proxy__stop(struct dfl_proxy *p);
+
+/* For running the proxy inside another event loop instead of its own
+ * thread: this fd turns readable whenever the proxy has work (I/O, a due
+ * timer, deferred work); then call dfl_proxy__run_once(p, 0). */
+int dfl_proxy__fd(const struct dfl_proxy *p);
 
 void dfl_proxy__get_stats(const struct dfl_proxy *p,
 			  struct dfl_proxy_stats *out);

@@ -44,7 +44,7 @@ struct dfl_ct_key {
 #define DFL_CT_F_IPV6 0x04
 
 /* Value, 48 bytes. expires is in seconds of CLOCK_MONOTONIC
- * (bpf_ktime_get_ns() / 1e9). For a service entry, nat_addr/nat_port is the
+ * (bpf_ktime_get_coarse_ns() / 1e9). For a service entry, nat_addr/nat_port is the
  * chosen backend and svc_gen the service generation it was chosen from. For
  * a translated connection's entry (DFL_CT_E_DNAT), nat_addr/nat_port is the
  * service address that replies must appear to come from.

@@ -35,7 +35,17 @@ struct dfl_lb_service {
 	struct dfl_lb_backend backends[DFL_LB_MAX_BACKENDS];
 };
 
+/* "dfl_lb_state" (ARRAY, one entry): how many services exist, kept by
+ * userspace, so that pods on a node without services skip the service
+ * lookup (array lookups are inlined by the verifier, hash lookups are
+ * not). */
+struct dfl_lb_state {
+	__u32 services;
+	__u32 pad;
+};
+
 _Static_assert(sizeof(struct dfl_lb_key) == 20, "ABI");
+_Static_assert(sizeof(struct dfl_lb_state) == 8, "ABI");
 _Static_assert(sizeof(struct dfl_lb_backend) == 20, "ABI");
 _Static_assert(sizeof(struct dfl_lb_service) == 8 + 20 * DFL_LB_MAX_BACKENDS,
 	       "ABI");

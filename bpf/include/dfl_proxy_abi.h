@@ -5,7 +5,7 @@
  *   DFL_MARK_TO_PROXY     set by the datapath on packets it assigned to a
  *                         proxy socket; the proxy port is in bits 16-31. The
  *                         node routes them locally:
- *                           ip rule add fwmark 0x200/0xf00 lookup 2004
+ *                           ip rule add pref 9 fwmark 0x200/0xf00 lookup 2004
  *                           ip route add local default dev lo table 2004
  *   DFL_MARK_PROXY_EGRESS the proxy sets it (SO_MARK) on upstream sockets of
  *                         connections redirected by an EGRESS rule: the
@@ -28,5 +28,6 @@
 #define DFL_MARK_PORT_SHIFT 16
 
 #define DFL_PROXY_ROUTE_TABLE 2004
+#define DFL_PROXY_RULE_PRIORITY 9
 
 #endif

@@ -142,9 +142,12 @@ struct dfl_ctx {
  * checked; at most five arguments. */
 #define DFL_GLOBAL __attribute__((noinline))
 
+/* Seconds of CLOCK_MONOTONIC for conntrack lifetimes. The coarse clock
+ * (a tick's precision) is plenty for lifetimes and avoids a clocksource
+ * read on every packet. */
 static __always_inline __u32 dfl_now_sec(void)
 {
-	return bpf_ktime_get_ns() / NSEC_PER_SEC;
+	return bpf_ktime_get_coarse_ns() / NSEC_PER_SEC;
 }
 
 static __always_inline bool dfl_is_drop(int ret)

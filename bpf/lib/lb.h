@@ -57,15 +57,19 @@ DFL_GLOBAL int dfl_lb_translate(struct __sk_buff *skb, struct dfl_ctx *c,
 	struct dfl_pkt *pkt = &c->pkt;
 	struct dfl_lb_key lkey = {};
 	struct dfl_lb_service *svc;
+	struct dfl_lb_state *state;
 	struct dfl_ct_entry *e, ne = {};
 	struct dfl_ct_key key;
 	__u32 backend[4];
 	__be16 bport;
-	__u32 idx;
+	__u32 idx, zero = 0;
 	int ret;
 
 	if (!c)
 		return -DFL_DROP_INVALID;
+	state = bpf_map_lookup_elem(&dfl_lb_state, &zero);
+	if (!state || !state->services)
+		return 0;
 	if ((pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP) ||
 	    !pkt->l4_off)
 		return 0;

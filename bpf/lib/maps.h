@@ -17,10 +17,11 @@ struct dfl_policy_inner {
 	__uint(value_size, sizeof(struct dfl_policy_entry));
 };
 
-/* endpoint id -> that endpoint's policy (one LPM trie each). */
+/* endpoint id -> that endpoint's policy (one LPM trie each). An array:
+ * the verifier inlines its lookups. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
-	__uint(max_entries, 1024);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, DFL_EP_ID_MAX + 1);
 	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct dfl_policy_inner);
@@ -67,6 +68,14 @@ struct {
 	__type(value, struct dfl_lb_service);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dfl_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dfl_lb_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dfl_lb_state SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

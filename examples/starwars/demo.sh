@@ -18,13 +18,24 @@ STEP=0
 bold=$(tput bold 2>/dev/null || true)
 plain=$(tput sgr0 2>/dev/null || true)
 
+stop_agent() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill "$AGENT_PID" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+}
+
+# Whatever happens, nothing is left behind: the agent stops (its pods keep
+# running), then --cleanup removes pods, namespaces, maps and state.
 cleanup() {
-	if [ -n "$AGENT_PID" ] && kill -0 "$AGENT_PID" 2>/dev/null; then
-		"$BIN" agent --cleanup --node-netns "$NODE_NETNS" \
-			--state-dir "$RUN_DIR/state" >/dev/null 2>&1
-		kill "$AGENT_PID" 2>/dev/null
-		wait "$AGENT_PID" 2>/dev/null
-	fi
+	stop_agent
+	"$BIN" agent --cleanup --node-netns "$NODE_NETNS" \
+		--state-dir "$RUN_DIR/state" >/dev/null 2>&1
 	rm -rf "$RUN_DIR"
 }
 trap cleanup EXIT
@@ -88,7 +99,8 @@ EXHAUST="curl -s -XPUT deathstar.default.svc.cluster.local/v1/exhaust-port"
 echo "${bold}deflector: the Star Wars demo${plain} (node namespace $NODE_NETNS)"
 mkdir -p "$RUN_DIR/state"
 "$BIN" agent --node-netns "$NODE_NETNS" --state-dir "$RUN_DIR/state" \
-	--socket "$DEFLECTOR_SOCKET" --flow-log "$FLOWS" >"$RUN_DIR/agent.log" 2>&1 &
+	--socket "$DEFLECTOR_SOCKET" --flow-log "$FLOWS" --metrics-address "" \
+	>"$RUN_DIR/agent.log" 2>&1 &
 AGENT_PID=$!
 for _ in $(seq 50); do
 	[ -S "$DEFLECTOR_SOCKET" ] && break
@@ -154,13 +166,12 @@ expect_rc 0
 expect_in "xwing"
 run "$BIN" audit verify "$FLOWS"
 expect_rc 0
+stop_agent
 run "$BIN" agent --cleanup --node-netns "$NODE_NETNS" --state-dir "$RUN_DIR/state"
 expect_rc 0
-kill "$AGENT_PID" 2>/dev/null
-wait "$AGENT_PID" 2>/dev/null
-AGENT_PID=
 left=$(ip netns list | grep -c "^dfl-" || true)
 [ "$left" -eq 0 ] || fail "$left network namespaces left behind"
+[ ! -e "/sys/fs/bpf/deflector-$NODE_NETNS" ] || fail "pinned maps left behind"
 
 echo
 echo "${bold}demo: all $STEP steps behaved as the walkthrough says.${plain}"

@@ -14,6 +14,8 @@
 #   expect_event REGEX / expect_no_event REGEX   on the event lines
 #   dp ARGS...                 dfl_dp on this scenario's pinned state
 #   nsx CMD...                 run CMD in the node namespace
+#   bg_pod N CMD... / bg_node CMD...   start CMD in the background (killed
+#                              at the end; $! is CMD itself)
 # Any failed expectation ends the scenario with a message.
 
 set -u
@@ -46,10 +48,30 @@ pod() {
 }
 pod_ip() { echo "10.200.$1.2"; }
 
+# Background helpers must be started with bg_pod / bg_node so that $! is
+# the program itself (ip netns exec and nsenter exec it), not a subshell.
+bg_pod() {
+	local n=$1
+	shift
+	ip netns exec "dflt-bpf-$SID-p$n" "$@" &
+	PIDS+=($!)
+}
+bg_node() {
+	nsenter --net="/run/netns/$NS_NODE" "$@" &
+	PIDS+=($!)
+}
+
+# Kills what runs in our namespaces (servers fork per connection), then
+# removes the pinned state and the namespaces.
 cleanup() {
-	local p
+	local p ns
 	for p in "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null
+	done
+	for ns in "$NS_NODE" "${PODS[@]/#/dflt-bpf-$SID-p}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill "$p" 2>/dev/null
+		done
 	done
 	wait 2>/dev/null
 	dp purge >/dev/null 2>&1
@@ -66,10 +88,9 @@ node_setup() {
 	nsx sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0
 	# Local delivery of packets the datapath assigned to the proxy.
-	nsx ip rule add fwmark 0x200/0xf00 lookup 2004
-	nsx ip route add local default dev lo table 2004
-	dp events --follow >"$EVENTS" 2>"$WORK/events.err" &
-	PIDS+=($!)
+	dp node-setup || fail "node setup"
+	bg_node "$T/dfl_dp" --root "$DFL_ROOT" events --follow \
+		>"$EVENTS" 2>"$WORK/events.err"
 }
 
 pod_add() {
@@ -102,8 +123,7 @@ policy() {
 serve() {
 	local n=$1 port=$3 i
 	shift
-	pod "$n" "$T/dfl_srv" "$@" &
-	PIDS+=($!)
+	bg_pod "$n" "$T/dfl_srv" "$@"
 	for i in $(seq 50); do
 		pod "$n" ss -lntu 2>/dev/null | grep -q ":$port " && return 0
 		sleep 0.05

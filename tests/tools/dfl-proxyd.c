@@ -6,6 +6,8 @@
  *
  *   dfl-proxyd [--http ADDR] [--dns ADDR] --upstream ADDR [--dns-upstream ADDR]
  *              [--http-rule 'method=RE path=RE host=RE header=H ...']...
+ *              [--http-rules-file FILE (one such spec per line)]
+ *              [--dns-rules-file FILE ("name N" or "pattern P" per line)]
  *              [--dns-name NAME]... [--dns-pattern PATTERN]...
  *              [--events FILE] [--learned FILE] [--state FILE]
  *              [--nxdomain] [--min-ttl S] [--no-rules] [--quiet]
@@ -174,11 +176,68 @@ static int parse_http_rule(char *spec, struct dfl_http_rule *r)
 	return 0;
 }
 
+/* One rule spec per line; the lines stay allocated until exit. */
+static int read_rules(const char *path, struct dfl_http_rule **rules,
+		      size_t *n, size_t *cap)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t len = 0;
+	ssize_t got;
+
+	if (!f)
+		return -errno;
+	while ((got = getline(&line, &len, f)) > 0) {
+		struct dfl_http_rule *r;
+
+		if (line[got - 1] == '\n')
+			line[got - 1] = '\0';
+		if (!*line)
+			continue;
+		r = DFL_PUSH(*rules, *n, *cap);
+		if (!r || parse_http_rule(line, r))
+			break;
+		line = NULL; /* owned by the rule now */
+		len = 0;
+	}
+	free(line);
+	fclose(f);
+	return got > 0 ? -EINVAL : 0;
+}
+
+static int read_dns_rules(const char *path, struct dfl_fqdn_selector **sels,
+			  size_t *n, size_t *cap)
+{
+	FILE *f = fopen(path, "r");
+	char kind[16], value[300];
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%15s %299s", kind, value) == 2) {
+		struct dfl_fqdn_selector *s = DFL_PUSH(*sels, *n, *cap);
+		char *v = strdup(value);
+
+		if (!s || !v || (strcmp(kind, "name") && strcmp(kind, "pattern"))) {
+			free(v);
+			err = -EINVAL;
+			break;
+		}
+		if (kind[0] == 'n')
+			s->match_name = v;
+		else
+			s->match_pattern = v;
+	}
+	fclose(f);
+	return err;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: dfl-proxyd [--http ADDR] [--dns ADDR] --upstream ADDR\n"
-		"       [--dns-upstream ADDR] [--http-rule SPEC]... [--dns-name N]...\n"
+		"       [--dns-upstream ADDR] [--http-rule SPEC]... [--http-rules-file F]\n"
+		"       [--dns-rules-file F] [--dns-name N]...\n"
 		"       [--dns-pattern P]... [--events FILE] [--learned FILE]\n"
 		"       [--state FILE] [--nxdomain] [--min-ttl S] [--no-rules]\n");
 }
@@ -230,6 +289,10 @@ int main(int argc, char **argv)
 			struct dfl_http_rule *r = DFL_PUSH(rules, n_rules, cap);
 
 			bad = !r || parse_http_rule(argv[i], r);
+		} else if (!strcmp(a, "--http-rules-file")) {
+			bad = read_rules(v, &rules, &n_rules, &cap);
+		} else if (!strcmp(a, "--dns-rules-file")) {
+			bad = read_dns_rules(v, &sels, &n_sels, &cap_s);
 		} else if (!strcmp(a, "--dns-name") || !strcmp(a, "--dns-pattern")) {
 			struct dfl_fqdn_selector *s = DFL_PUSH(sels, n_sels, cap_s);
 

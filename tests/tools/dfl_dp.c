@@ -2,7 +2,8 @@
  * bench/datapath.sh). Run it in the network namespace of the host-side
  * veths (nsenter --net=..., not "ip netns exec", which hides /sys/fs/bpf).
  *
- *   dfl_dp [--root DIR] [--policy-max N] [--quiet-allowed] COMMAND ...
+ *   dfl_dp [--root DIR] [--policy-max N] [--ipcache-max N] [--quiet-allowed]
+ *          COMMAND ...
  *     attach IFNAME EP_ID IDENTITY [IPV4|-] [audit]
  *     detach IFNAME
  *     audit IFNAME on|off
@@ -11,9 +12,10 @@
  *            VERDICT allow|deny, k=v: proxy=PORT cookie=N prec=N auth=N
  *     policy-file EP_ID FILE    one ENTRY per line
  *     ipcache set PREFIX IDENTITY | ipcache del PREFIX
+ *     ipcache-file FILE          one "PREFIX IDENTITY" per line
  *     service set ADDR:PORT tcp|udp [BACKEND:PORT...] | service del ADDR:PORT tcp|udp
  *     events [--follow] [--timeout-ms N]   one line of key=value per event
- *     counters | reattach | purge
+ *     counters | reattach | purge | node-setup | node-teardown
  */
 #include <errno.h>
 #include <signal.h>
@@ -350,6 +352,28 @@ static int cmd_ipcache(struct dfl_datapath *dp, int argc, char **argv)
 	return dfl_datapath__ipcache_upsert(dp, &p, &e) ? 1 : 0;
 }
 
+static int cmd_ipcache_file(struct dfl_datapath *dp, const char *path)
+{
+	struct dfl_ipcache_entry e = {};
+	char line[128], pfx[96];
+	struct dfl_dp_prefix p;
+	FILE *f = fopen(path, "r");
+	int err = 0, lineno = 0;
+
+	if (!f)
+		return fail("cannot open %s", path);
+	while (!err && fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (sscanf(line, "%95s %u", pfx, &e.identity) != 2 ||
+		    dfl_dp_prefix__parse(pfx, &p))
+			err = fail("%s:%d: want PREFIX IDENTITY", path, lineno);
+		else if (dfl_datapath__ipcache_upsert(dp, &p, &e))
+			err = 1;
+	}
+	fclose(f);
+	return err;
+}
+
 static int cmd_attach(struct dfl_datapath *dp, int argc, char **argv)
 {
 	struct dfl_endpoint_cfg cfg = {};
@@ -383,6 +407,8 @@ int main(int argc, char **argv)
 			o.pin_root = argv[++i];
 		else if (!strcmp(argv[i], "--policy-max") && i + 1 < argc)
 			o.policy_map_max = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--ipcache-max") && i + 1 < argc)
+			o.ipcache_max = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--quiet-allowed"))
 			o.quiet_allowed = true;
 		else if (!strcmp(argv[i], "--debug"))
@@ -395,6 +421,10 @@ int main(int argc, char **argv)
 	cmd = argv[i++];
 	if (!strcmp(cmd, "purge"))
 		return dfl_datapath__purge(o.pin_root) ? 1 : 0;
+	if (!strcmp(cmd, "node-setup"))
+		return dfl_node__proxy_setup() ? 1 : 0;
+	if (!strcmp(cmd, "node-teardown"))
+		return dfl_node__proxy_teardown() ? 1 : 0;
 	o.maps_only = strcmp(cmd, "attach") && strcmp(cmd, "reattach");
 	dp = dfl_datapath__open(&o);
 	if (!dp)
@@ -414,6 +444,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "policy-file") && i + 1 < argc &&
 		   !parse_u32(argv[i], &v)) {
 		ret = cmd_policy_file(dp, v, argv[i + 1]);
+	} else if (!strcmp(cmd, "ipcache-file") && i < argc) {
+		ret = cmd_ipcache_file(dp, argv[i]);
 	} else if (!strcmp(cmd, "ipcache")) {
 		ret = cmd_ipcache(dp, argc - i, argv + i);
 	} else if (!strcmp(cmd, "service")) {

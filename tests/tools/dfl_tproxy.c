@@ -7,7 +7,7 @@
  * destination. With --forward it relays the request to that destination
  * from a transparent socket bound to the client's address (another port)
  * and marked MARK (0xb00 egress, 0xa00 ingress), and returns the answer
- * prefixed with "proxy orig=...". */
+ * prefixed with "proxy orig=..." (or "upstream failed" after 1 s). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 static void fmt(const struct sockaddr_in *a, char *buf, size_t len)
 {
@@ -50,6 +51,7 @@ static ssize_t forward(const struct sockaddr_in *client,
 		       const char *req, size_t rlen, char *out, size_t olen)
 {
 	struct sockaddr_in src = *client;
+	struct timeval tv = { .tv_sec = 1 }; /* bounds connect() too */
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 	size_t got = 0;
 	ssize_t n;
@@ -58,6 +60,8 @@ static ssize_t forward(const struct sockaddr_in *client,
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    bind(fd, (struct sockaddr *)&src, sizeof(src)) ||
 	    connect(fd, (const struct sockaddr *)orig, sizeof(*orig))) {
 		perror("dfl_tproxy: upstream");
@@ -87,7 +91,7 @@ static void serve(int c, unsigned int mark)
 	} else {
 		ulen = forward(&peer, &me, mark, req, rlen, up, sizeof(up));
 		if (ulen < 0)
-			return;
+			ulen = snprintf(up, sizeof(up), "upstream failed\n");
 		up[ulen] = '\0';
 		char *b = strstr(up, "\r\n\r\n");
 

@@ -2,6 +2,7 @@
  * (reference §5.1). */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -334,6 +335,43 @@ START_TEST(http_many_rules_first_match_in_order)
 }
 END_TEST
 
+/* The prefix index must never change an answer: quantified last
+ * characters, flags, alternations, escapes and anchors. */
+START_TEST(http_prefix_index_keeps_semantics)
+{
+	static const struct {
+		const char *rule, *path;
+		int want; /* 1 allowed, 0 denied */
+	} cases[] = {
+		{ "/ab*c", "/ac", 1 },	       { "/ab*c", "/abbc", 1 },
+		{ "/ab?c", "/ac", 1 },	       { "/ab{0,2}c", "/ac", 1 },
+		{ "/ab+c", "/ac", 0 },	       { "(?i)/API/.*", "/api/x", 1 },
+		{ "/x|/y.*", "/yz", 1 },       { "^/v1/.*", "/v1/a", 1 },
+		{ "/a\\.b.*", "/a.bc", 1 },    { "/a\\.b.*", "/aXbc", 0 },
+		{ "/caf\xc3\xa9*", "/caf", 1 }, { "/caf\xc3\xa9.*", "/caf\xc3\xa9s", 1 },
+		{ "/v1/items/[0-9]+", "/v1/items/42", 1 },
+		{ "/v1/items/[0-9]+", "/v1/items/", 0 },
+		{ "/v1/items", "/v1/items", 1 }, { "/v1/items", "/v1/item", 0 },
+		{ "/v1/items", "/v1/itemsx", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* behind 300 other prefixed rules, to use the index */
+		struct dfl_http_rule rules[301];
+		static char paths[300][32];
+
+		for (int k = 0; k < 300; k++) {
+			snprintf(paths[k], sizeof(paths[k]), "/v1/other%d/.*", k);
+			rules[k] = (struct dfl_http_rule){ .path = paths[k] };
+		}
+		rules[300] = (struct dfl_http_rule){ .path = (char *)cases[i].rule };
+		ck_assert_msg(verdict(rules, 301, "GET", cases[i].path, NULL, NULL) ==
+				      (cases[i].want ? 300 : DENIED),
+			      "rule %s path %s", cases[i].rule, cases[i].path);
+	}
+}
+END_TEST
+
 START_TEST(http_invalid_regex_reports_rule_and_field)
 {
 	struct dfl_http_rule r[] = {
@@ -628,6 +666,7 @@ static Suite *l7_suite(void)
 	tcase_add_test(http, http_rules_or_fields_and);
 	tcase_add_test(http, http_starwars_policy);
 	tcase_add_test(http, http_many_rules_first_match_in_order);
+	tcase_add_test(http, http_prefix_index_keeps_semantics);
 	tcase_add_test(http, http_invalid_regex_reports_rule_and_field);
 	tcase_add_test(http, http_regex_budget_is_linear);
 	tcase_add_test(re2, re2_rejects_pcre_only_constructs);

@@ -8,6 +8,7 @@
 #include <llhttp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,10 +267,25 @@ static void *proxy_main(void *arg)
 	return NULL;
 }
 
+/* The proxy driven from someone else's loop: poll its fd, run once. */
+static atomic_bool embedded_stop;
+
+static void *proxy_embedded(void *arg)
+{
+	struct pollfd pfd = { dfl_proxy__fd(arg), POLLIN, 0 };
+
+	while (!atomic_load(&embedded_stop))
+		if (poll(&pfd, 1, 50) == 1)
+			dfl_proxy__run_once(arg, 0);
+	return NULL;
+}
+
 static const struct dfl_http_rule starwars[] = {
 	{ .method = "POST", .path = "/v1/request-landing" },
 	{ .method = "GET", .path = "/v1/.*" },
 };
+
+static bool embedded;
 
 static void setup(void)
 {
@@ -278,6 +294,7 @@ static void setup(void)
 		.on_event = on_event, .event_ctx = &fx,
 		.max_header_bytes = 8192,
 		.connect_timeout_ms = 1000,
+		.head_timeout_ms = embedded ? 200 : 0,
 	};
 	bool root = geteuid() == 0;
 
@@ -291,12 +308,21 @@ static void setup(void)
 	ck_assert_ptr_nonnull(fx.p);
 	dfl_sockaddr__parse("127.0.0.1:0", &fx.addr);
 	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_PROTO_HTTP, &fx.addr), 0);
-	pthread_create(&fx.thread, NULL, proxy_main, fx.p);
+	atomic_store(&embedded_stop, false);
+	pthread_create(&fx.thread, NULL, embedded ? proxy_embedded : proxy_main,
+		       fx.p);
+}
+
+static void setup_embedded(void)
+{
+	embedded = true;
+	setup();
 }
 
 static void teardown(void)
 {
 	dfl_proxy__stop(fx.p);
+	atomic_store(&embedded_stop, true);
 	pthread_join(fx.thread, NULL);
 	dfl_proxy__free(fx.p);
 	dfl_http_matcher__free(fx.m);
@@ -575,10 +601,26 @@ START_TEST(oversized_head_gets_431)
 }
 END_TEST
 
+/* Run from another loop: I/O and timers (the 408) still happen. */
+START_TEST(embedded_in_another_loop)
+{
+	int fd = cli(NULL);
+	const char *r;
+
+	r = xfer(fd, LANDING, 1);
+	ck_assert_msg(strstr(r, "200 OK"), "got %s", r);
+	r = xfer(fd, "GET /v1/slow HTTP/1.1\r\nHost: d\r\n", 1);
+	ck_assert_msg(!strncmp(r, "HTTP/1.1 408 Request Timeout", 28), "got %s", r);
+	ck_assert(peer_closed(fd));
+	close(fd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("proxy_http");
 	TCase *tc = tcase_create("loopback");
+	TCase *emb = tcase_create("embedded");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -592,6 +634,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, server_sees_client_address);
 	tcase_add_test(tc, oversized_head_gets_431);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(emb, setup_embedded, teardown);
+	tcase_set_timeout(emb, 30);
+	tcase_add_test(emb, embedded_in_another_loop);
+	suite_add_tcase(s, emb);
 	return s;
 }
 
