@@ -542,8 +542,11 @@ int dfl_agent__endpoint_changed(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
 	int ret = dfl_state__save(a);
 
-	dfl_agent__event(a, "endpoint-updated", "endpoint",
-			 dfl_agent__endpoint_json(a, ep));
+	/* A change made while the endpoint is being created is part of its
+	 * "endpoint-created" event, which follows. */
+	if (ep->state != DFL_EP_CREATING)
+		dfl_agent__event(a, "endpoint-updated", "endpoint",
+				 dfl_agent__endpoint_json(a, ep));
 	return ret;
 }
 

@@ -162,6 +162,14 @@ cleanup_agent() {
 	return 0
 }
 
+# purge NODE_NETNS STATE_DIR SOCKET: --cleanup for an agent that failed to
+# start (it may still have made its node namespace or pinned maps).
+purge() {
+	"$DFL" agent --cleanup --node-netns "$1" --state-dir "$2" --socket "$3" >/dev/null 2>&1
+	[ -e "/run/netns/$1" ] && ip netns del "$1" 2>/dev/null
+	return 0
+}
+
 cleanup_all() {
 	local name pid
 	# The reader of our output may be gone (tier.sh | head): writes must

@@ -186,8 +186,13 @@ expect_eq "service.list shows the deathstar Service's backend" "[\"$DS_IP\"]" \
 echo "== agent: endpoint list"
 dfl a endpoint list >"$TMP/list.txt"
 expect_eq "list header matches cilium endpoint list" \
-	"ENDPOINT   POLICY (ingress)   POLICY (egress)   IDENTITY        LABELS (source:key[=value])                       IPv4         STATUS   " \
-	"$(sed -n 1p "$TMP/list.txt")"
+	"ENDPOINT POLICY (ingress) POLICY (egress) IDENTITY LABELS (source:key[=value]) IPv4 STATUS ;           ENFORCEMENT        ENFORCEMENT" \
+	"$(sed -n 1p "$TMP/list.txt" | tr -s ' ');$(sed -n 2p "$TMP/list.txt" | sed 's/ *$//')"
+hdr=$(sed -n 1p "$TMP/list.txt")
+row=$(grep -m1 "$DS_IP" "$TMP/list.txt")
+expect_eq "the address sits under IPv4, the state under STATUS" \
+	"$(awk -v h="$hdr" 'BEGIN { print index(h, "IPv4"), index(h, "STATUS") }')" \
+	"$(awk -v r="$row" -v ip="$DS_IP" 'BEGIN { print index(r, ip), index(r, "ready") }')"
 expect_match "list shows every endpoint ready with its labels" \
 	"k8s:class=deathstar +$DS_IP +ready" "$(cat "$TMP/list.txt")"
 expect_eq "list prints one row per label, 3 pods" 16 "$(($(wc -l <"$TMP/list.txt") - 2))"
@@ -212,21 +217,20 @@ expect_eq "invalid name: JSON error with -o json" \
 	"1 {\"error\":\"pod.name: invalid name 'Bad_Name': must be lower case\"}" "$? $out"
 out=$("$DFL" agent $(agent_args a) 2>&1)
 expect_match "a second agent on the same state dir is refused" \
-	"^deflector: agent: an agent \(pid [0-9]+\) already uses state directory" "$out"
+	"^deflector: agent: an agent \(pid [0-9]+\) already uses state directory" "$(tail -n 1 <<<"$out")"
 out=$("$DFL" agent --node-netns "$RUN-other" --state-dir "$TMP/other" --socket "$(sock_of a)" 2>&1)
 expect_eq "a second agent on the same socket is refused" \
-	"deflector: agent: another agent is serving $(sock_of a)" "$out"
-rm -rf "$TMP/other"
-ip netns del "$RUN-other" 2>/dev/null
-out=$("$DFL" agent --node-netns x --pod-cidr 10.1.2.3/16 --state-dir "$TMP/c" --socket "$TMP/c.sock" 2>&1)
+	"deflector: agent: another agent is serving $(sock_of a)" "$(tail -n 1 <<<"$out")"
+purge "$RUN-other" "$TMP/other" "$TMP/other.sock"
+out=$("$DFL" agent --node-netns "$RUN-cidr" --pod-cidr 10.1.2.3/16 --state-dir "$TMP/c" --socket "$TMP/c.sock" 2>&1)
 expect_eq "bad --pod-cidr is explained" \
-	"deflector: agent: --pod-cidr: '10.1.2.3/16' has host bits set (did you mean 10.1.0.0/16?)" "$out"
-rm -rf "$TMP/c"
+	"deflector: agent: --pod-cidr: '10.1.2.3/16' has host bits set (did you mean 10.1.0.0/16?)" "$(tail -n 1 <<<"$out")"
+purge "$RUN-cidr" "$TMP/c" "$TMP/c.sock"
 
 echo "== agent: Deployments, streams, programs"
 python3 "$CALL" --follow 2 "$(sock_of a)" '{"op":"subscribe","topic":"agent"}' >"$TMP/events.txt" &
 FOLLOWER=$!
-sleep 0.3
+wait_for 10 grep -q following "$TMP/events.txt"
 call a "$(jq -cn --argjson l "$DS_LABELS" \
 	'{op:"deployment.apply",deployment:{name:"deathstar",replicas:2,template:{labels:$l,image:"docker.io/cilium/starwars",ports:[{port:80}]}}}')" >"$TMP/dep.json"
 mapfile -t REPLICAS < <(jq -r '.result.endpoints[].name' "$TMP/dep.json")
@@ -349,7 +353,7 @@ out=$("$DFL" agent --node-netns "$RUN-pd" --state-dir "$TMP/pd" --socket "$TMP/p
 expect_eq "a missing --policy-dir is an error, and nothing is made" \
 	"deflector: agent: cannot watch directory $TMP/none: No such file or directory no-netns" \
 	"$out $([ -e "/run/netns/$RUN-pd" ] && echo netns-made || echo no-netns)"
-ip netns del "$RUN-pd" 2>/dev/null
+purge "$RUN-pd" "$TMP/pd" "$TMP/pd.sock"
 stop_agent c
 cleanup_agent c
 
@@ -379,6 +383,8 @@ check "--cleanup after kill -9 stops the adopted deathstar" gone "$A_PID"
 check "--cleanup after kill -9 removes state and socket" \
 	sh -c "test ! -e $(state_of a) && test ! -e $(sock_of a)"
 
+left=$(ls -d /sys/fs/bpf/*"$RUN"* /run/netns/*"$RUN"* 2>/dev/null | grep -v -- "-a$")
+expect_eq "nothing of the finished agents is left (namespaces, pinned maps)" "" "$left"
 check "no sanitizer or runtime error in any agent's log" \
 	sh -c "! grep -h -e 'Sanitizer' -e 'runtime error' $TMP/*/log"
 
