@@ -35,6 +35,16 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 	e->queue_tail = &e->queue_head;
 	pthread_rwlock_init(&e->lock, NULL);
 	pthread_mutex_init(&e->queue_lock, NULL);
+	if (e->cfg.k8s) {
+		/* The cluster holds the objects: nothing is kept locally. */
+		e->cfg.state_dir = NULL;
+		if (engine_k8s_new(e, e->cfg.k8s)) {
+			snprintf(err, errlen, "out of memory");
+			e->cfg.k8s = NULL;
+			goto fail;
+		}
+		e->cfg.k8s = NULL; /* copied into e->k8s */
+	}
 
 	pcfg.cluster = e->cfg.cluster;
 	pcfg.http_proxy_port = e->cfg.http_proxy_port;
@@ -68,6 +78,7 @@ void dfl_engine__free(struct dfl_engine *e)
 {
 	if (!e)
 		return;
+	engine_k8s_free(e);
 	engine_proxy_stop(e);
 	engine_flows_stop(e);
 	/* The compiler borrows the stored policies: it goes first. */
@@ -478,6 +489,8 @@ static void ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
 	if (e->agent)
 		return;
 	e->agent = agent;
+	if (!dfl_agent__node(agent)->gateway)
+		return; /* chained to another CNI: no gateway of ours */
 	ip = htonl(dfl_agent__node(agent)->gateway);
 	memcpy(gw.addr, &ip, 4);
 	pthread_rwlock_wrlock(&e->lock);
@@ -597,5 +610,7 @@ int dfl_engine__start(struct dfl_engine *e, struct dfl_agent *agent, char *err,
 		ret = engine_proxy_start(e, err, errlen);
 	if (!ret)
 		ret = engine_resolve_and_sync(e, err, errlen);
+	if (!ret && e->k8s)
+		ret = engine_k8s_start(e, err, errlen);
 	return ret;
 }

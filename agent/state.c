@@ -159,11 +159,16 @@ nomem:
 int dfl_state__save(const struct dfl_agent *a)
 {
 	char path[4096], tmp[4200];
-	json_t *root = state_json(a);
-	char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	json_t *root;
+	char *text;
 	size_t len, off = 0;
 	int fd, ret = 0;
 
+	/* Chained pods come back from the API server after a restart. */
+	if (a->chaining)
+		return 0;
+	root = state_json(a);
+	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	if (!text)
 		return -ENOMEM;

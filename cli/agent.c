@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/engine.h"
+#include "agent/k8s_config.h"
 #include "agent/netns.h"
 #include "cli/client.h"
 #include "cli/cmd.h"
@@ -48,6 +49,16 @@ static const char usage[] =
 	"                       (JSON lines, rotation, hash-chained for audit verify)\n"
 	"  --metrics-address A  serve Prometheus /metrics on A (default :9965;\n"
 	"                       \"\" turns it off)\n"
+	"\n"
+	"Kubernetes mode (docs/kubernetes.md): pods, policies, namespaces and\n"
+	"Services come from the API server; the agent attaches to the pods of its\n"
+	"node behind the veths of the cluster's CNI and creates no pods itself.\n"
+	"  --kubeconfig FILE    API server and credentials from FILE\n"
+	"  --context NAME       kubeconfig context (default: current-context)\n"
+	"  --k8s                in-cluster: the pod's service account\n"
+	"                       (KUBERNETES_SERVICE_HOST/PORT)\n"
+	"  --node-name NAME     this node in the cluster (default: $NODE_NAME,\n"
+	"                       else the host name): its pods are attached\n"
 	"  --cleanup            remove every namespace, link, process, pinned map\n"
 	"                       and file the agent made for these options, then exit\n"
 	"  -v, --verbose        debug logging\n"
@@ -150,7 +161,7 @@ int dfl_cmd_agent(int argc, char **argv)
 {
 	enum { O_NETNS = 256, O_NODE, O_SOCKET, O_STATE, O_POD, O_SVC, O_IMAGE,
 	       O_POLICY, O_CLEANUP, O_PIN, O_CLUSTER, O_AUDIT, O_NO_PROXY,
-	       O_FLOWBUF, O_FLOWLOG, O_METRICS };
+	       O_FLOWBUF, O_FLOWLOG, O_METRICS, O_KUBECONFIG, O_CONTEXT, O_K8S };
 	static const struct option opts[] = {
 		{ "node-netns", required_argument, NULL, O_NETNS },
 		{ "node-name", required_argument, NULL, O_NODE },
@@ -168,12 +179,19 @@ int dfl_cmd_agent(int argc, char **argv)
 		{ "flow-buffer", required_argument, NULL, O_FLOWBUF },
 		{ "flow-log", required_argument, NULL, O_FLOWLOG },
 		{ "metrics-address", required_argument, NULL, O_METRICS },
+		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
+		{ "context", required_argument, NULL, O_CONTEXT },
+		{ "k8s", no_argument, NULL, O_K8S },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct dfl_agent_config cfg = { 0 };
 	struct dfl_engine_config ecfg = { 0 };
+	struct dfl_k8s_creds creds = { 0 };
+	const char *kubeconfig = NULL, *context = NULL;
+	bool in_cluster = false;
+	char host[256] = "";
 	struct dfl_agent_hooks hooks;
 	struct dfl_engine *engine;
 	struct dfl_agent *agent;
@@ -232,6 +250,15 @@ int dfl_cmd_agent(int argc, char **argv)
 		case O_METRICS:
 			ecfg.metrics_addr = optarg;
 			break;
+		case O_KUBECONFIG:
+			kubeconfig = optarg;
+			break;
+		case O_CONTEXT:
+			context = optarg;
+			break;
+		case O_K8S:
+			in_cluster = true;
+			break;
 		case O_FLOWBUF: {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -258,6 +285,19 @@ int dfl_cmd_agent(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "deflector: agent: unexpected argument '%s'\n",
 			argv[optind]);
+		return DFL_EXIT_USAGE;
+	}
+	if (kubeconfig && in_cluster) {
+		fprintf(stderr, "deflector: agent: --kubeconfig and --k8s exclude each other\n");
+		return DFL_EXIT_USAGE;
+	}
+	if (context && !kubeconfig) {
+		fprintf(stderr, "deflector: agent: --context needs --kubeconfig\n");
+		return DFL_EXIT_USAGE;
+	}
+	if ((kubeconfig || in_cluster) && (cfg.pod_cidr || cfg.service_cidr ||
+					   cfg.image_dir || cfg.policy_dir)) {
+		fprintf(stderr, "deflector: agent: --pod-cidr, --service-cidr, --image-dir and --policy-dir are local-node options; Kubernetes mode takes everything from the API server\n");
 		return DFL_EXIT_USAGE;
 	}
 	if (!cfg.socket_path && getenv("DEFLECTOR_SOCKET"))
@@ -295,7 +335,29 @@ int dfl_cmd_agent(int argc, char **argv)
 		}
 		return DFL_EXIT_OK;
 	}
+	if ((kubeconfig || in_cluster) && !cleanup) {
+		struct dfl_strbuf kerr = { 0 };
+
+		ret = kubeconfig ? dfl_k8s_creds__from_kubeconfig(&creds, kubeconfig,
+								   context, &kerr) :
+				   dfl_k8s_creds__in_cluster(&creds, NULL, &kerr);
+		if (ret) {
+			fprintf(stderr, "deflector: agent: %s\n", dfl_strbuf__str(&kerr));
+			dfl_strbuf__release(&kerr);
+			dfl_k8s_creds__release(&creds);
+			return DFL_EXIT_FAIL;
+		}
+		dfl_strbuf__release(&kerr);
+		if (!cfg.node_name)
+			cfg.node_name = getenv("NODE_NAME");
+		if (!cfg.node_name && !gethostname(host, sizeof(host) - 1))
+			cfg.node_name = host;
+		cfg.chaining = true;
+		ecfg.k8s = &creds;
+		ecfg.node_name = cfg.node_name;
+	}
 	engine = dfl_engine__new(&ecfg, err, sizeof(err));
+	dfl_k8s_creds__release(&creds); /* copied by the engine */
 	if (!engine) {
 		fprintf(stderr, "deflector: agent: %s\n", err);
 		return DFL_EXIT_FAIL;
