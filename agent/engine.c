@@ -513,6 +513,10 @@ static int on_endpoint_created(void *ctx, struct dfl_agent *agent,
 	err = dfl_compiler__upsert_pod(e->compiler, &pod);
 	if (!err)
 		err = resolve_locked(e);
+	/* A pod the compiler already knew (a chained pod seen before it
+	 * could attach) resolves to no change: write its policy anyway. */
+	if (!err && !ep->identity)
+		err = sync_endpoint(e, ep);
 	pthread_rwlock_unlock(&e->lock);
 	/* The policy is written before the programs attach (the datapath
 	 * denies everything for an endpoint without one): no packet of the
