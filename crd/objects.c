@@ -615,7 +615,8 @@ static int load_dir(struct dfl_objects *objs, const char *path,
 		 * editor swap files, .git. */
 		if (name[0] == '.')
 			goto next;
-		dfl_strbuf__printf(&sub, "%s/%s", path, name);
+		dfl_strbuf__printf(&sub, "%s%s%s", path,
+				   path[strlen(path) - 1] == '/' ? "" : "/", name);
 		if (sub.err) {
 			err = -ENOMEM;
 		} else if (stat(sub.buf, &st)) {
