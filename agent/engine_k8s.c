@@ -304,6 +304,13 @@ int engine_k8s_pod_upsert(struct dfl_engine *e, const struct dfl_pod *pod,
 						     ntohl(addr.s_addr), ifindex,
 						     ifname, NULL, err, errlen) :
 			   -ENOSPC;
+		if (ret) {
+			/* Still a pod of the cluster: an identity for the
+			 * others, and retried on its next change. */
+			pr_warn("pod %s/%s: cannot attach: %s\n", ns, name,
+				id ? err : "no free endpoint id");
+			ret = upsert_remote(e, pod);
+		}
 	}
 	dfl_pod_desc__release(&desc);
 	return ret;
