@@ -58,6 +58,16 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 	e->queue_tail = &e->queue_head;
 	pthread_rwlock_init(&e->lock, NULL);
 	pthread_mutex_init(&e->queue_lock, NULL);
+	if (e->cfg.k8s) {
+		/* The cluster holds the objects: nothing is kept locally. */
+		e->cfg.state_dir = NULL;
+		if (engine_k8s_new(e, e->cfg.k8s)) {
+			snprintf(err, errlen, "out of memory");
+			e->cfg.k8s = NULL;
+			goto fail;
+		}
+		e->cfg.k8s = NULL; /* copied into e->k8s */
+	}
 
 	pcfg.cluster = e->cfg.cluster;
 	pcfg.http_proxy_port = e->cfg.http_proxy_port;
@@ -80,6 +90,7 @@ void dfl_engine__free(struct dfl_engine *e)
 {
 	if (!e)
 		return;
+	engine_k8s_free(e);
 	engine_proxy_stop(e);
 	engine_flows_stop(e);
 	/* The compiler borrows the stored policies: it goes first. */
@@ -496,6 +507,8 @@ static int ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
 	if (err)
 		return err;
 	e->agent = agent;
+	if (!dfl_agent__node(agent)->gateway)
+		return 0; /* chained to another CNI: no gateway of ours */
 	ip = htonl(dfl_agent__node(agent)->gateway);
 	memcpy(gw.addr, &ip, 4);
 	pthread_rwlock_wrlock(&e->lock);
@@ -521,6 +534,10 @@ static int on_endpoint_created(void *ctx, struct dfl_agent *agent,
 	err = dfl_compiler__upsert_pod(e->compiler, &pod);
 	if (!err)
 		err = resolve_locked(e);
+	/* A pod the compiler already knew (a chained pod seen before it
+	 * could attach) resolves to no change: write its policy anyway. */
+	if (!err && !ep->identity)
+		err = sync_endpoint(e, ep);
 	pthread_rwlock_unlock(&e->lock);
 	/* The policy is written before the programs attach (the datapath
 	 * denies everything for an endpoint without one): no packet of the
@@ -626,5 +643,7 @@ int dfl_engine__start(struct dfl_engine *e, struct dfl_agent *agent, char *err,
 		ret = engine_proxy_start(e, err, errlen);
 	if (!ret)
 		ret = engine_resolve_and_sync(e, err, errlen);
+	if (!ret && e->k8s)
+		ret = engine_k8s_start(e, err, errlen);
 	return ret;
 }

@@ -75,10 +75,16 @@ static int apply_one(struct dfl_engine *e, struct dfl_object *obj, char *err,
 	case DFL_KIND_SERVICE: {
 		struct dfl_service_desc d = { 0 };
 
-		ret = dfl_service_desc__from_service(&d, obj->service, err, errlen);
-		if (!ret)
-			ret = dfl_agent__service_apply(e->agent, &d, NULL, err, errlen);
-		dfl_service_desc__release(&d);
+		/* Chained to a CNI, kube-proxy translates ClusterIPs: the
+		 * Service only feeds the policy (toServices). */
+		if (!e->k8s) {
+			ret = dfl_service_desc__from_service(&d, obj->service, err,
+							     errlen);
+			if (!ret)
+				ret = dfl_agent__service_apply(e->agent, &d, NULL, err,
+							       errlen);
+			dfl_service_desc__release(&d);
+		}
 		if (!ret) {
 			pthread_rwlock_wrlock(&e->lock);
 			ret = dfl_compiler__upsert_service(e->compiler, obj->service);
@@ -98,6 +104,10 @@ static int apply_one(struct dfl_engine *e, struct dfl_object *obj, char *err,
 	case DFL_KIND_POD: {
 		struct dfl_pod_desc d = { 0 };
 
+		if (e->k8s) {
+			ret = engine_k8s_pod_upsert(e, obj->pod, err, errlen);
+			break;
+		}
 		ret = dfl_pod_desc__from_pod(&d, obj->pod);
 		if (!ret)
 			ret = dfl_agent__pod_apply(e->agent, &d, NULL, err, errlen);
@@ -129,8 +139,9 @@ static int delete_one(struct dfl_engine *e, struct stored_obj *s, char *err,
 		pthread_rwlock_unlock(&e->lock);
 		break;
 	case DFL_KIND_SERVICE:
-		ret = dfl_agent__service_delete(e->agent, m->namespace, m->name, err,
-						errlen);
+		if (!e->k8s)
+			ret = dfl_agent__service_delete(e->agent, m->namespace,
+							m->name, err, errlen);
 		pthread_rwlock_wrlock(&e->lock);
 		dfl_compiler__remove_service(e->compiler, m->namespace, m->name);
 		pthread_rwlock_unlock(&e->lock);
@@ -143,6 +154,10 @@ static int delete_one(struct dfl_engine *e, struct stored_obj *s, char *err,
 		struct dfl_endpoint *ep =
 			dfl_agent__endpoint_by_name(e->agent, m->namespace, m->name);
 
+		if (e->k8s) {
+			engine_k8s_pod_delete(e, m->namespace, m->name);
+			break;
+		}
 		ret = ep ? dfl_agent__endpoint_delete(e->agent, ep) : 0;
 		break;
 	}
@@ -404,6 +419,80 @@ int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+int engine_object_put(struct dfl_engine *e, struct dfl_object *obj,
+		      const char *file, char *content, const char **verb,
+		      char *err, size_t errlen)
+{
+	char *key;
+	struct stored_obj *old, *s;
+	int ret;
+
+	if (namespaced(obj->kind) && !obj->meta->namespace) {
+		obj->meta->namespace = strdup("default");
+		if (!obj->meta->namespace)
+			goto nomem;
+	}
+	key = object_key(obj->meta);
+	if (!key)
+		goto nomem;
+	old = dfl_strmap__get(&e->objects, key);
+	/* A pod's address is in its status, which the digest leaves out. */
+	if (old && old->obj.meta->content_digest == obj->meta->content_digest &&
+	    !(e->k8s && obj->kind == DFL_KIND_POD)) {
+		*verb = "unchanged";
+		dfl_object__release(obj);
+		free(content);
+		free(key);
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		free(key);
+		goto nomem;
+	}
+	ret = apply_one(e, obj, err, errlen);
+	if (ret) {
+		free(s);
+		free(key);
+		dfl_object__release(obj);
+		free(content);
+		return ret;
+	}
+	*verb = old ? "configured" : "created";
+	s->obj = *obj;
+	s->applied_at = old ? old->applied_at : (long long)time(NULL);
+	s->file = strdup(file);
+	s->content = content;
+	dfl_strmap__set(&e->objects, key, s, NULL);
+	/* The compiler now points at the new policy: the old one may go. */
+	stored_free(old);
+	pr_info("%s/%s %s\n", dfl_kind__resource(s->obj.kind), s->obj.meta->name,
+		*verb);
+	free(key);
+	return 0;
+nomem:
+	dfl_object__release(obj);
+	free(content);
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+int engine_object_remove(struct dfl_engine *e, const char *key, char *err,
+			 size_t errlen)
+{
+	struct stored_obj *s = dfl_strmap__get(&e->objects, key);
+	int ret;
+
+	if (!s)
+		return -ENOENT;
+	ret = delete_one(e, s, err, errlen);
+	if (ret)
+		return ret;
+	dfl_strmap__del(&e->objects, key);
+	stored_free(s);
+	return 0;
+}
+
 static int op_apply(void *ctx, struct dfl_api_call *call)
 {
 	struct dfl_engine *e = ctx;
@@ -431,53 +520,31 @@ static int op_apply(void *ctx, struct dfl_api_call *call)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct dfl_object *obj = &list[i];
-		char *key = object_key(obj->meta);
-		struct stored_obj *old = key ? dfl_strmap__get(&e->objects, key) : NULL;
-		struct stored_obj *s = NULL;
+		enum dfl_kind kind = obj->kind;
+		char *name = strdup(obj->meta->name);
+		const char *file = obj->meta->pos.file ? obj->meta->pos.file : "<stdin>";
 		const char *verb;
-		struct dfl_strbuf line = { 0 };
 
-		if (!key) {
+		if (!name) {
+			dfl_object__release(obj);
 			ret = -ENOMEM;
 			break;
 		}
-		if (old && old->obj.meta->content_digest == obj->meta->content_digest) {
-			verb = "unchanged";
-			dfl_object__release(obj);
-		} else {
-			err[0] = '\0';
-			if (apply_one(e, obj, err, sizeof(err))) {
-				json_array_append_new(errors, json_sprintf(
-					"%s \"%s\": %s", dfl_kind__resource(obj->kind),
-					obj->meta->name, err));
-				dfl_object__release(obj);
-				free(key);
-				continue;
-			}
-			verb = old ? "configured" : "created";
-			s = calloc(1, sizeof(*s));
-			if (!s) {
-				dfl_object__release(obj);
-				free(key);
-				ret = -ENOMEM;
-				break;
-			}
-			s->obj = *obj;
-			s->applied_at = old ? old->applied_at : (long long)time(NULL);
-			s->file = strdup(obj->meta->pos.file ? obj->meta->pos.file : "<stdin>");
-			s->content = file_content(call->req, s->file);
-			dfl_strmap__set(&e->objects, key, s, NULL);
-			/* The compiler now points at the new policy: the old
-			 * one may go. */
-			stored_free(old);
-			pr_info("%s/%s %s\n", dfl_kind__resource(obj->kind),
-				obj->meta->name, verb);
+		err[0] = '\0';
+		ret = engine_object_put(e, obj, file, file_content(call->req, file),
+					&verb, err, sizeof(err));
+		if (ret == -ENOMEM) {
+			free(name);
+			break;
 		}
-		dfl_strbuf__printf(&line, "%s/%s %s", dfl_kind__resource(list[i].kind),
-				   s ? s->obj.meta->name : old->obj.meta->name, verb);
-		json_array_append_new(lines, json_string(dfl_strbuf__str(&line)));
-		dfl_strbuf__release(&line);
-		free(key);
+		if (ret)
+			json_array_append_new(errors, json_sprintf(
+				"%s \"%s\": %s", dfl_kind__resource(kind), name, err));
+		else
+			json_array_append_new(lines, json_sprintf(
+				"%s/%s %s", dfl_kind__resource(kind), name, verb));
+		ret = 0;
+		free(name);
 	}
 	if (!ret && engine_resolve_and_sync(e, err, sizeof(err)))
 		json_array_append_new(errors, json_string(err));
@@ -518,27 +585,24 @@ static int op_delete(void *ctx, struct dfl_api_call *call)
 	for (size_t i = 0; i < n; i++) {
 		struct dfl_object *obj = &list[i];
 		char *key, err[512] = "";
-		struct stored_obj *s;
+		int rc;
 
 		if (namespaced(obj->kind) && !obj->meta->namespace)
 			obj->meta->namespace = strdup("default");
 		key = object_key(obj->meta);
-		s = key ? dfl_strmap__get(&e->objects, key) : NULL;
-		if (!s) {
+		rc = key ? engine_object_remove(e, key, err, sizeof(err)) : -ENOMEM;
+		if (rc == -ENOENT)
 			json_array_append_new(errors, json_sprintf(
 				"%s \"%s\" not found", dfl_kind__resource(obj->kind),
 				obj->meta->name));
-		} else if (delete_one(e, s, err, sizeof(err))) {
+		else if (rc)
 			json_array_append_new(errors, json_sprintf(
 				"%s \"%s\": %s", dfl_kind__resource(obj->kind),
 				obj->meta->name, err));
-		} else {
+		else
 			json_array_append_new(lines, json_sprintf(
 				"%s \"%s\" deleted", dfl_kind__resource(obj->kind),
 				obj->meta->name));
-			dfl_strmap__del(&e->objects, key);
-			stored_free(s);
-		}
 		dfl_object__release(obj);
 		free(key);
 	}
@@ -625,6 +689,26 @@ static int op_get(void *ctx, struct dfl_api_call *call)
 			(json_int_t)s->applied_at, "valid", 1, "message",
 			"Policy validation succeeded"));
 	}
+	/* Kubernetes mode: policies of the cluster that failed validation. */
+	it = 0;
+	{
+		const char *msg;
+		char prefix[128];
+
+		snprintf(prefix, sizeof(prefix), "%s/", dfl_kind__name((enum dfl_kind)kind));
+		while (engine_k8s_next_invalid(e, &it, &key, &msg)) {
+			const char *ns = key + strlen(prefix), *slash = strchr(ns, '/');
+
+			if (strncmp(key, prefix, strlen(prefix)) || !slash)
+				continue;
+			json_array_append_new(items, json_pack(
+				"{s:s, s:o, s:s, s:I, s:b, s:s}", "kind",
+				dfl_kind__name((enum dfl_kind)kind), "namespace",
+				slash > ns ? json_stringn(ns, (size_t)(slash - ns)) : json_null(),
+				"name", slash + 1, "created", (json_int_t)0, "valid", 0,
+				"message", msg));
+		}
+	}
 	/* The store is a hash: sort for a stable listing. */
 	{
 		size_t n = json_array_size(items);
@@ -704,6 +788,8 @@ static int op_status(void *ctx, struct dfl_api_call *call)
 		e->proxy_running, "flows_seen", (json_int_t)e->flows_seen,
 		"events_lost", (json_int_t)lost, "policy_generation",
 		(json_int_t)e->generation);
+	if (call->result && e->k8s)
+		json_object_set_new(call->result, "kubernetes", engine_k8s_status(e));
 	pthread_rwlock_unlock(&e->lock);
 	return 0;
 }
@@ -711,10 +797,13 @@ static int op_status(void *ctx, struct dfl_api_call *call)
 int engine_objects_register(struct dfl_engine *e)
 {
 	struct dfl_api *api = dfl_agent__api(e->agent);
-	int err;
+	int err = 0;
 
-	err = dfl_api__register(api, "apply", "apply manifests (kubectl apply)", op_apply, e);
-	if (!err)
+	/* In Kubernetes mode the API server is the only source of objects. */
+	if (!e->k8s)
+		err = dfl_api__register(api, "apply", "apply manifests (kubectl apply)",
+					op_apply, e);
+	if (!err && !e->k8s)
 		err = dfl_api__register(api, "delete", "delete the objects of manifests",
 					op_delete, e);
 	if (!err)
