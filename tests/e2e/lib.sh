@@ -91,23 +91,25 @@ policies_reset() {
 	: >"$E2E_RUN/applied"
 }
 
-# ip_of POD|NS/POD: the pod's address.
-ip_of() {
-	"$E2E_BIN" endpoint get "$1" | jq -r .ipv4
-}
-
 # --- traffic ---------------------------------------------------------------
 # Every probe first marks the flow log, so expect_flow only looks at the
 # flows that the probe caused. POD is NAME or NS/NAME.
 
 flow_mark() { FLOW_MARK=$(wc -l <"$E2E_RUN/flows.jsonl" 2>/dev/null || echo 0); }
 
-in_pod() { # POD CMD...
-	local pod=$1 ns=default
+# in_pod POD CMD...: through `deflector exec`, or, with DIRECT=1 (while
+# the agent is down), straight into the pod's netns recorded at start.
+in_pod() {
+	local pod=$1 ns=default var
 
 	shift
 	case $pod in */*) ns=${pod%%/*} pod=${pod#*/} ;; esac
-	"$E2E_BIN" exec -n "$ns" "$pod" -- "$@"
+	if [ "${DIRECT:-0}" = 1 ]; then
+		var=NETNS_${pod^^}
+		ip netns exec "${!var}" "$@"
+	else
+		"$E2E_BIN" exec -n "$ns" "$pod" -- "$@"
+	fi
 }
 
 check_rc() { # WANT GOT WHAT

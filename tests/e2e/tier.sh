@@ -91,9 +91,12 @@ serve "$E2E_BIN" exec echo -- "$E2E_TOOLS/dfl_srv" "${SRV_ARGS[@]}"
 serve "$E2E_BIN" exec other/echo2 -- "$E2E_TOOLS/dfl_srv" "${SRV_ARGS[@]}"
 
 for pod in client client2 echo other/client3 other/echo2; do
-	var=IP_$(tr a-z A-Z <<<"${pod#*/}")
-	printf -v "$var" '%s' "$(ip_of "$pod")"
-	export "${var?}"
+	ep=$("$E2E_BIN" endpoint get "$pod") || setup_fail "no endpoint $pod"
+	var=${pod#*/}
+	printf -v "IP_${var^^}" '%s' "$(jq -r .ipv4 <<<"$ep")"
+	printf -v "NETNS_${var^^}" '%s' "$(jq -r .netns <<<"$ep")"
+	export "IP_${var^^}" "NETNS_${var^^}"
+	var=IP_${var^^}
 	[[ ${!var} == 10.200.* ]] || setup_fail "no address for $pod"
 done
 
