@@ -160,6 +160,7 @@ void dfl_compiler__free(struct dfl_compiler *c)
 	dfl_hmap__release(&c->policies);
 	dfl_hmap__release(&c->namespaces);
 	dfl_hmap__release(&c->services);
+	dfl_diffs__release(&c->removed);
 	dfl_u64map__release(&c->ep_serial);
 	dfl_u64map__release(&c->ep_ids);
 	dfl_u64map__release(&c->rules_by_id);
@@ -506,6 +507,7 @@ static void ep_ids_dec(struct dfl_compiler *c, uint32_t id)
 int dfl_compiler__remove_endpoint(struct dfl_compiler *c, const char *name)
 {
 	struct endpoint *ep = ep_find(c, name);
+	int err = 0;
 
 	if (!ep)
 		return -ENOENT;
@@ -526,8 +528,15 @@ int dfl_compiler__remove_endpoint(struct dfl_compiler *c, const char *name)
 	}
 	free(c->ep_sorted);
 	c->ep_sorted = NULL;
+	/* The next resolve reports the endpoint's entries as removed. */
+	if (ep->resolved_once &&
+	    dfl_diff_append(&c->removed, ep->name, ep->identity, false,
+			    ep->pol.entries, ep->pol.n_entries, NULL, 0, true))
+		err = -ENOMEM;
+	else if (ep->resolved_once)
+		c->removed.items[c->removed.n - 1].deleted = true;
 	ep_free(c, ep);
-	return 0;
+	return err;
 }
 
 /* The identity labels of an endpoint from its pod labels and namespace. */
@@ -930,6 +939,23 @@ int dfl_compiler__resolve(struct dfl_compiler *c, struct dfl_diffs *diffs,
 			  struct dfl_diags *diags)
 {
 	int err = update_identities(c);
+
+	/* Removed endpoints first: their map goes away whatever else did. */
+	if (diffs && c->removed.n) {
+		void *items = diffs->items;
+
+		if (dfl_grow(&items, &diffs->cap, diffs->n + c->removed.n,
+			     sizeof(*diffs->items)))
+			return -ENOMEM;
+		diffs->items = items;
+		memcpy(diffs->items + diffs->n, c->removed.items,
+		       c->removed.n * sizeof(*c->removed.items));
+		diffs->n += c->removed.n;
+		free(c->removed.items);
+		memset(&c->removed, 0, sizeof(c->removed));
+	} else {
+		dfl_diffs__release(&c->removed);
+	}
 
 	if (!err)
 		err = sort_inputs(c);

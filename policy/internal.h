@@ -143,6 +143,7 @@ struct dfl_compiler {
 
 	uint64_t revision;
 	struct dfl_diags *diags; /* where translation reports, or NULL */
+	struct dfl_diffs removed; /* endpoints removed since the last resolve */
 };
 
 /* compiler.c: identities that also go to the selector cache and ipcache. */

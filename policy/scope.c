@@ -31,6 +31,11 @@ int dfl_scope_peer(struct dfl_sel *sel, enum dfl_kind kind, const char *ns,
 
 	if (dfl_sel__has_source(sel, "reserved"))
 		return 0;
+	/* A NetworkPolicy element with no from/to is the wildcard peer {}:
+	 * Cilium's parser scopes it neither to a namespace nor to the cluster,
+	 * so that such a rule also admits traffic from outside the cluster. */
+	if (kind == DFL_KIND_KNP && !sel->n)
+		return 0;
 	/* NetworkPolicy peers arrive with their namespace terms (crd/ builds
 	 * them as Cilium's parser does); only the cluster filter is ours. */
 	if (kind != DFL_KIND_KNP &&

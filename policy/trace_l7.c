@@ -20,7 +20,6 @@ static int http_match(const struct dfl_http_rule *const *rules, size_t n,
 	struct dfl_http_matcher *m;
 	struct dfl_http_verdict v;
 
-	(void)arg;
 	if (!arr)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
@@ -49,7 +48,6 @@ static int dns_match(const struct dfl_fqdn_selector *const *sels, size_t n,
 	struct dfl_dns_matcher *m;
 	int r;
 
-	(void)arg;
 	if (!arr)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)

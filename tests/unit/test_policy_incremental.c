@@ -192,10 +192,19 @@ START_TEST(new_peer_identity_updates_users)
 					    client));
 	dfl_diffs__release(&d);
 
+	/* Removing the pod: its own map goes (every entry removed); nobody
+	 * selected its new identity, so nothing else changes. */
 	ck_assert_int_eq(dfl_compiler__remove_endpoint(c, "app/client"), 0);
+	ck_assert_int_eq(dfl_compiler__remove_endpoint(c, "app/client"),
+			 -ENOENT);
 	ck_assert_int_eq(dfl_compiler__resolve(c, &d, NULL), 0);
-	ck_assert_uint_eq(d.n, 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert(d.items[0].deleted);
+	ck_assert_str_eq(d.items[0].endpoint, "app/client");
+	ck_assert_uint_eq(d.items[0].n_changes, 2);
+	ck_assert_int_eq(d.items[0].changes[0].kind, DFL_CHANGE_REMOVE);
 	ck_assert_ptr_null(dfl_compiler__policy(c, "app/client"));
+	dfl_diffs__release(&d);
 }
 END_TEST
 
