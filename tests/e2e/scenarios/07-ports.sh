@@ -13,7 +13,7 @@ spec:
     - fromEndpoints: [{matchLabels: {kind: client}}]
       toPorts: [{ports: [{port: "4000", endPort: 4200, protocol: TCP}]}]
 Y
-	expect_curl 0 client "http://$IP_ECHO/v1"
+	expect_curl 0 client "http://$IP_ECHO:4100/"
 	expect_fwd INGRESS "$IP_CLIENT" "$IP_ECHO" 4100
 	expect_curl 28 client "http://$IP_ECHO:5000/"
 	expect_drop INGRESS POLICY_DENIED "$IP_CLIENT" "$IP_ECHO" 5000
