@@ -295,7 +295,7 @@ int main(int argc, char **argv)
 	fclose(f);
 	t0 = now_ms();
 	{
-		char cmd[512];
+		char cmd[1024];
 
 		/* system(): the CLI's errors reach our stderr. */
 		snprintf(cmd, sizeof(cmd), "DEFLECTOR_SOCKET=%s %s apply -f %s >/dev/null",
