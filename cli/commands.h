@@ -7,6 +7,7 @@ int dfl_cmd_apply(int argc, char **argv);
 int dfl_cmd_delete(int argc, char **argv);
 int dfl_cmd_get(int argc, char **argv);
 int dfl_cmd_identity(int argc, char **argv);
+int dfl_cmd_status(int argc, char **argv);
 int dfl_cmd_agent(int argc, char **argv);
 int dfl_cmd_endpoint(int argc, char **argv);
 int dfl_cmd_exec(int argc, char **argv);

@@ -22,6 +22,7 @@ static const struct dfl_cmd objects[] = {
 	{ "delete", dfl_cmd_delete, "delete the objects of manifests (kubectl delete -f)" },
 	{ "get", dfl_cmd_get, "list applied objects: cnp, ccnp, pods, ... (kubectl get)" },
 	{ "identity", dfl_cmd_identity, "list security identities" },
+	{ "status", dfl_cmd_status, "health of the agent, datapath, proxy and flows" },
 	{ "agent", dfl_cmd_agent, "run the local-node agent (pods as network namespaces)" },
 	{ "endpoint", dfl_cmd_endpoint, "list, inspect, create and delete endpoints" },
 	{ "exec", dfl_cmd_exec, "run a command inside a pod" },
