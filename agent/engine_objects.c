@@ -290,29 +290,58 @@ static char *objects_path(const struct dfl_engine *e)
 	return dfl_strbuf__detach(&sb);
 }
 
-/* Writes every stored object's manifest, atomically (a crash leaves the old
- * file or the new one). */
+/* FNV-1a of a manifest's text: the key that lets the state file hold each
+ * text once however many objects came from it. */
+static uint64_t text_hash(const char *t)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *t; t++) {
+		h ^= (unsigned char)*t;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* Writes the applied objects, atomically (a crash leaves the old file or the
+ * new one):
+ *   {"version": 2, "texts": [{"file", "content"}],
+ *    "objects": [{"key", "text": index into texts, "applied_at"}]}
+ * Each manifest text is written once, however many objects it holds. */
 static int persist(struct dfl_engine *e)
 {
 	char *path = objects_path(e), *tmp = NULL;
-	json_t *list = json_array(), *doc = NULL;
+	json_t *texts = json_array(), *objs = json_array(), *doc = NULL;
+	struct dfl_strmap index = { 0 }; /* "hash" -> text index + 1 */
 	const char *key;
 	void *v;
 	size_t it = 0;
 	int ret = 0;
 
-	if (!path) {
-		json_decref(list);
-		return 0;
-	}
+	if (!path)
+		goto out;
 	while (dfl_strmap__next(&e->objects, &it, &key, &v)) {
 		const struct stored_obj *s = v;
+		const char *content = s->content ? s->content : "";
+		char h[32];
+		size_t ti;
 
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "key", key,
-						      "file", s->file, "content", s->content,
-						      "applied_at", (json_int_t)s->applied_at));
+		snprintf(h, sizeof(h), "%016llx", (unsigned long long)text_hash(content));
+		ti = (size_t)(uintptr_t)dfl_strmap__get(&index, h);
+		if (ti && strcmp(json_string_value(json_object_get(
+				 json_array_get(texts, ti - 1), "content")), content))
+			ti = 0; /* a hash collision: keep both texts */
+		if (!ti) {
+			json_array_append_new(texts, json_pack("{s:s, s:s}", "file", s->file,
+							       "content", content));
+			ti = json_array_size(texts);
+			dfl_strmap__set(&index, h, (void *)(uintptr_t)ti, NULL);
+		}
+		json_array_append_new(objs, json_pack("{s:s, s:I, s:I}", "key", key, "text",
+						      (json_int_t)(ti - 1), "applied_at",
+						      (json_int_t)s->applied_at));
 	}
-	doc = json_pack("{s:i, s:o}", "version", 1, "objects", list);
+	doc = json_pack("{s:i, s:O, s:O}", "version", 2, "texts", texts, "objects", objs);
 	if (asprintf(&tmp, "%s.tmp", path) < 0) {
 		tmp = NULL;
 		ret = -ENOMEM;
@@ -322,7 +351,11 @@ static int persist(struct dfl_engine *e)
 			strerror(-ret));
 		unlink(tmp);
 	}
+out:
+	dfl_strmap__release(&index);
 	json_decref(doc);
+	json_decref(texts);
+	json_decref(objs);
 	free(tmp);
 	free(path);
 	return ret;
@@ -349,37 +382,47 @@ static int restore_one(struct dfl_engine *e, struct dfl_object *obj)
 int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
 {
 	char *path = objects_path(e);
+	struct dfl_strmap wanted = { 0 }; /* key -> applied_at + 1 */
 	json_error_t jerr;
-	json_t *doc, *ent;
+	json_t *doc, *ent, *texts;
 	size_t i, restored = 0;
 
 	if (!path)
 		return 0;
 	doc = json_load_file(path, 0, &jerr);
-	if (!doc) {
-		int missing = access(path, F_OK) != 0;
+	if (!doc || json_integer_value(json_object_get(doc, "version")) != 2) {
+		int missing = !doc && access(path, F_OK) != 0;
 
 		if (!missing)
 			snprintf(err, errlen,
-				 "%s: %s (line %d): refusing to start without the policies it holds; fix or remove it",
-				 path, jerr.text, jerr.line);
+				 "%s: %s: refusing to start without the policies it holds; fix or remove it",
+				 path, doc ? "not a version 2 state file" : jerr.text);
+		json_decref(doc);
 		free(path);
 		return missing ? 0 : -EINVAL;
 	}
 	json_array_foreach(json_object_get(doc, "objects"), i, ent) {
 		const char *key = json_string_value(json_object_get(ent, "key"));
+
+		if (key)
+			dfl_strmap__set(&wanted, key,
+					(void *)(uintptr_t)(json_integer_value(
+						json_object_get(ent, "applied_at")) + 1), NULL);
+	}
+	/* Each text is parsed once; its objects that were applied come back. */
+	texts = json_object_get(doc, "texts");
+	json_array_foreach(texts, i, ent) {
 		const char *file = json_string_value(json_object_get(ent, "file"));
 		const json_t *content = json_object_get(ent, "content");
 		struct dfl_objects *objs = dfl_objects__new();
+		struct dfl_diags diags = { 0 };
 		struct dfl_object *list = NULL;
 		size_t n = 0;
 
-		if (!key || !file || !json_is_string(content) || !objs) {
+		if (!file || !json_is_string(content) || !objs) {
 			dfl_objects__free(objs);
 			continue;
 		}
-		struct dfl_diags diags = { 0 };
-
 		dfl_objects__load_buffer(objs, file, json_string_value(content),
 					 json_string_length(content), &diags, NULL);
 		for (size_t d = 0; d < diags.n; d++)
@@ -388,17 +431,19 @@ int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
 		dfl_diags__release(&diags);
 		list = take_in_file_order(objs, &n);
 		for (size_t j = 0; list && j < n; j++) {
+			struct stored_obj *s = NULL;
+			uintptr_t at;
 			char *k;
-			struct stored_obj *s;
 
 			if (namespaced(list[j].kind) && !list[j].meta->namespace)
 				list[j].meta->namespace = strdup("default");
 			k = object_key(list[j].meta);
-			s = k && !strcmp(k, key) && !dfl_strmap__has(&e->objects, k) ?
-				    calloc(1, sizeof(*s)) : NULL;
+			at = k ? (uintptr_t)dfl_strmap__get(&wanted, k) : 0;
+			if (at && !dfl_strmap__has(&e->objects, k))
+				s = calloc(1, sizeof(*s));
 			if (s && !restore_one(e, &list[j])) {
 				s->obj = list[j];
-				s->applied_at = json_integer_value(json_object_get(ent, "applied_at"));
+				s->applied_at = (long long)(at - 1);
 				s->file = strdup(file);
 				s->content = strdup(json_string_value(content));
 				dfl_strmap__set(&e->objects, k, s, NULL);
@@ -413,6 +458,7 @@ int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
 		dfl_objects__free(objs);
 	}
 	json_decref(doc);
+	dfl_strmap__release(&wanted);
 	if (restored)
 		pr_info("engine: restored %zu applied object(s) from %s\n", restored, path);
 	free(path);
