@@ -229,12 +229,14 @@ static int write_policy(struct dfl_engine *e, struct dfl_endpoint *ep,
 	return err;
 }
 
-static void set_status(char **field, const char *value)
+/* Returns true when <field> changed. */
+static bool set_status(char **field, const char *value)
 {
 	if (*field && !strcmp(*field, value))
-		return;
+		return false;
 	free(*field);
 	*field = strdup(value);
+	return true;
 }
 
 /* Copies the resolved state of a local endpoint into the datapath and into
@@ -244,6 +246,7 @@ static int sync_endpoint(struct dfl_engine *e, struct dfl_endpoint *ep)
 	char name[512];
 	const struct dfl_ep_policy *p;
 	uint32_t old_identity = ep->identity;
+	bool changed = false;
 	int err;
 
 	snprintf(name, sizeof(name), "%s/%s", ep->pod.namespace, ep->pod.name);
@@ -259,8 +262,8 @@ static int sync_endpoint(struct dfl_engine *e, struct dfl_endpoint *ep)
 				e->cfg.audit	    ? "Enabled (Audit)" :
 						      "Enabled";
 
-		set_status(d == DFL_DIR_INGRESS ? &ep->policy_ingress :
-						  &ep->policy_egress, s);
+		changed |= set_status(d == DFL_DIR_INGRESS ? &ep->policy_ingress :
+							     &ep->policy_egress, s);
 	}
 	if (ep->identity != old_identity && ep->ifindex > 0) {
 		/* The program's record carries the local identity. */
@@ -269,7 +272,11 @@ static int sync_endpoint(struct dfl_engine *e, struct dfl_endpoint *ep)
 		if (aerr && !err)
 			err = aerr;
 	}
-	dfl_agent__endpoint_changed(e->agent, ep);
+	/* The agent persists and announces endpoint changes: only real ones,
+	 * not every policy write (a policy change touching a thousand pods
+	 * must not rewrite the agent's state file a thousand times). */
+	if (changed || ep->identity != old_identity)
+		dfl_agent__endpoint_changed(e->agent, ep);
 	return err;
 }
 
