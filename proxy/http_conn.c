@@ -3,6 +3,7 @@
  * edge-triggered: readiness is remembered in flags and cleared on EAGAIN. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -510,6 +511,8 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	c->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &c->ci))
 		goto fail;
+	/* Responses go out in one send: no reason to let Nagle hold them. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	c->f = dfl_http_filter__new(&filter_ops, c, &lim,
 				    dfl_sockaddr__fmt(&c->ci.orig_dst, authority,
 						      sizeof(authority)));

@@ -594,8 +594,9 @@ static void handle_head(struct dfl_http_filter *f)
 	f->method_id = (uint8_t)llhttp_get_method(&f->req);
 	f->req_upgrade = f->req.upgrade;
 	f->req_keep_alive = llhttp_should_keep_alive(&f->req);
-	snprintf(f->proto, sizeof(f->proto), "HTTP/%u.%u",
-		 f->req.http_major % 10, f->req.http_minor % 10);
+	memcpy(f->proto, "HTTP/1.1", 9);
+	f->proto[5] = (char)('0' + f->req.http_major % 10);
+	f->proto[7] = (char)('0' + f->req.http_minor % 10);
 	f->ev_method = llhttp_method_name(f->method_id);
 	dfl_strbuf__reset(&f->ev_url);
 	if (f->parsed > f->lim.max_header_bytes) {
@@ -614,10 +615,13 @@ static void handle_head(struct dfl_http_filter *f)
 		return;
 	}
 	build_view(f, &v, hv);
-	dfl_strbuf__printf(&f->ev_url, "http://%.*s%.*s",
-			   (int)(v.host ? v.host_len : strlen(f->default_authority)),
-			   v.host ? v.host : f->default_authority,
-			   (int)v.path_len, v.path ? v.path : "");
+	dfl_strbuf__append(&f->ev_url, "http://", 7);
+	if (v.host)
+		dfl_strbuf__append(&f->ev_url, v.host, v.host_len);
+	else
+		dfl_strbuf__puts(&f->ev_url, f->default_authority);
+	if (v.path)
+		dfl_strbuf__append(&f->ev_url, v.path, v.path_len);
 
 	f->ops->decide(f->ctx, &v, &d);
 	clock_gettime(CLOCK_MONOTONIC, &f->t_decided);
