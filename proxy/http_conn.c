@@ -15,7 +15,6 @@
 #include "proxy/sock.h"
 #include "util/log.h"
 
-#define READ_CHUNK (64 * 1024)
 #define LINGER_MS 2000
 /* Rounds of run() per wake-up before yielding to other connections. */
 #define MAX_ROUNDS 32
@@ -206,19 +205,17 @@ static void connect_upstream(struct http_conn *c)
 /* ---- I/O ------------------------------------------------------------------- */
 
 /* read() into <b>: >0 bytes, 0 EOF, -EAGAIN, or another negative errno. */
-static ssize_t fill(int fd, struct dfl_buf *b)
+static ssize_t fill(struct http_conn *c, int fd, struct dfl_buf *b)
 {
-	char *dst = dfl_buf__reserve(b, READ_CHUNK);
 	ssize_t n;
 
-	if (!dst)
-		return -ENOMEM;
 	do
-		n = read(fd, dst, READ_CHUNK);
+		n = read(fd, c->p->scratch, sizeof(c->p->scratch));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	dfl_buf__commit(b, (size_t)n);
+	if (dfl_buf__append(b, c->p->scratch, (size_t)n))
+		return -ENOMEM;
 	return n;
 }
 
@@ -253,11 +250,11 @@ static bool client_side(struct http_conn *c, bool *progress)
 	ssize_t n;
 
 	if (c->c_rd && dfl_http_filter__wants_client_data(c->f)) {
-		n = fill(c->cio.fd, &io->client_in);
+		n = fill(c, c->cio.fd, &io->client_in);
 		if (n > 0) {
 			/* A short read drained the socket: the next edge says
 			 * when there is more, no need for a read to fail. */
-			if (n < READ_CHUNK && !c->c_hup)
+			if ((size_t)n < sizeof(c->p->scratch) && !c->c_hup)
 				c->c_rd = false;
 			dfl_http_filter__client_data(c->f);
 			*progress = true;
@@ -304,10 +301,10 @@ static void upstream_side(struct http_conn *c, bool *progress)
 			return;
 		}
 	}
-	if (c->u_rd && dfl_buf__len(&io->to_client) < 4 * READ_CHUNK) {
-		n = fill(c->uio.fd, &io->server_in);
+	if (c->u_rd && dfl_buf__len(&io->to_client) < 4 * sizeof(c->p->scratch)) {
+		n = fill(c, c->uio.fd, &io->server_in);
 		if (n > 0) {
-			if (n < READ_CHUNK && !c->u_hup)
+			if ((size_t)n < sizeof(c->p->scratch) && !c->u_hup)
 				c->u_rd = false;
 			dfl_http_filter__server_data(c->f);
 			*progress = true;

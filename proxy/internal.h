@@ -33,6 +33,9 @@ struct dfl_proxy {
 	atomic_bool stop;
 	struct http_conn *http_conns; /* every open HTTP connection */
 	struct dns_state *dns;
+	/* Reads land here first, so that a connection's buffers grow to what
+	 * it holds, not to the read size (idle connections stay small). */
+	char scratch[64 * 1024];
 };
 
 /* Asks the resolver about <ci> after filling the defaults of <pol>
