@@ -66,6 +66,8 @@ struct dfl_http_filter {
 	struct span method, url;
 	struct hdr *hdrs;
 	size_t n_hdrs, cap_hdrs;
+	struct dfl_http_header_view *hv; /* the matcher's view of hdrs */
+	size_t cap_hv;
 	bool last_was_value;
 	uint8_t method_id; /* llhttp_method_t */
 	char proto[9];	   /* "HTTP/1.1" */
@@ -119,6 +121,7 @@ void dfl_http_filter__free(struct dfl_http_filter *f)
 	dfl_strbuf__release(&f->hs);
 	dfl_strbuf__release(&f->ev_url);
 	free(f->hdrs);
+	free(f->hv);
 	free(f->default_authority);
 	free(f);
 }
@@ -584,7 +587,6 @@ static bool has_body(const llhttp_t *p)
 static void handle_head(struct dfl_http_filter *f)
 {
 	const char *raw = dfl_buf__data(&f->io.client_in);
-	struct dfl_http_header_view *hv = NULL;
 	struct dfl_http_request_view v;
 	struct dfl_http_decision d = { .rule = -1 };
 	const char *why;
@@ -609,12 +611,11 @@ static void handle_head(struct dfl_http_filter *f)
 		fail_request(f, 400, why);
 		return;
 	}
-	hv = f->n_hdrs ? calloc(f->n_hdrs, sizeof(*hv)) : NULL;
-	if (f->n_hdrs && !hv) {
+	if (dfl_grow((void **)&f->hv, &f->cap_hv, f->n_hdrs, sizeof(*f->hv))) {
 		f->abort = true;
 		return;
 	}
-	build_view(f, &v, hv);
+	build_view(f, &v, f->hv);
 	dfl_strbuf__append(&f->ev_url, "http://", 7);
 	if (v.host)
 		dfl_strbuf__append(&f->ev_url, v.host, v.host_len);
@@ -649,7 +650,6 @@ static void handle_head(struct dfl_http_filter *f)
 		local_reply(f, 403, f->lim.body_403, close);
 	}
 	f->ops->done(f->ctx);
-	free(hv);
 	dfl_buf__consume(&f->io.client_in, f->parsed);
 	f->parsed = 0;
 }
@@ -685,9 +685,7 @@ static void exchange_done(struct dfl_http_filter *f)
 		f->closing = true;
 		return;
 	}
-	if (llhttp_get_errno(&f->req) == HPE_PAUSED_UPGRADE)
-		llhttp_resume_after_upgrade(&f->req);
-	else if (llhttp_get_errno(&f->req) == HPE_PAUSED)
+	if (llhttp_get_errno(&f->req) == HPE_PAUSED)
 		llhttp_resume(&f->req);
 	f->rq = RQ_IDLE;
 	f->rs = RS_NONE;
