@@ -11,7 +11,7 @@
 #include "proxy/internal.h"
 
 #define DNS_MSG_MAX 65535
-#define DNS_VEC 32 /* datagrams per recvmmsg/sendmmsg */
+#define DNS_VEC	    32 /* datagrams per recvmmsg/sendmmsg */
 
 struct dns_upstream;
 struct dns_tcp;
@@ -21,10 +21,10 @@ struct dns_tcp;
  * its own. */
 struct dns_txn {
 	struct dns_state *d;
-	struct dns_upstream *up; /* UDP: the socket it left on */
-	struct listener *l;	 /* UDP: where the client asked */
-	struct dns_tcp *tc;	 /* TCP: the client connection */
-	struct dns_txn *next;	 /* in up->tab[] or tc->txns */
+	struct dns_upstream *up;       /* UDP: the socket it left on */
+	struct listener *l;	       /* UDP: where the client asked */
+	struct dns_tcp *tc;	       /* TCP: the client connection */
+	struct dns_txn *next;	       /* in up->tab[] or tc->txns */
 	struct dns_txn *fprev, *fnext; /* the timeout FIFO */
 	uint64_t deadline_ms;
 	uint16_t up_id, client_id;
@@ -104,8 +104,8 @@ void dns_fifo_add(struct dns_state *d, struct dns_txn *t);
 void dns_flush(struct dns_state *d);
 
 /* dns_tcp.c */
-void dns_tcp_forward(struct dns_tcp *tc, struct dns_txn *t,
-		     const uint8_t *wire, size_t len, uint32_t mark,
+void dns_tcp_forward(struct dns_tcp *tc, struct dns_txn *t, const uint8_t *wire,
+		     size_t len, uint32_t mark,
 		     const struct dfl_proxy_policy *pol);
 void dns_tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len);
 void dns_tcp_close_all(struct dns_state *d);

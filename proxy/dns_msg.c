@@ -112,7 +112,8 @@ int dfl_dns_query__parse(const uint8_t *wire, size_t len,
 	q->name[0] = '\0';
 	if (len < HDR || (wire[2] & 0x80) || !rd16(wire + 4))
 		return -EINVAL;
-	if (read_name(wire, len, &off, q->name, sizeof(q->name), &q->name_len) ||
+	if (read_name(wire, len, &off, q->name, sizeof(q->name),
+		      &q->name_len) ||
 	    off + 4 > len)
 		return -EINVAL;
 	q->id = rd16(wire);
@@ -250,11 +251,13 @@ int dfl_dns_answer__parse(const uint8_t *wire, size_t len,
 			size_t p = rd;
 
 			if (a->n_cnames < DFL_DNS_MAX_CNAMES &&
-			    !read_name(wire, rd + rdlen, &p, a->cnames[a->n_cnames],
+			    !read_name(wire, rd + rdlen, &p,
+				       a->cnames[a->n_cnames],
 				       sizeof(a->cnames[0]), NULL))
 				a->n_cnames++;
 		} else if (a->n_ips < DFL_DNS_MAX_IPS) {
-			a->ips[a->n_ips].family = type == 1 ? AF_INET : AF_INET6;
+			a->ips[a->n_ips].family =
+			    type == 1 ? AF_INET : AF_INET6;
 			memcpy(a->ips[a->n_ips++].addr, wire + rd, rdlen);
 		}
 	}
@@ -267,12 +270,12 @@ const char *dfl_dns_type__name(uint16_t type, char *buf, size_t len)
 		uint16_t t;
 		const char *n;
 	} names[] = {
-		{ 1, "A" },	  { 2, "NS" },	     { 5, "CNAME" },  { 6, "SOA" },
-		{ 12, "PTR" },	  { 13, "HINFO" },   { 15, "MX" },    { 16, "TXT" },
-		{ 28, "AAAA" },	  { 33, "SRV" },     { 35, "NAPTR" }, { 41, "OPT" },
-		{ 43, "DS" },	  { 46, "RRSIG" },   { 47, "NSEC" },  { 48, "DNSKEY" },
-		{ 50, "NSEC3" },  { 64, "SVCB" },    { 65, "HTTPS" }, { 99, "SPF" },
-		{ 252, "AXFR" },  { 255, "ANY" },    { 257, "CAA" },
+	    {1, "A"},	   {2, "NS"},	  {5, "CNAME"},	 {6, "SOA"},
+	    {12, "PTR"},   {13, "HINFO"}, {15, "MX"},	 {16, "TXT"},
+	    {28, "AAAA"},  {33, "SRV"},	  {35, "NAPTR"}, {41, "OPT"},
+	    {43, "DS"},	   {46, "RRSIG"}, {47, "NSEC"},	 {48, "DNSKEY"},
+	    {50, "NSEC3"}, {64, "SVCB"},  {65, "HTTPS"}, {99, "SPF"},
+	    {252, "AXFR"}, {255, "ANY"},  {257, "CAA"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -53,7 +53,7 @@ struct dfl_dns_answer {
 	uint16_t id;
 	uint8_t rcode;
 	uint16_t qtype;
-	char name[DFL_DNS_NAME_LEN]; /* Question[0], as in the query */
+	char name[DFL_DNS_NAME_LEN];	    /* Question[0], as in the query */
 	struct dfl_ip ips[DFL_DNS_MAX_IPS]; /* answer-section A and AAAA */
 	size_t n_ips;
 	char cnames[DFL_DNS_MAX_CNAMES][DFL_DNS_NAME_LEN]; /* CNAME targets */

@@ -26,10 +26,10 @@
 #include "proxy/sock.h"
 #include "util/log.h"
 
-#define UP_TAB 1024	      /* id hash buckets per upstream socket */
+#define UP_TAB		1024  /* id hash buckets per upstream socket */
 #define UP_MAX_INFLIGHT 16384 /* per upstream socket */
-#define ROUNDS 4	      /* recvmmsg calls per wake-up before yielding */
-#define DNS_POOL 4096	      /* transactions kept for reuse */
+#define ROUNDS		4     /* recvmmsg calls per wake-up before yielding */
+#define DNS_POOL	4096  /* transactions kept for reuse */
 
 struct dns_upstream {
 	struct dfl_ev_io io;
@@ -90,7 +90,8 @@ static bool decide(const struct dfl_proxy_policy *pol,
 	return false;
 }
 
-static void emit_query(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci,
+static void emit_query(struct dfl_proxy *p,
+		       const struct dfl_proxy_conn_info *ci,
 		       const struct dfl_proxy_policy *pol,
 		       const struct dfl_dns_query *q, enum dfl_l7_verdict v,
 		       int sel, const char *reason)
@@ -98,8 +99,11 @@ static void emit_query(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci
 	char tbuf[16];
 	const char *qtype = dfl_dns_type__name(q->qtype, tbuf, sizeof(tbuf));
 	struct dfl_l7_event ev = {
-		.type = DFL_L7_REQUEST, .proto = DFL_L7_DNS, .verdict = v,
-		.rule = sel, .reason = reason,
+	    .type = DFL_L7_REQUEST,
+	    .proto = DFL_L7_DNS,
+	    .verdict = v,
+	    .rule = sel,
+	    .reason = reason,
 	};
 
 	ev.dns.query = q->name;
@@ -115,8 +119,11 @@ static void emit_answer(struct dns_txn *t, const struct dfl_dns_answer *a,
 	const char *qtype = dfl_dns_type__name(t->q.qtype, tbuf, sizeof(tbuf));
 	const char *cnames[DFL_DNS_MAX_CNAMES], *rrtypes[DFL_DNS_MAX_TYPES];
 	struct dfl_l7_event ev = {
-		.type = DFL_L7_RESPONSE, .proto = DFL_L7_DNS, .verdict = v,
-		.rule = t->selector, .reason = reason,
+	    .type = DFL_L7_RESPONSE,
+	    .proto = DFL_L7_DNS,
+	    .verdict = v,
+	    .rule = t->selector,
+	    .reason = reason,
 	};
 	struct timespec now;
 
@@ -152,12 +159,16 @@ static void learn(struct dns_txn *t, const struct dfl_dns_answer *a)
 	struct dfl_proxy *p = t->d->p;
 	const char *cnames[DFL_DNS_MAX_CNAMES];
 	struct dfl_dns_learned l = {
-		.name = t->q.name, .ips = a->ips, .n_ips = a->n_ips,
-		.ttl = a->ttl < p->o.dns_min_ttl ? p->o.dns_min_ttl : a->ttl,
-		.cnames = cnames, .n_cnames = a->n_cnames,
-		.endpoint_id = t->pol.endpoint_id,
-		.src_identity = t->pol.src_identity, .cookie = t->pol.cookie,
-		.selector = t->selector,
+	    .name = t->q.name,
+	    .ips = a->ips,
+	    .n_ips = a->n_ips,
+	    .ttl = a->ttl < p->o.dns_min_ttl ? p->o.dns_min_ttl : a->ttl,
+	    .cnames = cnames,
+	    .n_cnames = a->n_cnames,
+	    .endpoint_id = t->pol.endpoint_id,
+	    .src_identity = t->pol.src_identity,
+	    .cookie = t->pol.cookie,
+	    .selector = t->selector,
 	};
 	int err;
 
@@ -177,7 +188,8 @@ static void learn(struct dns_txn *t, const struct dfl_dns_answer *a)
 	}
 }
 
-/* ---- sending: batched ------------------------------------------------------ */
+/* ---- sending: batched ------------------------------------------------------
+ */
 
 void dns_flush(struct dns_state *d)
 {
@@ -190,15 +202,19 @@ void dns_flush(struct dns_state *d)
 		int sent;
 
 		/* one sendmmsg() per run of datagrams for the same socket */
-		while (k < d->n_pending && d->pending[k].fd == d->pending[i].fd) {
+		while (k < d->n_pending &&
+		       d->pending[k].fd == d->pending[i].fd) {
 			struct dns_out *o = &d->pending[k];
 
-			iov[k] = (struct iovec){ (void *)o->data, o->len };
-			mh[k] = (struct mmsghdr){ .msg_hdr = {
+			iov[k] = (struct iovec){(void *)o->data, o->len};
+			mh[k] = (struct mmsghdr){
+			    .msg_hdr = {
 				.msg_name = o->to.sa.sa_family ? &o->to : NULL,
-				.msg_namelen = o->to.sa.sa_family ?
-						       dfl_sockaddr__len(&o->to) : 0,
-				.msg_iov = &iov[k], .msg_iovlen = 1 } };
+				.msg_namelen = o->to.sa.sa_family
+						   ? dfl_sockaddr__len(&o->to)
+						   : 0,
+				.msg_iov = &iov[k],
+				.msg_iovlen = 1}};
 			k++;
 		}
 		n = k - i;
@@ -262,7 +278,8 @@ static int reply_fd(struct dns_state *d, struct listener *l,
 	for (r = d->replies; r; r = r->next)
 		if (dfl_sockaddr__equal(&r->addr, from))
 			return r->fd;
-	fd = socket(from->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(from->sa.sa_family,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -297,9 +314,10 @@ static void udp_send(struct dns_state *d, struct listener *l,
 	char a[64];
 
 	if (fd < 0) {
-		pr_debug("proxy: cannot answer %s from its resolver's address: %s\n",
-			 dfl_sockaddr__fmt(&ci->client, a, sizeof(a)),
-			 strerror(-fd));
+		pr_debug(
+		    "proxy: cannot answer %s from its resolver's address: %s\n",
+		    dfl_sockaddr__fmt(&ci->client, a, sizeof(a)),
+		    strerror(-fd));
 		return;
 	}
 	queue_send(d, fd, &ci->client, msg, len, copy);
@@ -309,19 +327,22 @@ static void udp_send(struct dns_state *d, struct listener *l,
 
 static void fifo_expire(struct dfl_ev_timer *tm)
 {
-	struct dns_state *d = dfl_container_of(tm, struct dns_state, fifo_timer);
+	struct dns_state *d =
+	    dfl_container_of(tm, struct dns_state, fifo_timer);
 	uint64_t now = dfl_evloop__now_ms(d->p->loop);
 
 	while (d->fifo_head && d->fifo_head->deadline_ms <= now)
 		dns_txn_fail(d->fifo_head, "upstream DNS timeout");
 	if (d->fifo_head)
-		dfl_evloop__timer_arm(d->p->loop, tm, d->fifo_head->deadline_ms - now);
+		dfl_evloop__timer_arm(d->p->loop, tm,
+				      d->fifo_head->deadline_ms - now);
 	dns_flush(d);
 }
 
 void dns_fifo_add(struct dns_state *d, struct dns_txn *t)
 {
-	t->deadline_ms = dfl_evloop__now_ms(d->p->loop) + d->p->o.dns_timeout_ms;
+	t->deadline_ms =
+	    dfl_evloop__now_ms(d->p->loop) + d->p->o.dns_timeout_ms;
 	t->fnext = NULL;
 	t->fprev = d->fifo_tail;
 	if (d->fifo_tail)
@@ -443,7 +464,8 @@ struct dns_txn *dns_match_answer(struct dns_txn *list, uint16_t id,
 static struct dns_txn *txn_new(struct dns_state *d,
 			       const struct dfl_proxy_conn_info *ci,
 			       const struct dfl_proxy_policy *pol, int sel,
-			       const struct dfl_dns_query *q, const uint8_t *wire)
+			       const struct dfl_dns_query *q,
+			       const uint8_t *wire)
 {
 	struct dns_txn *t = d->free_txns;
 	size_t qlen = q->question_end - 12;
@@ -470,7 +492,8 @@ static struct dns_txn *txn_new(struct dns_state *d,
 	t->selector = sel;
 	t->client_id = q->id;
 	t->up_id = 0;
-	memcpy(&t->q, q, offsetof(struct dfl_dns_query, name) + q->name_len + 1);
+	memcpy(&t->q, q,
+	       offsetof(struct dfl_dns_query, name) + q->name_len + 1);
 	t->q.name_len = q->name_len;
 	t->q.question_end = q->question_end;
 	t->q_len = qlen <= sizeof(t->question) ? qlen : 0;
@@ -485,7 +508,8 @@ static void up_ready(struct dfl_ev_io *io, uint32_t events);
 
 static void up_again(struct dfl_ev_defer *df)
 {
-	struct dns_upstream *up = dfl_container_of(df, struct dns_upstream, again);
+	struct dns_upstream *up =
+	    dfl_container_of(df, struct dns_upstream, again);
 
 	up_ready(&up->io, EPOLLIN);
 }
@@ -495,15 +519,15 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 					 uint32_t mark)
 {
 	const struct dfl_sockaddr *bind =
-		pol->bind.sa.sa_family != AF_UNSPEC ? &pol->bind : NULL;
+	    pol->bind.sa.sa_family != AF_UNSPEC ? &pol->bind : NULL;
 	struct dns_upstream *up;
 	int fd;
 
 	for (up = d->ups; up; up = up->next)
 		if (dfl_sockaddr__equal(&up->addr, &pol->upstream) &&
 		    up->mark == mark && up->inflight < UP_MAX_INFLIGHT &&
-		    (bind ? dfl_sockaddr__same_ip(&up->bind, bind) :
-			    up->bind.sa.sa_family == AF_UNSPEC))
+		    (bind ? dfl_sockaddr__same_ip(&up->bind, bind)
+			  : up->bind.sa.sa_family == AF_UNSPEC))
 			return up;
 	fd = dfl_sock__connect(SOCK_DGRAM, &pol->upstream, bind, mark);
 	if (fd < 0)
@@ -513,7 +537,7 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 		close(fd);
 		return NULL;
 	}
-	up->io = (struct dfl_ev_io){ fd, up_ready };
+	up->io = (struct dfl_ev_io){fd, up_ready};
 	up->d = d;
 	up->addr = pol->upstream;
 	if (bind)
@@ -544,9 +568,9 @@ static void up_ready(struct dfl_ev_io *io, uint32_t events)
 		int n;
 
 		for (int i = 0; i < DNS_VEC; i++) {
-			iov[i] = (struct iovec){ d->rx[i], sizeof(d->rx[i]) };
-			mh[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
-							       .msg_iovlen = 1 } };
+			iov[i] = (struct iovec){d->rx[i], sizeof(d->rx[i])};
+			mh[i] = (struct mmsghdr){
+			    .msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
 		}
 		n = recvmmsg(io->fd, mh, DNS_VEC, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -566,9 +590,11 @@ static void up_ready(struct dfl_ev_io *io, uint32_t events)
 			if (len < 12)
 				continue;
 			t = dns_match_answer(up->tab[dfl_dns__id(msg) % UP_TAB],
-					     dfl_dns__id(msg), msg, len, &a, &bad);
+					     dfl_dns__id(msg), msg, len, &a,
+					     &bad);
 			if (t && bad)
-				dns_txn_fail(t, "malformed upstream DNS answer");
+				dns_txn_fail(t,
+					     "malformed upstream DNS answer");
 			else if (t)
 				dns_txn_answer(t, msg, len, &a);
 		}
@@ -609,7 +635,8 @@ static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
 }
 
 static void reply_local(struct dns_state *d, struct listener *l,
-			struct dns_tcp *tc, const struct dfl_proxy_conn_info *ci,
+			struct dns_tcp *tc,
+			const struct dfl_proxy_conn_info *ci,
 			const uint8_t *msg, size_t len)
 {
 	if (tc)
@@ -645,9 +672,9 @@ void dns_handle_query(struct dns_state *d, struct listener *l,
 		p->stats.dns_denied++;
 		emit_query(p, ci, &pol, &q, DFL_L7_DROPPED, sel, reason);
 		n = dfl_dns__reply_rcode(wire, &q,
-					 p->o.dns_deny_nxdomain ?
-						 DFL_DNS_RCODE_NXDOMAIN :
-						 DFL_DNS_RCODE_REFUSED,
+					 p->o.dns_deny_nxdomain
+					     ? DFL_DNS_RCODE_NXDOMAIN
+					     : DFL_DNS_RCODE_REFUSED,
 					 d->out, sizeof(d->out));
 		if (n > 0)
 			reply_local(d, l, tc, ci, d->out, (size_t)n);
@@ -674,7 +701,8 @@ void dns_handle_query(struct dns_state *d, struct listener *l,
 		forward_udp(d, t, wire, len, mark, &pol);
 }
 
-/* ---- UDP listener --------------------------------------------------------- */
+/* ---- UDP listener ---------------------------------------------------------
+ */
 
 /* The original destination of a datagram (IP_ORIGDSTADDR), or the
  * listener's own address when not redirected. */
@@ -685,9 +713,12 @@ static void orig_dst(struct msghdr *mh, const struct listener *l,
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		size_t n = c->cmsg_len - CMSG_LEN(0);
 
-		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_ORIGDSTADDR) ||
-		    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_ORIGDSTADDR))
-			memcpy(out, CMSG_DATA(c), n < sizeof(*out) ? n : sizeof(*out));
+		if ((c->cmsg_level == SOL_IP &&
+		     c->cmsg_type == IP_ORIGDSTADDR) ||
+		    (c->cmsg_level == SOL_IPV6 &&
+		     c->cmsg_type == IPV6_ORIGDSTADDR))
+			memcpy(out, CMSG_DATA(c),
+			       n < sizeof(*out) ? n : sizeof(*out));
 	}
 }
 
@@ -706,27 +737,31 @@ void dfl_dns_proxy__udp_ready(struct listener *l)
 		int n;
 
 		for (int i = 0; i < DNS_VEC; i++) {
-			iov[i] = (struct iovec){ d->rx[i], sizeof(d->rx[i]) };
-			mh[i] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-				.msg_iov = &iov[i], .msg_iovlen = 1,
-				.msg_control = ctl[i].buf,
-				.msg_controllen = sizeof(ctl[i].buf) } };
+			iov[i] = (struct iovec){d->rx[i], sizeof(d->rx[i])};
+			mh[i] = (struct mmsghdr){
+			    .msg_hdr = {.msg_name = &from[i],
+					.msg_namelen = sizeof(from[i]),
+					.msg_iov = &iov[i],
+					.msg_iovlen = 1,
+					.msg_control = ctl[i].buf,
+					.msg_controllen = sizeof(ctl[i].buf)}};
 		}
 		n = recvmmsg(l->io.fd, mh, DNS_VEC, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
 			struct dfl_proxy_conn_info ci = {
-				.ip_proto = IPPROTO_UDP, .l7 = DFL_L7_DNS,
-				.listener_port = dfl_sockaddr__port(&l->addr),
+			    .ip_proto = IPPROTO_UDP,
+			    .l7 = DFL_L7_DNS,
+			    .listener_port = dfl_sockaddr__port(&l->addr),
 			};
 
 			ci.client = from[i];
 			orig_dst(&mh[i].msg_hdr, l, &ci.orig_dst);
 			dfl_sockaddr__unmap(&ci.client);
 			dfl_sockaddr__unmap(&ci.orig_dst);
-			dns_handle_query(d, l, NULL, &ci, d->rx[i], mh[i].msg_len);
+			dns_handle_query(d, l, NULL, &ci, d->rx[i],
+					 mh[i].msg_len);
 		}
 		/* Forwarded queries point into d->rx: out before reusing it. */
 		dns_flush(d);
@@ -741,7 +776,8 @@ void dfl_dns_proxy__udp_again(struct dfl_ev_defer *df)
 	dfl_dns_proxy__udp_ready(dfl_container_of(df, struct listener, again));
 }
 
-/* ---- life cycle -------------------------------------------------------------- */
+/* ---- life cycle
+ * -------------------------------------------------------------- */
 
 int dfl_dns_proxy__init(struct dfl_proxy *p)
 {

@@ -11,11 +11,11 @@
 #include "proxy/dns_int.h"
 #include "proxy/sock.h"
 
-void dns_tcp_forward(struct dns_tcp *tc, struct dns_txn *t,
-		     const uint8_t *wire, size_t len, uint32_t mark,
+void dns_tcp_forward(struct dns_tcp *tc, struct dns_txn *t, const uint8_t *wire,
+		     size_t len, uint32_t mark,
 		     const struct dfl_proxy_policy *pol)
 {
-	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
 
 	t->tc = tc;
 	t->up_id = t->client_id; /* one upstream connection per client */
@@ -33,7 +33,6 @@ void dns_tcp_forward(struct dns_tcp *tc, struct dns_txn *t,
 	}
 	dns_fifo_add(tc->d, t);
 }
-
 
 static void tcp_reap(struct dfl_ev_defer *df)
 {
@@ -71,7 +70,7 @@ static void tcp_close(struct dns_tcp *tc)
 
 void dns_tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
 {
-	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
 
 	if (dfl_buf__append(&tc->cout, hdr, 2) ||
 	    dfl_buf__append(&tc->cout, msg, len)) {
@@ -183,15 +182,17 @@ static void tcp_upstream(struct dns_tcp *tc, bool *progress)
 
 	if (dfl_buf__len(&tc->uout) && tc->uio.fd < 0) {
 		const struct dfl_sockaddr *bind =
-			tc->up_bind.sa.sa_family != AF_UNSPEC ? &tc->up_bind : NULL;
+		    tc->up_bind.sa.sa_family != AF_UNSPEC ? &tc->up_bind : NULL;
 		int fd = dfl_sock__connect(SOCK_STREAM, &tc->up_addr, bind,
 					   tc->up_mark);
 
 		*progress = true;
-		if (fd < 0 || (tc->uio.fd = fd,
-			       dfl_evloop__add(d->p->loop, &tc->uio,
-					     EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
-			tcp_upstream_lost(tc, "cannot reach the upstream DNS server");
+		if (fd < 0 ||
+		    (tc->uio.fd = fd,
+		     dfl_evloop__add(d->p->loop, &tc->uio,
+				     EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
+			tcp_upstream_lost(
+			    tc, "cannot reach the upstream DNS server");
 			return;
 		}
 		tc->u_connecting = true;
@@ -259,7 +260,7 @@ static void tcp_run(struct dns_tcp *tc)
 	tc->running = false;
 	if (!tc->dead)
 		dfl_evloop__timer_arm(tc->d->p->loop, &tc->timer,
-				    tc->d->p->o.idle_timeout_ms);
+				      tc->d->p->o.idle_timeout_ms);
 }
 
 static void tcp_idle(struct dfl_ev_timer *tm)
@@ -291,8 +292,10 @@ static void tcp_upstream_io(struct dfl_ev_io *io, uint32_t events)
 		int err = 0;
 		socklen_t len = sizeof(err);
 
-		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
-			tcp_upstream_lost(tc, "cannot reach the upstream DNS server");
+		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) ||
+		    err) {
+			tcp_upstream_lost(
+			    tc, "cannot reach the upstream DNS server");
 			tcp_run(tc);
 			return;
 		}
@@ -314,8 +317,8 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 		return;
 	}
 	tc->d = p->dns;
-	tc->cio = (struct dfl_ev_io){ fd, tcp_client_io };
-	tc->uio = (struct dfl_ev_io){ -1, tcp_upstream_io };
+	tc->cio = (struct dfl_ev_io){fd, tcp_client_io};
+	tc->uio = (struct dfl_ev_io){-1, tcp_upstream_io};
 	tc->timer.fn = tcp_idle;
 	tc->reap.fn = tcp_reap;
 	tc->kick.fn = tcp_kick;
@@ -323,7 +326,8 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	tc->ci.l7 = DFL_L7_DNS;
 	tc->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &tc->ci) ||
-	    dfl_evloop__add(p->loop, &tc->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
+	    dfl_evloop__add(p->loop, &tc->cio,
+			    EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
 		close(fd);
 		free(tc);
 		return;
@@ -335,7 +339,6 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	p->stats.conns_open++;
 	dfl_evloop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
 }
-
 
 void dns_tcp_close_all(struct dns_state *d)
 {

@@ -50,7 +50,7 @@ struct http_conn {
 	enum timer_kind tkind;
 	uint64_t last_active;
 	struct dfl_ev_defer again; /* run() yielded: continue next iteration */
-	struct dfl_ev_defer reap;	/* free after the current batch of events */
+	struct dfl_ev_defer reap;  /* free after the current batch of events */
 };
 
 static void run(struct http_conn *c);
@@ -107,12 +107,13 @@ static void conn_event(void *ctx, struct dfl_l7_event *ev)
 }
 
 static const struct dfl_http_filter_ops filter_ops = {
-	.decide = conn_decide,
-	.done = conn_done,
-	.event = conn_event,
+    .decide = conn_decide,
+    .done = conn_done,
+    .event = conn_event,
 };
 
-/* ---- life cycle ------------------------------------------------------------ */
+/* ---- life cycle ------------------------------------------------------------
+ */
 
 static void reap(struct dfl_ev_defer *d)
 {
@@ -185,7 +186,7 @@ static void upstream_failed(struct http_conn *c, const char *why)
 static void connect_upstream(struct http_conn *c)
 {
 	const struct dfl_sockaddr *bind =
-		c->up_bind.sa.sa_family != AF_UNSPEC ? &c->up_bind : NULL;
+	    c->up_bind.sa.sa_family != AF_UNSPEC ? &c->up_bind : NULL;
 	int fd, err;
 
 	fd = dfl_sock__connect(SOCK_STREAM, &c->up_addr, bind, c->up_mark);
@@ -194,7 +195,8 @@ static void connect_upstream(struct http_conn *c)
 		return;
 	}
 	c->uio.fd = fd;
-	err = dfl_evloop__add(c->p->loop, &c->uio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	err = dfl_evloop__add(c->p->loop, &c->uio,
+			      EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err) {
 		upstream_failed(c, strerror(-err));
 		return;
@@ -202,7 +204,8 @@ static void connect_upstream(struct http_conn *c)
 	c->u_connecting = true;
 }
 
-/* ---- I/O ------------------------------------------------------------------- */
+/* ---- I/O -------------------------------------------------------------------
+ */
 
 /* read() into <b>: >0 bytes, 0 EOF, -EAGAIN, or another negative errno. */
 static ssize_t fill(struct http_conn *c, int fd, struct dfl_buf *b)
@@ -301,7 +304,8 @@ static void upstream_side(struct http_conn *c, bool *progress)
 			return;
 		}
 	}
-	if (c->u_rd && dfl_buf__len(&io->to_client) < 4 * sizeof(c->p->scratch)) {
+	if (c->u_rd &&
+	    dfl_buf__len(&io->to_client) < 4 * sizeof(c->p->scratch)) {
 		n = fill(c, c->uio.fd, &io->server_in);
 		if (n > 0) {
 			if ((size_t)n < sizeof(c->p->scratch) && !c->u_hup)
@@ -367,7 +371,8 @@ static void on_timer(struct dfl_ev_timer *t)
 	else if (kind == T_RESPONSE)
 		limit = o->response_timeout_ms;
 	if (limit && now - c->last_active < limit) {
-		dfl_evloop__timer_arm(c->p->loop, t, limit - (now - c->last_active));
+		dfl_evloop__timer_arm(c->p->loop, t,
+				      limit - (now - c->last_active));
 		return;
 	}
 	c->tkind = T_NONE;
@@ -424,7 +429,8 @@ static void run(struct http_conn *c)
 		}
 		upstream_side(c, &progress);
 		st = dfl_http_filter__status(c->f);
-		if ((st & DFL_HTTP_CLOSE_CLIENT) && !dfl_buf__len(&io->to_client)) {
+		if ((st & DFL_HTTP_CLOSE_CLIENT) &&
+		    !dfl_buf__len(&io->to_client)) {
 			start_linger(c);
 			progress = true;
 		}
@@ -468,7 +474,8 @@ static void upstream_io(struct dfl_ev_io *io, uint32_t events)
 
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
-		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) ||
+		    err) {
 			upstream_failed(c, strerror(err ? err : errno));
 			run(c);
 			return;
@@ -487,9 +494,9 @@ static void upstream_io(struct dfl_ev_io *io, uint32_t events)
 void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 {
 	struct dfl_http_filter_limits lim = {
-		.max_header_bytes = p->o.max_header_bytes,
-		.max_headers = p->o.max_headers,
-		.body_403 = p->body_403,
+	    .max_header_bytes = p->o.max_header_bytes,
+	    .max_headers = p->o.max_headers,
+	    .body_403 = p->body_403,
 	};
 	struct http_conn *c = calloc(1, sizeof(*c));
 	char authority[64];
@@ -498,8 +505,8 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	if (!c)
 		goto fail;
 	c->p = p;
-	c->cio = (struct dfl_ev_io){ fd, client_io };
-	c->uio = (struct dfl_ev_io){ -1, upstream_io };
+	c->cio = (struct dfl_ev_io){fd, client_io};
+	c->uio = (struct dfl_ev_io){-1, upstream_io};
 	c->timer.fn = on_timer;
 	c->again.fn = run_again;
 	c->reap.fn = reap;
@@ -509,13 +516,14 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	if (dfl_proxy__conn_addrs(fd, &c->ci))
 		goto fail;
 	/* Responses go out in one send: no reason to let Nagle hold them. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	c->f = dfl_http_filter__new(&filter_ops, c, &lim,
-				    dfl_sockaddr__fmt(&c->ci.orig_dst, authority,
-						      sizeof(authority)));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	c->f = dfl_http_filter__new(
+	    &filter_ops, c, &lim,
+	    dfl_sockaddr__fmt(&c->ci.orig_dst, authority, sizeof(authority)));
 	if (!c->f)
 		goto fail;
-	err = dfl_evloop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	err =
+	    dfl_evloop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err)
 		goto fail;
 	c->next = p->http_conns;
@@ -527,7 +535,8 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	update_timer(c);
 	return;
 fail:
-	pr_warn("proxy: dropping connection: %s\n", strerror(errno ? errno : ENOMEM));
+	pr_warn("proxy: dropping connection: %s\n",
+		strerror(errno ? errno : ENOMEM));
 	if (c)
 		dfl_http_filter__free(c->f);
 	free(c);

@@ -8,8 +8,8 @@
 #include "proxy/evloop.h"
 #include "proxy/proxy.h"
 
-#define dfl_container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+#define dfl_container_of(ptr, type, member)                                    \
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct http_conn;
 struct dns_state;
@@ -42,7 +42,8 @@ struct dfl_proxy {
  * (upstream = original destination, bind = client address unless spoofing
  * is off). A resolver error or unknown rules leave pol->known false.
  * Always pair with dfl_proxy__release(). */
-void dfl_proxy__resolve(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci,
+void dfl_proxy__resolve(struct dfl_proxy *p,
+			const struct dfl_proxy_conn_info *ci,
 			struct dfl_proxy_policy *pol);
 void dfl_proxy__release(struct dfl_proxy_policy *pol);
 /* The upstream mark for <pol> (its own, or the default one). */

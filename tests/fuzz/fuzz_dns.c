@@ -61,7 +61,8 @@ static void check_answer(ldns_pkt *pkt, const struct dfl_dns_answer *a)
 		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
 			ldns_rr_type t = ldns_rr_get_type(rr);
 
-			if (ldns_rdf_get_type(ldns_rr_rdf(rr, k)) == LDNS_RDF_TYPE_DNAME &&
+			if (ldns_rdf_get_type(ldns_rr_rdf(rr, k)) ==
+				LDNS_RDF_TYPE_DNAME &&
 			    t != LDNS_RR_TYPE_CNAME && t != LDNS_RR_TYPE_NS &&
 			    t != LDNS_RR_TYPE_PTR && t != LDNS_RR_TYPE_DNAME &&
 			    t != LDNS_RR_TYPE_MX && t != LDNS_RR_TYPE_SRV &&
@@ -100,10 +101,10 @@ static void check_answer(ldns_pkt *pkt, const struct dfl_dns_answer *a)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct dfl_fqdn_selector sels[] = {
-		{ .match_pattern = "*.cilium.io" },
-		{ .match_pattern = "**.example.com" },
-		{ .match_name = "api.github.com" },
-		{ .match_pattern = "sub*.x.io" },
+	    {.match_pattern = "*.cilium.io"},
+	    {.match_pattern = "**.example.com"},
+	    {.match_name = "api.github.com"},
+	    {.match_pattern = "sub*.x.io"},
 	};
 	static struct dfl_dns_matcher *m;
 	static struct dfl_dns_answer a;
@@ -136,13 +137,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct dfl_fqdn_cache *c = dfl_fqdn_cache__new();
 		struct dfl_ip ips[DFL_DNS_MAX_IPS];
 
-		if (a.n_ips > DFL_DNS_MAX_IPS || a.n_cnames > DFL_DNS_MAX_CNAMES ||
+		if (a.n_ips > DFL_DNS_MAX_IPS ||
+		    a.n_cnames > DFL_DNS_MAX_CNAMES ||
 		    a.n_rrtypes > DFL_DNS_MAX_TYPES)
 			abort();
 		if (oracle)
 			check_answer(pkt, &a);
-		if (c && !dfl_fqdn_cache__update(c, 1, a.name, a.ips, a.n_ips,
-						 a.ttl, 100) &&
+		if (c &&
+		    !dfl_fqdn_cache__update(c, 1, a.name, a.ips, a.n_ips, a.ttl,
+					    100) &&
 		    dfl_fqdn_cache__lookup(c, 1, a.name, 99, ips,
 					   DFL_DNS_MAX_IPS) > a.n_ips)
 			abort();
