@@ -406,7 +406,7 @@ static void run(struct http_conn *c)
 		if (c->lingering) {
 			if (c->c_rd)
 				drain_lingering(c);
-			return;
+			break; /* the linger timer still has to be set */
 		}
 		if (!client_side(c, &progress)) {
 			close_conn(c);
