@@ -8,9 +8,10 @@
 # Half of the rules are plain paths (GET /api/v1/items/N), half regexes
 # (GET /api/v1/group/N/.*); every request matches the LAST regex rule, the
 # worst case for rule-by-rule evaluation. Keep-alive, small responses.
-# Prints requests/s, p99 and requests per CPU-second of the proxy process
-# (utime+stime from /proc: robust when the machine is shared and busy) per
-# setup, and the deflector/HAProxy ratios.
+# Prints requests/s and p99 with CONNS connections, requests per CPU-second
+# of the proxy process (utime+stime from /proc: robust when the machine is
+# shared and busy), p50/p99 with a single connection (the latency a hop
+# adds), and the deflector/HAProxy ratios.
 #
 #   bench/http.sh            (DURATION=10 CONNS=50 RUNS=3 to change)
 set -u
@@ -94,6 +95,14 @@ cpu_ticks() { # pid: utime+stime in clock ticks
 	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+# one connection, one request at a time: the latency a proxy hop adds
+declare -A LAT
+latency() { # label url
+	local out
+	out=$(wrk -t1 -c1 -d"${DURATION}s" --latency "$2")
+	LAT[$1]=$(awk '$1 == "50%" || $1 == "99%" {v=$2; if (v ~ /ms$/) {sub("ms","",v); v*=1000} else if (v ~ /us$/) {sub("us","",v)}; printf "%s%d", sep, v; sep="/"}' <<<"$out")
+}
+
 # run LABEL URL [PID]: best of RUNS wrk runs (requests/s and its p99 in us);
 # with PID, also requests per CPU-second of that process over all runs.
 declare -A RPS P99 EFF
@@ -120,8 +129,10 @@ run() {
 		EFF[$label]=$(awk -v n=$total -v t=$(($(cpu_ticks "$pid") - t0)) -v hz=$hz \
 			'BEGIN { print (t ? int(n * hz / t) : 0) }')
 	fi
-	printf '  %-22s %9d req/s   p99 %7d us   %9s req/CPU-s\n' "$label" "$best" \
-		"$bestp99" "$([ -n "$pid" ] && echo "${EFF[$label]}" || echo -)"
+	latency "$label" "$url"
+	printf '  %-22s %9d req/s   p99 %7d us   %9s req/CPU-s   1 conn p50/p99 %s us\n' \
+		"$label" "$best" "$bestp99" \
+		"$([ -n "$pid" ] && echo "${EFF[$label]}" || echo -)" "${LAT[$label]}"
 }
 
 echo "HTTP: wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS, $(nproc) CPUs"

@@ -20,8 +20,8 @@ struct dfl_pos dc_pos(const struct dfl_dc *dc, const json_t *node)
 	const struct dfl_postab_ent *e = dfl_postab__get(dc->pt, node);
 
 	if (!e)
-		return (struct dfl_pos){ dc->file, 0, 0 };
-	return (struct dfl_pos){ dc->file, e->line, e->col };
+		return (struct dfl_pos){dc->file, 0, 0};
+	return (struct dfl_pos){dc->file, e->line, e->col};
 }
 
 struct dfl_pos dc_key_pos(const struct dfl_dc *dc, const json_t *node)
@@ -29,7 +29,7 @@ struct dfl_pos dc_key_pos(const struct dfl_dc *dc, const json_t *node)
 	const struct dfl_postab_ent *e = dfl_postab__get(dc->pt, node);
 
 	if (e && e->key_line)
-		return (struct dfl_pos){ dc->file, e->key_line, e->key_col };
+		return (struct dfl_pos){dc->file, e->key_line, e->key_col};
 	return dc_pos(dc, node);
 }
 
@@ -71,8 +71,8 @@ static void report_v(struct dfl_dc *dc, enum dfl_severity sev,
 
 	if (sev == DFL_SEV_ERROR)
 		dc->errors++;
-	if (dc->path.err ||
-	    dfl_diags__addv(dc->diags, sev, pos, path, check, dc->object, fmt, ap))
+	if (dc->path.err || dfl_diags__addv(dc->diags, sev, pos, path, check,
+					    dc->object, fmt, ap))
 		dc->nomem = true;
 }
 
@@ -137,7 +137,8 @@ void dc_known(struct dfl_dc *dc, const json_t *obj, const char *const *known)
 void dc_reject(struct dfl_dc *dc, const json_t *obj, const char *key,
 	       const char *check, const char *why)
 {
-	const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	const json_t *v =
+	    json_is_object(obj) ? json_object_get(obj, key) : NULL;
 
 	if (v)
 		dc_report_field(dc, DFL_SEV_ERROR, v, key, check, "%s", why);
@@ -151,7 +152,8 @@ const char *dc_describe(const json_t *v, char *buf, size_t len)
 	case JSON_ARRAY:
 		return "a list";
 	case JSON_STRING:
-		snprintf(buf, len, "the string \"%.40s\"", json_string_value(v));
+		snprintf(buf, len, "the string \"%.40s\"",
+			 json_string_value(v));
 		return buf;
 	case JSON_INTEGER:
 		snprintf(buf, len, "the number %" JSON_INTEGER_FORMAT,
@@ -180,13 +182,16 @@ bool dc_expect(struct dfl_dc *dc, const json_t *v, json_type type,
 	    (type == JSON_INTEGER && json_is_number(v)))
 		return true;
 	if (type == JSON_STRING && json_is_boolean(v))
-		dc_error(dc, v, "wrong-type",
-			 "expected %s, got %s (unquoted y, n, yes, no, on, off, true and false are booleans in YAML 1.1; quote the value)",
-			 what, dc_describe(v, buf, sizeof(buf)));
+		dc_error(
+		    dc, v, "wrong-type",
+		    "expected %s, got %s (unquoted y, n, yes, no, on, off, "
+		    "true and false are booleans in YAML 1.1; quote the value)",
+		    what, dc_describe(v, buf, sizeof(buf)));
 	else if (type == JSON_STRING && json_is_number(v))
-		dc_error(dc, v, "wrong-type",
-			 "expected %s, got %s (quote the value to make it a string)",
-			 what, dc_describe(v, buf, sizeof(buf)));
+		dc_error(
+		    dc, v, "wrong-type",
+		    "expected %s, got %s (quote the value to make it a string)",
+		    what, dc_describe(v, buf, sizeof(buf)));
 	else
 		dc_error(dc, v, "wrong-type", "expected %s, got %s", what,
 			 dc_describe(v, buf, sizeof(buf)));
@@ -219,7 +224,8 @@ int dc_string(struct dfl_dc *dc, const json_t *v, char **out)
 	if (!dc_expect(dc, v, JSON_STRING, "a string"))
 		return -1;
 	if (strlen(json_string_value(v)) != json_string_length(v)) {
-		dc_error(dc, v, "invalid-string", "string contains a NUL character");
+		dc_error(dc, v, "invalid-string",
+			 "string contains a NUL character");
 		return -1;
 	}
 	*out = dc_strdup(dc, json_string_value(v));
@@ -258,8 +264,8 @@ int dc_bool(struct dfl_dc *dc, const json_t *obj, const char *key, bool *out)
 	return 1;
 }
 
-int dc_int(struct dfl_dc *dc, const json_t *obj, const char *key,
-	   long long min, long long max, long long *out)
+int dc_int(struct dfl_dc *dc, const json_t *obj, const char *key, long long min,
+	   long long max, long long *out)
 {
 	const json_t *v = dc_get(obj, key);
 	size_t mark;
@@ -277,7 +283,8 @@ int dc_int(struct dfl_dc *dc, const json_t *obj, const char *key,
 		f = json_real_value(v);
 		if (f != floor(f) || f < (double)min || f > (double)max) {
 			dc_error(dc, v, "out-of-range",
-				 "%g is not an integer in %lld..%lld", f, min, max);
+				 "%g is not an integer in %lld..%lld", f, min,
+				 max);
 			goto out;
 		}
 		*out = (long long)f;
@@ -285,7 +292,8 @@ int dc_int(struct dfl_dc *dc, const json_t *obj, const char *key,
 		*out = json_integer_value(v);
 		if (*out < min || *out > max) {
 			dc_error(dc, v, "out-of-range",
-				 "%lld is out of range %lld..%lld", *out, min, max);
+				 "%lld is out of range %lld..%lld", *out, min,
+				 max);
 			goto out;
 		}
 	}
@@ -356,7 +364,8 @@ int dc_kvs(struct dfl_dc *dc, const json_t *obj, const char *key,
 
 		if (klen != strlen(k)) {
 			dc_report(dc, DFL_SEV_ERROR, dc_key_pos(dc, v),
-				  "invalid-string", "key contains a NUL character");
+				  "invalid-string",
+				  "key contains a NUL character");
 			ret = -1;
 		} else if (json_is_null(v)) {
 			/* Go decodes null into a map[string]string as "". */
@@ -380,8 +389,8 @@ int dc_kvs(struct dfl_dc *dc, const json_t *obj, const char *key,
 	return ret;
 }
 
-int dc_strs(struct dfl_dc *dc, const json_t *obj, const char *key,
-	    char ***out, size_t *n, struct dfl_pos **pos)
+int dc_strs(struct dfl_dc *dc, const json_t *obj, const char *key, char ***out,
+	    size_t *n, struct dfl_pos **pos)
 {
 	const json_t *arr;
 	size_t mark;

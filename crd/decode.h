@@ -43,15 +43,16 @@ void dc_leave(struct dfl_dc *dc, size_t mark);
  * current object invalid. */
 void dc_report(struct dfl_dc *dc, enum dfl_severity sev, struct dfl_pos pos,
 	       const char *check, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-#define dc_error(dc, node, check, ...) \
+    __attribute__((format(printf, 5, 6)));
+#define dc_error(dc, node, check, ...)                                         \
 	dc_report(dc, DFL_SEV_ERROR, dc_pos(dc, node), check, __VA_ARGS__)
-#define dc_warn(dc, node, check, ...) \
+#define dc_warn(dc, node, check, ...)                                          \
 	dc_report(dc, DFL_SEV_WARNING, dc_pos(dc, node), check, __VA_ARGS__)
 /* Same, with <key> appended to the path for this one message. */
 void dc_report_field(struct dfl_dc *dc, enum dfl_severity sev,
 		     const json_t *node, const char *key, const char *check,
-		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+		     const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* The member <key> of <obj>; NULL when <obj> is not an object, or the member
  * is absent or null. */
@@ -72,8 +73,8 @@ int dc_string(struct dfl_dc *dc, const json_t *v, char **out);
 int dc_str(struct dfl_dc *dc, const json_t *obj, const char *key, char **out);
 int dc_bool(struct dfl_dc *dc, const json_t *obj, const char *key, bool *out);
 /* Integers; integral floats are taken as YAML→JSON conversion does. */
-int dc_int(struct dfl_dc *dc, const json_t *obj, const char *key,
-	   long long min, long long max, long long *out);
+int dc_int(struct dfl_dc *dc, const json_t *obj, const char *key, long long min,
+	   long long max, long long *out);
 int dc_obj(struct dfl_dc *dc, const json_t *obj, const char *key,
 	   const json_t **out);
 int dc_arr(struct dfl_dc *dc, const json_t *obj, const char *key,
@@ -82,8 +83,8 @@ int dc_arr(struct dfl_dc *dc, const json_t *obj, const char *key,
 int dc_kvs(struct dfl_dc *dc, const json_t *obj, const char *key,
 	   struct dfl_kvs *out);
 /* A list of strings; <pos> (may be NULL) gets each element's position. */
-int dc_strs(struct dfl_dc *dc, const json_t *obj, const char *key,
-	    char ***out, size_t *n, struct dfl_pos **pos);
+int dc_strs(struct dfl_dc *dc, const json_t *obj, const char *key, char ***out,
+	    size_t *n, struct dfl_pos **pos);
 
 /* calloc that records allocation failure in <dc>. */
 void *dc_calloc(struct dfl_dc *dc, size_t n, size_t size);

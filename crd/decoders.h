@@ -1,8 +1,9 @@
 /* Decoders of the pieces of Kubernetes objects (internal to crd/). Each
  * decodes one JSON node into its struct of crd/crd-t.h, validates it the way
  * Cilium or the API server would, and reports problems through <dc>. On
- * failure the output may be half-filled: free it with the release function
- * (crd/release.h). */
+ * failure the output may be half-filled: free it with its release function
+ * (release.c, declared at the end of this file). Decoders return 0 (or 1:
+ * present) on success and -1 after reporting. */
 #ifndef DFL_CRD_DECODERS_H
 #define DFL_CRD_DECODERS_H
 
@@ -42,7 +43,6 @@ int dfl_selector__add(struct dfl_selector *s, const char *key,
 		      size_t n_values, struct dfl_pos pos);
 /* Sorts requirements by key, operator and values (what sanitize promises). */
 void dfl_selector__sort(struct dfl_selector *s);
-bool dfl_selector__has_key(const struct dfl_selector *s, const char *key);
 
 extern const struct dfl_sel_opts dfl_sel_cilium;
 
@@ -57,19 +57,19 @@ bool dfl_cidr__contains(const struct dfl_cidr *outer,
 			const struct dfl_cidr *inner);
 int dfl_decode_cidr_list(struct dfl_dc *dc, const json_t *obj, const char *key,
 			 struct dfl_cidr_list *out);
-int dfl_decode_cidr_rules(struct dfl_dc *dc, const json_t *obj,
-			  const char *key, struct dfl_cidr_rule_list *out);
-/* One CIDRRule / NetworkPolicy ipBlock (<cidr_key> "cidr", <except_key>
- * "except"); <k8s> applies the API server's ipBlock rules instead. */
+int dfl_decode_cidr_rules(struct dfl_dc *dc, const json_t *obj, const char *key,
+			  struct dfl_cidr_rule_list *out);
+/* One CIDRRule, or with <k8s> a NetworkPolicy ipBlock (only cidr and
+ * except, which must lie strictly inside cidr). */
 int dfl_decode_cidr_rule(struct dfl_dc *dc, const json_t *v, bool k8s,
 			 struct dfl_cidr_rule *out);
 int dfl_decode_entities(struct dfl_dc *dc, const json_t *obj, const char *key,
 			struct dfl_entity_list *out);
 int dfl_decode_services(struct dfl_dc *dc, const json_t *obj, const char *key,
 			struct dfl_peer_rule *out);
-/* toFQDNs (<dns> false) or rules.dns (<dns> true) elements. */
+/* toFQDNs or rules.dns elements. */
 int dfl_decode_fqdns(struct dfl_dc *dc, const json_t *obj, const char *key,
-		     bool dns, struct dfl_fqdn_selector **out, size_t *n);
+		     struct dfl_fqdn_selector **out, size_t *n);
 /* matchName / matchPattern text checks (Cilium §5.1); NULL when valid. */
 const char *dfl_check_match_name(const char *s, char *buf, size_t len);
 const char *dfl_check_match_pattern(const char *s, char *buf, size_t len);
@@ -77,8 +77,8 @@ const char *dfl_check_match_pattern(const char *s, char *buf, size_t len);
 /* ---- L4 and L7 (l4.c) ---- */
 
 /* toPorts of a peer rule: PortRule, or PortDenyRule for <deny>. */
-int dfl_decode_port_rules(struct dfl_dc *dc, const json_t *obj,
-			  const char *key, enum dfl_direction dir, bool deny,
+int dfl_decode_port_rules(struct dfl_dc *dc, const json_t *obj, const char *key,
+			  enum dfl_direction dir, bool deny,
 			  struct dfl_port_rule_list *out);
 int dfl_decode_icmps(struct dfl_dc *dc, const json_t *obj, const char *key,
 		     struct dfl_icmp_rule_list *out);
@@ -103,7 +103,8 @@ int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 		       struct dfl_service *s);
 int dfl_decode_namespace(struct dfl_dc *dc, const json_t *root,
 			 struct dfl_namespace *ns);
-/* metadata of any object; <namespaced> fills "default" when omitted. */
+/* metadata of any object; namespaced kinds get "default" when omitted, and
+ * dc->object is set for the diagnostics that follow. */
 int dfl_decode_meta(struct dfl_dc *dc, const json_t *root, enum dfl_kind kind,
 		    struct dfl_meta *m);
 

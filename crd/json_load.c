@@ -28,11 +28,11 @@ struct jstate {
 
 static struct dfl_pos here(const struct jstate *st)
 {
-	return (struct dfl_pos){ st->pt->file, st->line, st->col };
+	return (struct dfl_pos){st->pt->file, st->line, st->col};
 }
 
 static void syntax(struct jstate *st, const char *check, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void syntax(struct jstate *st, const char *check, const char *fmt, ...)
 {
@@ -42,9 +42,9 @@ static void syntax(struct jstate *st, const char *check, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	st->err = dfl_diags__addv(st->diags, DFL_SEV_ERROR, here(st), NULL,
-				  check, NULL, fmt, ap) ?
-			  -ENOMEM :
-			  -EINVAL;
+				  check, NULL, fmt, ap)
+		      ? -ENOMEM
+		      : -EINVAL;
 	va_end(ap);
 }
 
@@ -139,10 +139,10 @@ static int hex4(const unsigned char *p, const unsigned char *end)
 	if (end - p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0' :
-			(p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f' ?
-							(p[i] | 0x20) - 'a' + 10 :
-							-1;
+		int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0'
+			: (p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f'
+			    ? (p[i] | 0x20) - 'a' + 10
+			    : -1;
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;
@@ -160,7 +160,8 @@ static int parse_string(struct jstate *st)
 
 		if (c < 0x20) {
 			syntax(st, "json-syntax",
-			       "invalid character %s in string literal", describe(st));
+			       "invalid character %s in string literal",
+			       describe(st));
 			return st->err;
 		}
 		if (c == '\\') {
@@ -171,20 +172,33 @@ static int parse_string(struct jstate *st)
 				break;
 			}
 			switch (st->p[1]) {
-			case '"': case '\\': case '/':
+			case '"':
+			case '\\':
+			case '/':
 				dfl_strbuf__putc(&st->sb, (char)st->p[1]);
 				break;
-			case 'b': dfl_strbuf__putc(&st->sb, '\b'); break;
-			case 'f': dfl_strbuf__putc(&st->sb, '\f'); break;
-			case 'n': dfl_strbuf__putc(&st->sb, '\n'); break;
-			case 'r': dfl_strbuf__putc(&st->sb, '\r'); break;
-			case 't': dfl_strbuf__putc(&st->sb, '\t'); break;
+			case 'b':
+				dfl_strbuf__putc(&st->sb, '\b');
+				break;
+			case 'f':
+				dfl_strbuf__putc(&st->sb, '\f');
+				break;
+			case 'n':
+				dfl_strbuf__putc(&st->sb, '\n');
+				break;
+			case 'r':
+				dfl_strbuf__putc(&st->sb, '\r');
+				break;
+			case 't':
+				dfl_strbuf__putc(&st->sb, '\t');
+				break;
 			case 'u':
 				cp = hex4(st->p + 2, st->end);
 				if (cp < 0) {
 					adv(st);
 					syntax(st, "json-syntax",
-					       "invalid \\u escape in string literal");
+					       "invalid \\u escape in string "
+					       "literal");
 					return st->err;
 				}
 				for (int i = 0; i < 4; i++)
@@ -195,7 +209,8 @@ static int parse_string(struct jstate *st)
 					int lo = hex4(st->p + 4, st->end);
 
 					if (lo >= 0xDC00 && lo <= 0xDFFF) {
-						cp = 0x10000 + ((cp - 0xD800) << 10) +
+						cp = 0x10000 +
+						     ((cp - 0xD800) << 10) +
 						     (lo - 0xDC00);
 						for (int i = 0; i < 6; i++)
 							adv(st);
@@ -232,7 +247,8 @@ static int parse_string(struct jstate *st)
 		}
 	}
 	if (st->p >= st->end) {
-		syntax(st, "json-syntax", "unexpected end of input in string literal");
+		syntax(st, "json-syntax",
+		       "unexpected end of input in string literal");
 		return st->err;
 	}
 	adv(st); /* the closing quote */
@@ -303,7 +319,8 @@ static json_t *parse_number(struct jstate *st)
 		double f = strtod(buf, NULL);
 
 		if (isinf(f)) {
-			syntax(st, "unsupported-value", "number %s is out of range",
+			syntax(st, "unsupported-value",
+			       "number %s is out of range",
 			       len > 40 ? "literal" : buf);
 			return NULL;
 		}
@@ -351,7 +368,8 @@ static json_t *parse_object(struct jstate *st, json_t *obj)
 		skip_ws(st);
 		if (st->p >= st->end || *st->p != '"') {
 			syntax(st, "json-syntax",
-			       "invalid character %s looking for beginning of object key string",
+			       "invalid character %s looking for beginning of "
+			       "object key string",
 			       describe(st));
 			return obj;
 		}
@@ -367,7 +385,8 @@ static json_t *parse_object(struct jstate *st, json_t *obj)
 		skip_ws(st);
 		if (st->p >= st->end || *st->p != ':') {
 			syntax(st, "json-syntax",
-			       "invalid character %s after object key", describe(st));
+			       "invalid character %s after object key",
+			       describe(st));
 			free(key);
 			return obj;
 		}
@@ -379,11 +398,13 @@ static json_t *parse_object(struct jstate *st, json_t *obj)
 		}
 		prev = json_object_getn(obj, key, klen);
 		if (prev) {
-			const struct dfl_postab_ent *pe = dfl_postab__get(st->pt, prev);
+			const struct dfl_postab_ent *pe =
+			    dfl_postab__get(st->pt, prev);
 
 			if (dfl_diags__add(st->diags, DFL_SEV_ERROR, kpos, NULL,
 					   "duplicate-key", NULL,
-					   "duplicate key \"%s\" (first at line %u); the last one would win",
+					   "duplicate key \"%s\" (first at "
+					   "line %u); the last one would win",
 					   key, pe ? pe->key_line : 0) ||
 			    dfl_docs__mark_bad(st->docs, kpos))
 				st->err = -ENOMEM;
@@ -441,7 +462,8 @@ static json_t *parse_array(struct jstate *st, json_t *arr)
 			return arr;
 		}
 		syntax(st, "json-syntax",
-		       "invalid character %s after array element", describe(st));
+		       "invalid character %s after array element",
+		       describe(st));
 		return arr;
 	}
 }
@@ -463,12 +485,14 @@ static json_t *parse_value(struct jstate *st)
 	case '{':
 	case '[':
 		if (st->depth >= DFL_LOAD_MAX_DEPTH) {
-			syntax(st, "nesting-limit", "JSON nests deeper than %d levels",
+			syntax(st, "nesting-limit",
+			       "JSON nests deeper than %d levels",
 			       DFL_LOAD_MAX_DEPTH);
 			return NULL;
 		}
 		v = *st->p == '{' ? json_object() : json_array();
-		if (!v || !(e = dfl_postab__put(st->pt, v, pos.line, pos.col))) {
+		if (!v ||
+		    !(e = dfl_postab__put(st->pt, v, pos.line, pos.col))) {
 			json_decref(v);
 			st->err = -ENOMEM;
 			return NULL;
@@ -506,8 +530,16 @@ static json_t *parse_value(struct jstate *st)
 			v = json_null();
 		break;
 	case '-':
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9':
 		v = parse_number(st);
 		if (!v)
 			return NULL;
@@ -518,7 +550,8 @@ static json_t *parse_value(struct jstate *st)
 	if (!v) {
 		if (!st->err)
 			syntax(st, "json-syntax",
-			       "invalid character %s looking for beginning of value",
+			       "invalid character %s looking for beginning of "
+			       "value",
 			       describe(st));
 		return NULL;
 	}
@@ -534,13 +567,13 @@ int dfl_json__load(const char *buf, size_t len, struct dfl_docs *docs,
 		   struct dfl_postab *pt, struct dfl_diags *diags)
 {
 	struct jstate st = {
-		.p = (const unsigned char *)buf,
-		.end = (const unsigned char *)buf + len,
-		.line = 1,
-		.col = 1,
-		.pt = pt,
-		.docs = docs,
-		.diags = diags,
+	    .p = (const unsigned char *)buf,
+	    .end = (const unsigned char *)buf + len,
+	    .line = 1,
+	    .col = 1,
+	    .pt = pt,
+	    .docs = docs,
+	    .diags = diags,
 	};
 
 	for (;;) {

@@ -7,22 +7,22 @@
 #include "crd/decoders.h"
 #include "crd/names.h"
 
-#define POD_NAMESPACE_LABEL "k8s:io.kubernetes.pod.namespace"
+#define POD_NAMESPACE_LABEL	"k8s:io.kubernetes.pod.namespace"
 #define NAMESPACE_LABELS_PREFIX "io.cilium.k8s.namespace.labels."
 
-static const struct dfl_sel_opts pod_opts = { .forced_source = "k8s" };
-static const struct dfl_sel_opts ns_opts = { .forced_source = "k8s",
-					     .key_prefix = NAMESPACE_LABELS_PREFIX };
+static const struct dfl_sel_opts pod_opts = {.forced_source = "k8s"};
+static const struct dfl_sel_opts ns_opts = {
+    .forced_source = "k8s", .key_prefix = NAMESPACE_LABELS_PREFIX};
 
-static const char *const knp_fields[] = { "apiVersion", "kind", "metadata",
-					  "spec", "status", NULL };
-static const char *const spec_fields[] = { "podSelector", "ingress", "egress",
-					   "policyTypes", NULL };
-static const char *const ingress_fields[] = { "from", "ports", NULL };
-static const char *const egress_fields[] = { "to", "ports", NULL };
-static const char *const peer_fields[] = { "podSelector", "namespaceSelector",
-					   "ipBlock", NULL };
-static const char *const port_fields[] = { "protocol", "port", "endPort", NULL };
+static const char *const knp_fields[] = {"apiVersion", "kind",	 "metadata",
+					 "spec",       "status", NULL};
+static const char *const spec_fields[] = {"podSelector", "ingress", "egress",
+					  "policyTypes", NULL};
+static const char *const ingress_fields[] = {"from", "ports", NULL};
+static const char *const egress_fields[] = {"to", "ports", NULL};
+static const char *const peer_fields[] = {"podSelector", "namespaceSelector",
+					  "ipBlock", NULL};
+static const char *const port_fields[] = {"protocol", "port", "endPort", NULL};
 
 /* k8s IsValidPortName: 1-15 of [a-z0-9-], a letter, no leading, trailing
  * or double '-'. */
@@ -53,12 +53,14 @@ static int peer(struct dfl_dc *dc, const json_t *v, const char *ns,
 		return -1;
 	if (!pod && !nsel && !ipb) {
 		dc_error(dc, v, "invalid-knp-peer",
-			 "must specify a peer: podSelector, namespaceSelector or ipBlock");
+			 "must specify a peer: podSelector, namespaceSelector "
+			 "or ipBlock");
 		return -1;
 	}
 	if (ipb && (pod || nsel)) {
 		dc_error(dc, v, "invalid-knp-peer",
-			 "may not specify both podSelector/namespaceSelector and ipBlock");
+			 "may not specify both podSelector/namespaceSelector "
+			 "and ipBlock");
 		return -1;
 	}
 	if (ipb) {
@@ -66,10 +68,12 @@ static int peer(struct dfl_dc *dc, const json_t *v, const char *ns,
 
 		r->cidr_set.present = true;
 		r->cidr_set.pos = dc_pos(dc, ipb);
-		r->cidr_set.items = dc_calloc(dc, 1, sizeof(*r->cidr_set.items));
+		r->cidr_set.items =
+		    dc_calloc(dc, 1, sizeof(*r->cidr_set.items));
 		if (!r->cidr_set.items)
 			return -1;
-		r->cidr_set.n = 1; /* so that release frees a half-decoded rule */
+		r->cidr_set.n =
+		    1; /* so that release frees a half-decoded rule */
 		ret = dfl_decode_cidr_rule(dc, ipb, true, r->cidr_set.items);
 		dc_leave(dc, mark);
 		return ret;
@@ -89,10 +93,12 @@ static int peer(struct dfl_dc *dc, const json_t *v, const char *ns,
 			mark = dc_enter(dc, "namespaceSelector");
 			ret |= dfl_decode_selector(dc, nsel, &ns_opts, s);
 			dc_leave(dc, mark);
-			/* An empty namespaceSelector selects every namespace. */
+			/* An empty namespaceSelector selects every namespace.
+			 */
 			if (!s->n_reqs &&
-			    dfl_selector__add(s, POD_NAMESPACE_LABEL, DFL_SEL_EXISTS,
-					      NULL, 0, dc_pos(dc, nsel)))
+			    dfl_selector__add(s, POD_NAMESPACE_LABEL,
+					      DFL_SEL_EXISTS, NULL, 0,
+					      dc_pos(dc, nsel)))
 				dc->nomem = true;
 		}
 		if (pod) {
@@ -102,8 +108,9 @@ static int peer(struct dfl_dc *dc, const json_t *v, const char *ns,
 		}
 		/* Without a namespaceSelector, pods of the policy's own
 		 * namespace only. */
-		if (!nsel && dfl_selector__add(s, POD_NAMESPACE_LABEL, DFL_SEL_IN,
-					       &ns, 1, dc_pos(dc, pod ? pod : v)))
+		if (!nsel &&
+		    dfl_selector__add(s, POD_NAMESPACE_LABEL, DFL_SEL_IN, &ns,
+				      1, dc_pos(dc, pod ? pod : v)))
 			dc->nomem = true;
 		dfl_selector__sort(s);
 	}
@@ -146,10 +153,12 @@ static int ports(struct dfl_dc *dc, const json_t *arr,
 			else if (!strcmp(proto, "SCTP"))
 				pp->proto = DFL_PROTO_SCTP;
 			else if (strcmp(proto, "TCP")) {
-				dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "protocol"),
-						"protocol", "invalid-protocol",
-						"Unsupported value: \"%s\": supported values: \"TCP\", \"UDP\", \"SCTP\"",
-						proto);
+				dc_report_field(
+				    dc, DFL_SEV_ERROR, dc_get(v, "protocol"),
+				    "protocol", "invalid-protocol",
+				    "Unsupported value: \"%s\": supported "
+				    "values: \"TCP\", \"UDP\", \"SCTP\"",
+				    proto);
 				goto bad;
 			}
 		}
@@ -158,17 +167,22 @@ static int ports(struct dfl_dc *dc, const json_t *arr,
 			const char *s = json_string_value(port);
 
 			if (!k8s_port_name(s)) {
-				dc_report_field(dc, DFL_SEV_ERROR, port, "port",
-						"invalid-port",
-						"\"%s\" is not a port name (1-15 lower case letters, digits and '-', with a letter)",
-						s);
+				dc_report_field(
+				    dc, DFL_SEV_ERROR, port, "port",
+				    "invalid-port",
+				    "\"%s\" is not a port name (1-15 lower "
+				    "case letters, digits and '-', with a "
+				    "letter)",
+				    s);
 				goto bad;
 			}
 			pp->name = dc_strdup(dc, s);
 			if (end_port) {
-				dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "endPort"),
-						"endPort", "invalid-port",
-						"may not be specified when port is non-numeric");
+				dc_report_field(dc, DFL_SEV_ERROR,
+						dc_get(v, "endPort"), "endPort",
+						"invalid-port",
+						"may not be specified when "
+						"port is non-numeric");
 				goto bad;
 			}
 		} else if (port) {
@@ -178,23 +192,25 @@ static int ports(struct dfl_dc *dc, const json_t *arr,
 				goto bad;
 			pp->port = (uint16_t)n;
 			if (end_port && end_port < n) {
-				dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "endPort"),
-						"endPort", "invalid-port",
-						"must be greater than or equal to port");
+				dc_report_field(
+				    dc, DFL_SEV_ERROR, dc_get(v, "endPort"),
+				    "endPort", "invalid-port",
+				    "must be greater than or equal to port");
 				goto bad;
 			}
 			if (end_port > n)
 				pp->end_port = (uint16_t)end_port;
 		} else if (end_port) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "endPort"),
-					"endPort", "invalid-port",
-					"may not be specified when port is not specified");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(v, "endPort"), "endPort",
+			    "invalid-port",
+			    "may not be specified when port is not specified");
 			goto bad;
 		}
 		free(proto);
 		dc_leave(dc, mark);
 		continue;
-bad:
+	bad:
 		free(proto);
 		ret = -1;
 		dc_leave(dc, mark);
@@ -213,12 +229,14 @@ static int copy_ports(struct dfl_dc *dc, const struct dfl_port_rule_list *src,
 	}
 	for (size_t i = 0; i < src->n; i++) {
 		dst->items[i].pos = src->items[i].pos;
-		dst->items[i].ports = dc_calloc(dc, 1, sizeof(*dst->items[i].ports));
+		dst->items[i].ports =
+		    dc_calloc(dc, 1, sizeof(*dst->items[i].ports));
 		if (!dst->items[i].ports)
 			return -1;
 		dst->items[i].n_ports = 1;
 		dst->items[i].ports[0] = src->items[i].ports[0];
-		dst->items[i].ports[0].name = dc_strdup(dc, src->items[i].ports[0].name);
+		dst->items[i].ports[0].name =
+		    dc_strdup(dc, src->items[i].ports[0].name);
 	}
 	return dc->nomem ? -1 : 0;
 }
@@ -241,8 +259,9 @@ static int direction(struct dfl_dc *dc, const json_t *spec, const char *ns,
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		const json_t *p = dc_get(json_array_get(arr, i), peers_key);
 
-		total += json_is_array(p) && json_array_size(p) ?
-				 json_array_size(p) : 1;
+		total += json_is_array(p) && json_array_size(p)
+			     ? json_array_size(p)
+			     : 1;
 	}
 	*out = dc_calloc(dc, total, sizeof(**out));
 	if (!*out)
@@ -290,7 +309,8 @@ static int direction(struct dfl_dc *dc, const json_t *spec, const char *ns,
 			r->pos = dc_pos(dc, e ? e : arr);
 			r->endpoints.present = true;
 			r->endpoints.pos = r->pos;
-			r->endpoints.items = dc_calloc(dc, 1, sizeof(*r->endpoints.items));
+			r->endpoints.items =
+			    dc_calloc(dc, 1, sizeof(*r->endpoints.items));
 			if (!r->endpoints.items) {
 				ret = -1;
 				goto next;
@@ -310,7 +330,7 @@ static int direction(struct dfl_dc *dc, const json_t *spec, const char *ns,
 					ret = -1;
 			dc_leave(dc, m3);
 		}
-next:
+	next:
 		dc_leave(dc, m2);
 	}
 	dc_leave(dc, mark);
@@ -344,13 +364,16 @@ int dfl_decode_knp(struct dfl_dc *dc, const json_t *root, struct dfl_policy *p)
 		size_t m2 = dc_enter(dc, "policyTypes");
 
 		dc_enter_index(dc, i);
-		if (json_is_string(t) && !strcmp(json_string_value(t), "Ingress"))
+		if (json_is_string(t) &&
+		    !strcmp(json_string_value(t), "Ingress"))
 			has_ingress_type = true;
-		else if (json_is_string(t) && !strcmp(json_string_value(t), "Egress"))
+		else if (json_is_string(t) &&
+			 !strcmp(json_string_value(t), "Egress"))
 			has_egress_type = true;
 		else {
 			dc_error(dc, t, "invalid-policy-type",
-				 "Unsupported value: supported values: \"Ingress\", \"Egress\"");
+				 "Unsupported value: supported values: "
+				 "\"Ingress\", \"Egress\"");
 			ret = -1;
 		}
 		dc_leave(dc, m2);
@@ -364,17 +387,23 @@ int dfl_decode_knp(struct dfl_dc *dc, const json_t *root, struct dfl_policy *p)
 		const json_t *ps = dc_get(spec, "podSelector");
 		size_t m2 = dc_enter(dc, "podSelector");
 
-		r->endpoint_selector->pos = dc_pos(dc, ps ? ps : spec ? spec : root);
-		if (dfl_decode_selector(dc, ps, &pod_opts, r->endpoint_selector))
+		r->endpoint_selector->pos = dc_pos(dc, ps     ? ps
+						       : spec ? spec
+							      : root);
+		if (dfl_decode_selector(dc, ps, &pod_opts,
+					r->endpoint_selector))
 			ret = -1;
 		if (dfl_selector__add(r->endpoint_selector, POD_NAMESPACE_LABEL,
-				      DFL_SEL_IN, &ns, 1, r->endpoint_selector->pos))
+				      DFL_SEL_IN, &ns, 1,
+				      r->endpoint_selector->pos))
 			dc->nomem = true;
 		dfl_selector__sort(r->endpoint_selector);
 		dc_leave(dc, m2);
 	}
-	if (direction(dc, spec, ns, DFL_DIR_INGRESS, &r->ingress, &r->n_ingress) < 0 ||
-	    direction(dc, spec, ns, DFL_DIR_EGRESS, &r->egress, &r->n_egress) < 0)
+	if (direction(dc, spec, ns, DFL_DIR_INGRESS, &r->ingress,
+		      &r->n_ingress) < 0 ||
+	    direction(dc, spec, ns, DFL_DIR_EGRESS, &r->egress, &r->n_egress) <
+		0)
 		ret = -1;
 	dc_leave(dc, mark);
 
@@ -382,6 +411,7 @@ int dfl_decode_knp(struct dfl_dc *dc, const json_t *root, struct dfl_policy *p)
 	 * but the policy is about ingress (Ingress listed, or no Egress
 	 * listed) -> one empty ingress rule, which allows nothing. */
 	if (!r->n_ingress && (has_ingress_type || !has_egress_type)) {
+		free(r->ingress); /* allocated for elements that all failed */
 		r->ingress = dc_calloc(dc, 1, sizeof(*r->ingress));
 		if (r->ingress) {
 			r->n_ingress = 1;
@@ -390,6 +420,7 @@ int dfl_decode_knp(struct dfl_dc *dc, const json_t *root, struct dfl_policy *p)
 		}
 	}
 	if (!r->n_egress && has_egress_type) {
+		free(r->egress);
 		r->egress = dc_calloc(dc, 1, sizeof(*r->egress));
 		if (r->egress) {
 			r->n_egress = 1;

@@ -22,7 +22,8 @@ const char *dfl_cidr__parse(const char *s, struct dfl_cidr *out,
 	memset(out, 0, sizeof(*out));
 	*host_bits = false;
 	if (!slash)
-		return "no '/' (a CIDR needs a prefix length, e.g. 10.0.0.0/8 or 10.0.0.1/32)";
+		return "no '/' (a CIDR needs a prefix length, e.g. 10.0.0.0/8 "
+		       "or 10.0.0.1/32)";
 	alen = (size_t)(slash - s);
 	if (!alen || alen >= sizeof(addr))
 		return "bad address before '/'";
@@ -33,11 +34,13 @@ const char *dfl_cidr__parse(const char *s, struct dfl_cidr *out,
 	if (inet_pton(AF_INET, addr, out->addr) == 1) {
 		out->family = AF_INET;
 		max = 32;
-	} else if (strchr(addr, ':') && inet_pton(AF_INET6, addr, out->addr) == 1) {
+	} else if (strchr(addr, ':') &&
+		   inet_pton(AF_INET6, addr, out->addr) == 1) {
 		out->family = AF_INET6;
 		max = 128;
 	} else {
-		return "bad IP address before '/' (IPv4 octets must be decimal without leading zeros)";
+		return "bad IP address before '/' (IPv4 octets must be decimal "
+		       "without leading zeros)";
 	}
 	/* netip.ParsePrefix: decimal digits, no sign, no leading zero. */
 	if (!slash[1] || (slash[1] == '0' && slash[2]))
@@ -51,9 +54,9 @@ const char *dfl_cidr__parse(const char *s, struct dfl_cidr *out,
 	}
 	out->prefix_len = (uint8_t)bits;
 	for (unsigned i = 0; i < max / 8; i++) {
-		unsigned keep = bits >= (i + 1) * 8 ? 8 :
-				bits > i * 8	    ? bits - i * 8 :
-							      0;
+		unsigned keep = bits >= (i + 1) * 8 ? 8
+				: bits > i * 8	    ? bits - i * 8
+						    : 0;
 		uint8_t mask = (uint8_t)(0xFF00u >> keep);
 
 		if (out->addr[i] & (uint8_t)~mask)
@@ -99,8 +102,8 @@ static int cidr_node(struct dfl_dc *dc, const json_t *v, struct dfl_cidr *out)
 	why = dfl_cidr__parse(s, out, &host_bits);
 	out->pos = dc_pos(dc, v);
 	if (why) {
-		dc_error(dc, v, "invalid-cidr", "unable to parse CIDR \"%s\": %s", s,
-			 why);
+		dc_error(dc, v, "invalid-cidr",
+			 "unable to parse CIDR \"%s\": %s", s, why);
 		free(s);
 		return -1;
 	}
@@ -144,16 +147,15 @@ int dfl_decode_cidr_list(struct dfl_dc *dc, const json_t *obj, const char *key,
 	return ret;
 }
 
-static const char *const cidr_rule_fields[] = { "cidr", "cidrGroupRef",
-						"cidrGroupSelector", "except",
-						NULL };
-static const char *const ip_block_fields[] = { "cidr", "except", NULL };
+static const char *const cidr_rule_fields[] = {
+    "cidr", "cidrGroupRef", "cidrGroupSelector", "except", NULL};
+static const char *const ip_block_fields[] = {"cidr", "except", NULL};
 
 int dfl_decode_cidr_rule(struct dfl_dc *dc, const json_t *v, bool k8s,
 			 struct dfl_cidr_rule *out)
 {
-	static const struct dfl_sel_opts group_opts = { .default_source =
-								"cidrgroup" };
+	static const struct dfl_sel_opts group_opts = {.default_source =
+							   "cidrgroup"};
 	const json_t *cidr = dc_get(v, "cidr"), *ex;
 	int set = 0, ret = 0;
 
@@ -163,18 +165,21 @@ int dfl_decode_cidr_rule(struct dfl_dc *dc, const json_t *v, bool k8s,
 	dc_known(dc, v, k8s ? ip_block_fields : cidr_rule_fields);
 	if (!k8s) {
 		if (dc_str(dc, v, "cidrGroupRef", &out->group_ref) < 0 ||
-		    dfl_decode_selector_ptr(dc, v, "cidrGroupSelector", &group_opts,
+		    dfl_decode_selector_ptr(dc, v, "cidrGroupSelector",
+					    &group_opts,
 					    &out->group_selector) < 0)
 			ret = -1;
 		if (out->group_ref) {
-			const char *why = dfl_check_dns_subdomain(out->group_ref);
+			const char *why =
+			    dfl_check_dns_subdomain(out->group_ref);
 
 			if (why) {
-				dc_report_field(dc, DFL_SEV_ERROR,
-						dc_get(v, "cidrGroupRef"),
-						"cidrGroupRef", "invalid-cidr-group",
-						"\"%s\" is not a CiliumCIDRGroup name: %s",
-						out->group_ref, why);
+				dc_report_field(
+				    dc, DFL_SEV_ERROR,
+				    dc_get(v, "cidrGroupRef"), "cidrGroupRef",
+				    "invalid-cidr-group",
+				    "\"%s\" is not a CiliumCIDRGroup name: %s",
+				    out->group_ref, why);
 				ret = -1;
 			}
 		}
@@ -184,12 +189,14 @@ int dfl_decode_cidr_rule(struct dfl_dc *dc, const json_t *v, bool k8s,
 	set = !!cidr + !!out->group_ref + !!out->group_selector;
 	if (!k8s && set == 0) {
 		dc_error(dc, v, "invalid-cidr-rule",
-			 "one of cidr, cidrGroupRef, or cidrGroupSelector is required");
+			 "one of cidr, cidrGroupRef, or cidrGroupSelector is "
+			 "required");
 		return -1;
 	}
 	if (set > 1) {
 		dc_error(dc, v, "invalid-cidr-rule",
-			 "more than one of cidr, cidrGroupRef, or cidrGroupSelector may not be set");
+			 "more than one of cidr, cidrGroupRef, or "
+			 "cidrGroupSelector may not be set");
 		return -1;
 	}
 	if (k8s && !cidr) {
@@ -209,15 +216,18 @@ int dfl_decode_cidr_rule(struct dfl_dc *dc, const json_t *v, bool k8s,
 	if (dc_arr(dc, v, "except", &ex) < 0)
 		return -1;
 	if (ex && !out->has_cidr && !ret) {
-		dc_report_field(dc, DFL_SEV_ERROR, ex, "except", "invalid-cidr-rule",
-				"except needs cidr (it cannot apply to a CIDR group)");
+		dc_report_field(
+		    dc, DFL_SEV_ERROR, ex, "except", "invalid-cidr-rule",
+		    "except needs cidr (it cannot apply to a CIDR group)");
 		return -1;
 	}
 	if (ex) {
 		size_t mark = dc_enter(dc, "except");
 
-		out->except = dc_calloc(dc, json_array_size(ex), sizeof(*out->except));
-		for (size_t i = 0; out->except && i < json_array_size(ex); i++) {
+		out->except =
+		    dc_calloc(dc, json_array_size(ex), sizeof(*out->except));
+		for (size_t i = 0; out->except && i < json_array_size(ex);
+		     i++) {
 			const json_t *e = json_array_get(ex, i);
 			struct dfl_cidr *c = &out->except[out->n_except];
 			size_t m2 = dc_enter_index(dc, i);
@@ -226,18 +236,23 @@ int dfl_decode_cidr_rule(struct dfl_dc *dc, const json_t *v, bool k8s,
 				ret = -1;
 			} else if (out->has_cidr &&
 				   (!dfl_cidr__contains(&out->cidr, c) ||
-				    (k8s && c->prefix_len == out->cidr.prefix_len))) {
+				    (k8s &&
+				     c->prefix_len == out->cidr.prefix_len))) {
 				char a[64], b[64];
 
-				inet_ntop(out->cidr.family, out->cidr.addr, a, sizeof(a));
+				inet_ntop(out->cidr.family, out->cidr.addr, a,
+					  sizeof(a));
 				inet_ntop(c->family, c->addr, b, sizeof(b));
-				dc_error(dc, e, "except-outside-cidr",
-					 k8s ? "except %s/%u must be strictly within cidr %s/%u" :
-					       "allow CIDR prefix %s/%u does not contain exclude CIDR prefix %s/%u",
-					 k8s ? b : a,
-					 k8s ? c->prefix_len : out->cidr.prefix_len,
-					 k8s ? a : b,
-					 k8s ? out->cidr.prefix_len : c->prefix_len);
+				dc_error(
+				    dc, e, "except-outside-cidr",
+				    k8s ? "except %s/%u must be strictly "
+					  "within cidr %s/%u"
+					: "allow CIDR prefix %s/%u does not "
+					  "contain exclude CIDR prefix %s/%u",
+				    k8s ? b : a,
+				    k8s ? c->prefix_len : out->cidr.prefix_len,
+				    k8s ? a : b,
+				    k8s ? out->cidr.prefix_len : c->prefix_len);
 				ret = -1;
 			} else {
 				out->n_except++;
@@ -249,8 +264,8 @@ int dfl_decode_cidr_rule(struct dfl_dc *dc, const json_t *v, bool k8s,
 	return ret;
 }
 
-int dfl_decode_cidr_rules(struct dfl_dc *dc, const json_t *obj,
-			  const char *key, struct dfl_cidr_rule_list *out)
+int dfl_decode_cidr_rules(struct dfl_dc *dc, const json_t *obj, const char *key,
+			  struct dfl_cidr_rule_list *out)
 {
 	const json_t *arr;
 	size_t mark;
@@ -284,20 +299,20 @@ static const struct {
 	uint32_t bit;
 	bool in_crd; /* listed in the CRD's enum */
 } entities[] = {
-	{ "all", DFL_ENTITY_ALL, true },
-	{ "world", DFL_ENTITY_WORLD, true },
-	{ "world-ipv4", DFL_ENTITY_WORLD_IPV4, false },
-	{ "world-ipv6", DFL_ENTITY_WORLD_IPV6, false },
-	{ "cluster", DFL_ENTITY_CLUSTER, true },
-	{ "cluster-mesh", DFL_ENTITY_CLUSTER_MESH, true },
-	{ "host", DFL_ENTITY_HOST, true },
-	{ "init", DFL_ENTITY_INIT, true },
-	{ "ingress", DFL_ENTITY_INGRESS, true },
-	{ "unmanaged", DFL_ENTITY_UNMANAGED, true },
-	{ "remote-node", DFL_ENTITY_REMOTE_NODE, true },
-	{ "health", DFL_ENTITY_HEALTH, true },
-	{ "none", DFL_ENTITY_NONE, true },
-	{ "kube-apiserver", DFL_ENTITY_KUBE_APISERVER, true },
+    {"all", DFL_ENTITY_ALL, true},
+    {"world", DFL_ENTITY_WORLD, true},
+    {"world-ipv4", DFL_ENTITY_WORLD_IPV4, false},
+    {"world-ipv6", DFL_ENTITY_WORLD_IPV6, false},
+    {"cluster", DFL_ENTITY_CLUSTER, true},
+    {"cluster-mesh", DFL_ENTITY_CLUSTER_MESH, true},
+    {"host", DFL_ENTITY_HOST, true},
+    {"init", DFL_ENTITY_INIT, true},
+    {"ingress", DFL_ENTITY_INGRESS, true},
+    {"unmanaged", DFL_ENTITY_UNMANAGED, true},
+    {"remote-node", DFL_ENTITY_REMOTE_NODE, true},
+    {"health", DFL_ENTITY_HEALTH, true},
+    {"none", DFL_ENTITY_NONE, true},
+    {"kube-apiserver", DFL_ENTITY_KUBE_APISERVER, true},
 };
 
 int dfl_decode_entities(struct dfl_dc *dc, const json_t *obj, const char *key,
@@ -313,7 +328,8 @@ int dfl_decode_entities(struct dfl_dc *dc, const json_t *obj, const char *key,
 	out->present = true;
 	out->pos = dc_pos(dc, arr);
 	out->items = dc_calloc(dc, json_array_size(arr), sizeof(*out->items));
-	out->item_pos = dc_calloc(dc, json_array_size(arr), sizeof(*out->item_pos));
+	out->item_pos =
+	    dc_calloc(dc, json_array_size(arr), sizeof(*out->item_pos));
 	if (!out->items || !out->item_pos)
 		return -1;
 	mark = dc_enter(dc, key);
@@ -335,20 +351,25 @@ int dfl_decode_entities(struct dfl_dc *dc, const json_t *obj, const char *key,
 				break;
 		if (e == sizeof(entities) / sizeof(entities[0])) {
 			dc_error(dc, v, "unsupported-entity",
-				 "unsupported entity: %s (one of all, world, cluster, cluster-mesh, host, init, ingress, unmanaged, remote-node, health, none, kube-apiserver)",
+				 "unsupported entity: %s (one of all, world, "
+				 "cluster, cluster-mesh, host, init, ingress, "
+				 "unmanaged, remote-node, health, none, "
+				 "kube-apiserver)",
 				 name);
 			ret = -1;
 			goto next;
 		}
 		if (!entities[e].in_crd)
-			dc_warn(dc, v, "entity-not-in-crd",
-				"entity \"%s\" is accepted by Cilium's agent but not by the CRD schema: kubectl apply rejects it",
-				name);
+			dc_warn(
+			    dc, v, "entity-not-in-crd",
+			    "entity \"%s\" is accepted by Cilium's agent but "
+			    "not by the CRD schema: kubectl apply rejects it",
+			    name);
 		out->mask |= entities[e].bit;
 		out->items[out->n] = entities[e].bit;
 		out->item_pos[out->n] = dc_pos(dc, v);
 		out->n++;
-next:
+	next:
 		free(name);
 		dc_leave(dc, m2);
 	}
@@ -356,13 +377,13 @@ next:
 	return ret;
 }
 
-static const char *const service_fields[] = { "k8sService",
-					      "k8sServiceSelector", NULL };
-static const char *const svc_ref_fields[] = { "serviceName", "namespace",
-					      NULL };
-static const char *const svc_sel_fields[] = { "selector", "namespace", NULL };
+static const char *const service_fields[] = {"k8sService", "k8sServiceSelector",
+					     NULL};
+static const char *const svc_ref_fields[] = {"serviceName", "namespace", NULL};
+static const char *const svc_sel_fields[] = {"selector", "namespace", NULL};
 
-static int service(struct dfl_dc *dc, const json_t *v, struct dfl_service_ref *out)
+static int service(struct dfl_dc *dc, const json_t *v,
+		   struct dfl_service_ref *out)
 {
 	const json_t *ref = NULL, *sel = NULL;
 	int ret = 0;
@@ -376,7 +397,8 @@ static int service(struct dfl_dc *dc, const json_t *v, struct dfl_service_ref *o
 		return -1;
 	if (!!ref == !!sel) {
 		dc_error(dc, v, "invalid-service",
-			 "a toServices element needs exactly one of k8sService or k8sServiceSelector");
+			 "a toServices element needs exactly one of k8sService "
+			 "or k8sServiceSelector");
 		return -1;
 	}
 	if (ref) {
@@ -397,7 +419,8 @@ static int service(struct dfl_dc *dc, const json_t *v, struct dfl_service_ref *o
 
 		dc_known(dc, sel, svc_sel_fields);
 		if (dc_str(dc, sel, "namespace", &out->namespace) < 0 ||
-		    dfl_decode_selector_ptr(dc, sel, "selector", &dfl_sel_cilium,
+		    dfl_decode_selector_ptr(dc, sel, "selector",
+					    &dfl_sel_cilium,
 					    &out->selector) < 0)
 			ret = -1;
 		else if (!out->selector) {
@@ -420,7 +443,8 @@ int dfl_decode_services(struct dfl_dc *dc, const json_t *obj, const char *key,
 	if (ret <= 0)
 		return ret;
 	out->services_present = true;
-	out->services = dc_calloc(dc, json_array_size(arr), sizeof(*out->services));
+	out->services =
+	    dc_calloc(dc, json_array_size(arr), sizeof(*out->services));
 	if (!out->services)
 		return -1;
 	out->n_services = json_array_size(arr);
@@ -448,13 +472,18 @@ const char *dfl_check_match_name(const char *s, char *buf, size_t len)
 {
 	for (const char *p = s; *p; p++)
 		if (!name_char(*p, false)) {
-			snprintf(buf, len,
-				 "Invalid characters in MatchName: \"%.300s\". Only 0-9, a-z, A-Z and ., -, _ characters are allowed",
-				 s);
+			snprintf(
+			    buf, len,
+			    "Invalid characters in MatchName: \"%.300s\". Only "
+			    "0-9, a-z, A-Z and ., -, _ characters are allowed",
+			    s);
 			return buf;
 		}
 	if (strlen(s) > 255) {
-		snprintf(buf, len, "Invalid MatchName: \"%.40s...\". Must be <= 255 characters long.", s);
+		snprintf(buf, len,
+			 "Invalid MatchName: \"%.40s...\". Must be <= 255 "
+			 "characters long.",
+			 s);
 		return buf;
 	}
 	return NULL;
@@ -464,23 +493,26 @@ const char *dfl_check_match_pattern(const char *s, char *buf, size_t len)
 {
 	if (strlen(s) > 255) {
 		snprintf(buf, len,
-			 "Invalid MatchPattern: \"%.40s...\". Must be <= 255 characters long.",
+			 "Invalid MatchPattern: \"%.40s...\". Must be <= 255 "
+			 "characters long.",
 			 s);
 		return buf;
 	}
 	for (const char *p = s; *p; p++)
 		if (!name_char(*p, true)) {
 			snprintf(buf, len,
-				 "Invalid characters in MatchPattern: \"%s\". Only 0-9, a-z, A-Z and ., -, _ and * characters are allowed",
+				 "Invalid characters in MatchPattern: \"%s\". "
+				 "Only 0-9, a-z, A-Z and ., -, _ and * "
+				 "characters are allowed",
 				 s);
 			return buf;
 		}
 	return NULL;
 }
 
-static const char *const fqdn_fields[] = { "matchName", "matchPattern", NULL };
+static const char *const fqdn_fields[] = {"matchName", "matchPattern", NULL};
 
-static int fqdn(struct dfl_dc *dc, const json_t *v, bool dns,
+static int fqdn(struct dfl_dc *dc, const json_t *v,
 		struct dfl_fqdn_selector *out)
 {
 	char buf[512];
@@ -508,29 +540,32 @@ static int fqdn(struct dfl_dc *dc, const json_t *v, bool dns,
 			 "one of matchName or matchPattern is required");
 		return -1;
 	}
-	/* A DNS rule may carry both (either matches); a toFQDNs selector not. */
-	if (!dns && out->match_name && out->match_pattern) {
+	/* Cilium 1.20's PortRuleDNS is an FQDNSelector too: one of the two. */
+	if (out->match_name && out->match_pattern) {
 		dc_error(dc, v, "invalid-fqdn-selector",
-			 "only one of MatchName or MatchPattern is allowed in an FQDNSelector");
+			 "only one of MatchName or MatchPattern is allowed in "
+			 "an FQDNSelector");
 		return -1;
 	}
 	if (out->match_name &&
 	    (why = dfl_check_match_name(out->match_name, buf, sizeof(buf)))) {
-		dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "matchName"), "matchName",
-				"invalid-fqdn-selector", "%s", why);
+		dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "matchName"),
+				"matchName", "invalid-fqdn-selector", "%s",
+				why);
 		ret = -1;
 	}
-	if (out->match_pattern &&
-	    (why = dfl_check_match_pattern(out->match_pattern, buf, sizeof(buf)))) {
+	if (out->match_pattern && (why = dfl_check_match_pattern(
+				       out->match_pattern, buf, sizeof(buf)))) {
 		dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "matchPattern"),
-				"matchPattern", "invalid-fqdn-selector", "%s", why);
+				"matchPattern", "invalid-fqdn-selector", "%s",
+				why);
 		ret = -1;
 	}
 	return ret;
 }
 
 int dfl_decode_fqdns(struct dfl_dc *dc, const json_t *obj, const char *key,
-		     bool dns, struct dfl_fqdn_selector **out, size_t *n)
+		     struct dfl_fqdn_selector **out, size_t *n)
 {
 	const json_t *arr;
 	size_t mark;
@@ -549,7 +584,7 @@ int dfl_decode_fqdns(struct dfl_dc *dc, const json_t *obj, const char *key,
 	for (size_t i = 0; i < *n; i++) {
 		size_t m2 = dc_enter_index(dc, i);
 
-		if (fqdn(dc, json_array_get(arr, i), dns, &(*out)[i]))
+		if (fqdn(dc, json_array_get(arr, i), &(*out)[i]))
 			ret = -1;
 		dc_leave(dc, m2);
 	}

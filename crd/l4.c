@@ -10,7 +10,7 @@
 #include "crd/decoders.h"
 #include "crd/names.h"
 
-#define MAX_PORTS 40
+#define MAX_PORTS	40
 #define MAX_ICMP_FIELDS 40
 
 static const struct {
@@ -18,12 +18,12 @@ static const struct {
 	uint8_t proto;
 	bool extended;
 } protos[] = {
-	{ "ANY", DFL_PROTO_ANY, false },   { "TCP", DFL_PROTO_TCP, false },
-	{ "UDP", DFL_PROTO_UDP, false },   { "SCTP", DFL_PROTO_SCTP, false },
-	{ "VRRP", DFL_PROTO_VRRP, true },  { "IGMP", DFL_PROTO_IGMP, true },
-	{ "GRE", DFL_PROTO_GRE, true },	   { "IPIP", DFL_PROTO_IPIP, true },
-	{ "IPV6", DFL_PROTO_IPV6, true },  { "ESP", DFL_PROTO_ESP, true },
-	{ "AH", DFL_PROTO_AH, true },
+    {"ANY", DFL_PROTO_ANY, false},  {"TCP", DFL_PROTO_TCP, false},
+    {"UDP", DFL_PROTO_UDP, false},  {"SCTP", DFL_PROTO_SCTP, false},
+    {"VRRP", DFL_PROTO_VRRP, true}, {"IGMP", DFL_PROTO_IGMP, true},
+    {"GRE", DFL_PROTO_GRE, true},   {"IPIP", DFL_PROTO_IPIP, true},
+    {"IPV6", DFL_PROTO_IPV6, true}, {"ESP", DFL_PROTO_ESP, true},
+    {"AH", DFL_PROTO_AH, true},
 };
 
 bool dfl_proto__parse(const char *s, uint8_t *out, bool *extended)
@@ -61,6 +61,7 @@ static bool parse_port_number(const char *s, unsigned long *out)
 	if (s[0] == '0' && s[1]) {
 		base = 8;
 		s++;
+		digit = true; /* "0_1" is octal 1 for Go */
 	}
 	for (; *s; s++) {
 		if (*s == '_') {
@@ -79,7 +80,7 @@ static bool parse_port_number(const char *s, unsigned long *out)
 	return true;
 }
 
-static const char *const port_fields[] = { "port", "endPort", "protocol", NULL };
+static const char *const port_fields[] = {"port", "endPort", "protocol", NULL};
 
 /* One PortProtocol; *zero tells whether the port is 0 (all ports). */
 static int port_protocol(struct dfl_dc *dc, const json_t *v, bool dns_rules,
@@ -95,42 +96,50 @@ static int port_protocol(struct dfl_dc *dc, const json_t *v, bool dns_rules,
 	if (!dc_expect(dc, v, JSON_OBJECT, "a mapping"))
 		return -1;
 	dc_known(dc, v, port_fields);
-	if (dc_str(dc, v, "port", &port) < 0 || dc_str(dc, v, "protocol", &proto) < 0 ||
+	if (dc_str(dc, v, "port", &port) < 0 ||
+	    dc_str(dc, v, "protocol", &proto) < 0 ||
 	    dc_int(dc, v, "endPort", 0, 65535, &end_port) < 0)
 		goto out;
 	if (proto && !dfl_proto__parse(proto, &out->proto, &extended)) {
-		dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "protocol"), "protocol",
-				"invalid-protocol",
-				"invalid protocol \"%s\", must be { tcp | udp | sctp | vrrp | igmp | gre | ipip | ipv6 | esp | ah | any }%s",
-				proto,
-				!strcasecmp(proto, "ICMP") || !strcasecmp(proto, "ICMPv6") ?
-					" (ICMP is written with icmps, not toPorts)" :
-					"");
+		dc_report_field(
+		    dc, DFL_SEV_ERROR, dc_get(v, "protocol"), "protocol",
+		    "invalid-protocol",
+		    "invalid protocol \"%s\", must be { tcp | udp | sctp | "
+		    "vrrp | igmp | gre | ipip | ipv6 | esp | ah | any }%s",
+		    proto,
+		    !strcasecmp(proto, "ICMP") || !strcasecmp(proto, "ICMPv6")
+			? " (ICMP is written with icmps, not toPorts)"
+			: "");
 		goto out;
 	}
 	if (proto && strcmp(proto, proto_name(out->proto)))
-		dc_report_field(dc, DFL_SEV_WARNING, dc_get(v, "protocol"),
-				"protocol", "protocol-case",
-				"protocol \"%s\" is taken as %s, but the CRD schema only accepts upper case: kubectl apply rejects it",
-				proto, proto_name(out->proto));
+		dc_report_field(
+		    dc, DFL_SEV_WARNING, dc_get(v, "protocol"), "protocol",
+		    "protocol-case",
+		    "protocol \"%s\" is taken as %s, but the CRD schema only "
+		    "accepts upper case: kubectl apply rejects it",
+		    proto, proto_name(out->proto));
 	if (extended)
-		dc_report_field(dc, DFL_SEV_WARNING, dc_get(v, "protocol"),
-				"protocol", "extended-protocol",
-				"protocol %s needs Cilium's --enable-extended-ip-protocols",
-				proto_name(out->proto));
+		dc_report_field(
+		    dc, DFL_SEV_WARNING, dc_get(v, "protocol"), "protocol",
+		    "extended-protocol",
+		    "protocol %s needs Cilium's --enable-extended-ip-protocols",
+		    proto_name(out->proto));
 	if (!port || !*port) {
 		if (!extended) {
-			dc_report_field(dc, DFL_SEV_ERROR, v, "port", "missing-port",
+			dc_report_field(dc, DFL_SEV_ERROR, v, "port",
+					"missing-port",
 					"port must be specified");
 			goto out;
 		}
 		*zero = true;
 	} else if (dfl_is_svc_name(port)) {
 		if (extended) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "port"), "port",
-					"invalid-port",
-					"port must be empty or 0 for protocol %s",
-					proto_name(out->proto));
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(v, "port"), "port",
+			    "invalid-port",
+			    "port must be empty or 0 for protocol %s",
+			    proto_name(out->proto));
 			goto out;
 		}
 		for (char *c = port; *c; c++)
@@ -138,25 +147,28 @@ static int port_protocol(struct dfl_dc *dc, const json_t *v, bool dns_rules,
 		out->name = port;
 		port = NULL;
 		if (end_port)
-			dc_report_field(dc, DFL_SEV_WARNING, dc_get(v, "endPort"),
-					"endPort", "ignored-end-port",
+			dc_report_field(dc, DFL_SEV_WARNING,
+					dc_get(v, "endPort"), "endPort",
+					"ignored-end-port",
 					"endPort is ignored with a named port");
 	} else {
 		unsigned long n;
 
 		if (!parse_port_number(port, &n) || n > 65535) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "port"), "port",
-					"invalid-port", "\"%s\" is not a port (0-65535)%s",
-					port,
-					parse_port_number(port, &n) ? "" :
-								      " nor a port name");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(v, "port"), "port",
+			    "invalid-port", "\"%s\" is not a port (0-65535)%s",
+			    port,
+			    parse_port_number(port, &n) ? ""
+							: " nor a port name");
 			goto out;
 		}
 		if (extended && n) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "port"), "port",
-					"invalid-port",
-					"port must be empty or 0 for protocol %s",
-					proto_name(out->proto));
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(v, "port"), "port",
+			    "invalid-port",
+			    "port must be empty or 0 for protocol %s",
+			    proto_name(out->proto));
 			goto out;
 		}
 		out->port = (uint16_t)n;
@@ -168,9 +180,11 @@ static int port_protocol(struct dfl_dc *dc, const json_t *v, bool dns_rules,
 			goto out;
 		}
 		if (end_port && (n == 0 || end_port < (long long)n))
-			dc_report_field(dc, DFL_SEV_WARNING, dc_get(v, "endPort"),
-					"endPort", "ignored-end-port",
-					"endPort %lld is ignored: a range needs port > 0 and endPort >= port",
+			dc_report_field(dc, DFL_SEV_WARNING,
+					dc_get(v, "endPort"), "endPort",
+					"ignored-end-port",
+					"endPort %lld is ignored: a range "
+					"needs port > 0 and endPort >= port",
 					end_port);
 		else if (end_port > (long long)n)
 			out->end_port = (uint16_t)end_port;
@@ -182,9 +196,9 @@ out:
 	return ret;
 }
 
-static const char *const secret_fields[] = { "namespace", "name", NULL };
-static const char *const tls_fields[] = { "secret", "trustedCA", "certificate",
-					  "privateKey", NULL };
+static const char *const secret_fields[] = {"namespace", "name", NULL};
+static const char *const tls_fields[] = {"secret", "trustedCA", "certificate",
+					 "privateKey", NULL};
 
 static int tls_context(struct dfl_dc *dc, const json_t *obj, const char *key,
 		       struct dfl_tls_context **out)
@@ -215,11 +229,13 @@ static int tls_context(struct dfl_dc *dc, const json_t *obj, const char *key,
 		size_t m2 = dc_enter(dc, "secret");
 
 		dc_known(dc, secret, secret_fields);
-		if (dc_str(dc, secret, "namespace", &(*out)->secret_namespace) < 0 ||
+		if (dc_str(dc, secret, "namespace", &(*out)->secret_namespace) <
+			0 ||
 		    dc_str(dc, secret, "name", &(*out)->secret_name) < 0)
 			ret = -1;
 		else if (!(*out)->secret_name || !*(*out)->secret_name) {
-			dc_error(dc, secret, "invalid-tls", "secret name is required");
+			dc_error(dc, secret, "invalid-tls",
+				 "secret name is required");
 			ret = -1;
 		}
 		dc_leave(dc, m2);
@@ -228,9 +244,9 @@ static int tls_context(struct dfl_dc *dc, const json_t *obj, const char *key,
 	return ret;
 }
 
-static const char *const listener_fields[] = { "envoyConfig", "name",
-					       "priority", NULL };
-static const char *const envoy_fields[] = { "kind", "name", NULL };
+static const char *const listener_fields[] = {"envoyConfig", "name", "priority",
+					      NULL};
+static const char *const envoy_fields[] = {"kind", "name", NULL};
 
 static int listener(struct dfl_dc *dc, const json_t *obj,
 		    struct dfl_listener **out)
@@ -258,7 +274,8 @@ static int listener(struct dfl_dc *dc, const json_t *obj,
 	}
 	(*out)->priority = (int)prio;
 	if (!(*out)->name || !*(*out)->name) {
-		dc_error(dc, v, "invalid-listener", "listener name is required");
+		dc_error(dc, v, "invalid-listener",
+			 "listener name is required");
 		ret = -1;
 	}
 	if (!ec) {
@@ -274,18 +291,22 @@ static int listener(struct dfl_dc *dc, const json_t *obj,
 		    dc_str(dc, ec, "name", &(*out)->envoy_name) < 0) {
 			ret = -1;
 		} else if (!(*out)->envoy_name || !*(*out)->envoy_name) {
-			dc_error(dc, ec, "invalid-listener", "envoyConfig name is required");
+			dc_error(dc, ec, "invalid-listener",
+				 "envoyConfig name is required");
 			ret = -1;
 		} else if (!(*out)->envoy_kind ||
 			   (strcmp((*out)->envoy_kind, "CiliumEnvoyConfig") &&
-			    strcmp((*out)->envoy_kind, "CiliumClusterwideEnvoyConfig"))) {
+			    strcmp((*out)->envoy_kind,
+				   "CiliumClusterwideEnvoyConfig"))) {
 			dc_error(dc, ec, "invalid-listener",
-				 "envoyConfig kind must be CiliumEnvoyConfig or CiliumClusterwideEnvoyConfig");
+				 "envoyConfig kind must be CiliumEnvoyConfig "
+				 "or CiliumClusterwideEnvoyConfig");
 			ret = -1;
 		} else if (dc->kind == DFL_KIND_CCNP &&
 			   !strcmp((*out)->envoy_kind, "CiliumEnvoyConfig")) {
 			dc_error(dc, ec, "invalid-listener",
-				 "Listener \"%s\" in CCNP can not use Kind CiliumEnvoyConfig",
+				 "Listener \"%s\" in CCNP can not use Kind "
+				 "CiliumEnvoyConfig",
 				 (*out)->name ? (*out)->name : "");
 			ret = -1;
 		}
@@ -296,14 +317,14 @@ out:
 	return ret;
 }
 
-static const char *const header_match_fields[] = { "name", "value", "secret",
-						   "mismatch", NULL };
+static const char *const header_match_fields[] = {"name", "value", "secret",
+						  "mismatch", NULL};
 
 static int header_match(struct dfl_dc *dc, const json_t *v,
 			struct dfl_header_match *out)
 {
-	static const char *const actions[] = { "", "LOG", "ADD", "DELETE",
-					       "REPLACE" };
+	static const char *const actions[] = {"", "LOG", "ADD", "DELETE",
+					      "REPLACE"};
 	const json_t *secret;
 	char *mismatch = NULL;
 	int ret = 0;
@@ -314,9 +335,9 @@ static int header_match(struct dfl_dc *dc, const json_t *v,
 	dc_known(dc, v, header_match_fields);
 	if (dc_str(dc, v, "name", &out->name) < 0 ||
 	    dc_str(dc, v, "value", &out->value) < 0 ||
-	    dc_str(dc, v, "mismatch", &mismatch) < 0 ||
-	    dc_obj(dc, v, "secret", &secret) < 0)
-		return -1;
+	    dc_obj(dc, v, "secret", &secret) < 0 ||
+	    dc_str(dc, v, "mismatch", &mismatch) < 0)
+		return -1; /* mismatch, read last, is NULL on every way here */
 	if (!out->name || !*out->name) {
 		dc_error(dc, v, "invalid-header-match", "Header name missing");
 		ret = -1;
@@ -328,9 +349,11 @@ static int header_match(struct dfl_dc *dc, const json_t *v,
 			if (!strcmp(mismatch, actions[i]))
 				break;
 		if (i == 5) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "mismatch"),
-					"mismatch", "invalid-header-match",
-					"Invalid header action: %s (one of LOG, ADD, DELETE, REPLACE, or empty)",
+			dc_report_field(dc, DFL_SEV_ERROR,
+					dc_get(v, "mismatch"), "mismatch",
+					"invalid-header-match",
+					"Invalid header action: %s (one of "
+					"LOG, ADD, DELETE, REPLACE, or empty)",
 					mismatch);
 			ret = -1;
 		} else {
@@ -342,18 +365,21 @@ static int header_match(struct dfl_dc *dc, const json_t *v,
 		size_t mark = dc_enter(dc, "secret");
 
 		dc_known(dc, secret, secret_fields);
-		if (dc_str(dc, secret, "namespace", &out->secret_namespace) < 0 ||
+		if (dc_str(dc, secret, "namespace", &out->secret_namespace) <
+			0 ||
 		    dc_str(dc, secret, "name", &out->secret_name) < 0) {
 			ret = -1;
 		} else if (!out->secret_name || !*out->secret_name) {
-			dc_error(dc, secret, "invalid-header-match", "Secret name missing");
+			dc_error(dc, secret, "invalid-header-match",
+				 "Secret name missing");
 			ret = -1;
 		}
 		dc_leave(dc, mark);
 		if (out->value) {
-			dc_report_field(dc, DFL_SEV_WARNING, dc_get(v, "value"), "value",
-					"ignored-field",
-					"value is ignored: the secret provides it");
+			dc_report_field(
+			    dc, DFL_SEV_WARNING, dc_get(v, "value"), "value",
+			    "ignored-field",
+			    "value is ignored: the secret provides it");
 			free(out->value);
 			out->value = NULL;
 		}
@@ -361,24 +387,28 @@ static int header_match(struct dfl_dc *dc, const json_t *v,
 	return ret;
 }
 
-static const char *const http_fields[] = { "path", "method", "host", "headers",
-					   "headerMatches", NULL };
+static const char *const http_fields[] = {"path",    "method",	      "host",
+					  "headers", "headerMatches", NULL};
 
 static int http_regex(struct dfl_dc *dc, const json_t *rule, const char *key,
 		      const char *re)
 {
 	char buf[256];
-	const char *why = re ? dfl_check_http_regex(re, buf, sizeof(buf)) : NULL;
+	const char *why =
+	    re ? dfl_check_http_regex(re, buf, sizeof(buf)) : NULL;
 
 	if (!why)
 		return 0;
-	dc_report_field(dc, DFL_SEV_ERROR, dc_get(rule, key), key, "invalid-http-regex",
-			"error parsing regexp \"%.100s\": %s (HTTP fields are full-match regular expressions, not globs)",
+	dc_report_field(dc, DFL_SEV_ERROR, dc_get(rule, key), key,
+			"invalid-http-regex",
+			"error parsing regexp \"%.100s\": %s (HTTP fields are "
+			"full-match regular expressions, not globs)",
 			re, why);
 	return -1;
 }
 
-static int http_rule(struct dfl_dc *dc, const json_t *v, struct dfl_http_rule *out)
+static int http_rule(struct dfl_dc *dc, const json_t *v,
+		     struct dfl_http_rule *out)
 {
 	const json_t *hm;
 	int ret = 0;
@@ -421,7 +451,8 @@ static int http_rule(struct dfl_dc *dc, const json_t *v, struct dfl_http_rule *o
 	return ret ? -1 : 0;
 }
 
-static int l7_rules(struct dfl_dc *dc, const json_t *pr, struct dfl_l7_rules *out)
+static int l7_rules(struct dfl_dc *dc, const json_t *pr,
+		    struct dfl_l7_rules *out)
 {
 	const json_t *v, *http;
 	size_t mark;
@@ -434,15 +465,18 @@ static int l7_rules(struct dfl_dc *dc, const json_t *pr, struct dfl_l7_rules *ou
 	mark = dc_enter(dc, "rules");
 	ret = 0;
 	/* Cilium 1.20 removed the Kafka and generic L7 parsers. */
-	dc_reject(dc, v, "kafka", "unsupported-l7",
-		  "Kafka rules were removed in Cilium 1.20 and are not supported");
+	dc_reject(
+	    dc, v, "kafka", "unsupported-l7",
+	    "Kafka rules were removed in Cilium 1.20 and are not supported");
 	dc_reject(dc, v, "l7proto", "unsupported-l7",
-		  "generic L7 rules (l7proto) were removed in Cilium 1.20 and are not supported");
+		  "generic L7 rules (l7proto) were removed in Cilium 1.20 and "
+		  "are not supported");
 	dc_reject(dc, v, "l7", "unsupported-l7",
-		  "generic L7 rules (l7) were removed in Cilium 1.20 and are not supported");
+		  "generic L7 rules (l7) were removed in Cilium 1.20 and are "
+		  "not supported");
 	{
-		static const char *const all[] = { "http", "dns", "kafka",
-						   "l7proto", "l7", NULL };
+		static const char *const all[] = {"http",    "dns", "kafka",
+						  "l7proto", "l7",  NULL};
 
 		dc_known(dc, v, all);
 	}
@@ -452,7 +486,8 @@ static int l7_rules(struct dfl_dc *dc, const json_t *pr, struct dfl_l7_rules *ou
 		size_t m2 = dc_enter(dc, "http");
 
 		out->http_present = true;
-		out->http = dc_calloc(dc, json_array_size(http), sizeof(*out->http));
+		out->http =
+		    dc_calloc(dc, json_array_size(http), sizeof(*out->http));
 		if (!out->http)
 			ret = -1;
 		else
@@ -461,7 +496,8 @@ static int l7_rules(struct dfl_dc *dc, const json_t *pr, struct dfl_l7_rules *ou
 			size_t m3 = dc_enter_index(dc, i);
 			const json_t *e = json_array_get(http, i);
 
-			if (http_rule(dc, json_is_null(e) ? NULL : e, &out->http[i]))
+			if (http_rule(dc, json_is_null(e) ? NULL : e,
+				      &out->http[i]))
 				ret = -1;
 			if (json_is_null(e))
 				out->http[i].pos = dc_pos(dc, http);
@@ -469,7 +505,7 @@ static int l7_rules(struct dfl_dc *dc, const json_t *pr, struct dfl_l7_rules *ou
 		}
 		dc_leave(dc, m2);
 	}
-	if (dfl_decode_fqdns(dc, v, "dns", true, &out->dns, &out->n_dns) < 0)
+	if (dfl_decode_fqdns(dc, v, "dns", &out->dns, &out->n_dns) < 0)
 		ret = -1;
 	out->dns_present = dc_get(v, "dns") != NULL;
 	dc_leave(dc, mark);
@@ -487,7 +523,8 @@ static bool server_name_ok(const char *s)
 		char c = *s;
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '*') {
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '*') {
 			in_label = true;
 		} else if (c == '.' && in_label) {
 			in_label = false;
@@ -498,10 +535,11 @@ static bool server_name_ok(const char *s)
 	return true;
 }
 
-static const char *const port_rule_fields[] = { "ports", "terminatingTLS",
-						"originatingTLS", "serverNames",
-						"listener", "rules", NULL };
-static const char *const port_deny_rule_fields[] = { "ports", NULL };
+static const char *const port_rule_fields[] = {
+    "ports",	   "terminatingTLS", "originatingTLS",
+    "serverNames", "listener",	     "rules",
+    NULL};
+static const char *const port_deny_rule_fields[] = {"ports", NULL};
 
 static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 		     bool deny, struct dfl_port_rule *out)
@@ -521,8 +559,10 @@ static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 		return -1;
 	if (!deny) {
 		if (l7_rules(dc, v, &out->rules) < 0 ||
-		    tls_context(dc, v, "terminatingTLS", &out->terminating_tls) < 0 ||
-		    tls_context(dc, v, "originatingTLS", &out->originating_tls) < 0 ||
+		    tls_context(dc, v, "terminatingTLS",
+				&out->terminating_tls) < 0 ||
+		    tls_context(dc, v, "originatingTLS",
+				&out->originating_tls) < 0 ||
 		    listener(dc, v, &out->listener) < 0 ||
 		    dc_strs(dc, v, "serverNames", &out->server_names,
 			    &out->n_server_names, NULL) < 0)
@@ -532,15 +572,17 @@ static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 	/* Cilium's L7Rules.IsEmpty: "http: []" still counts as rules. */
 	l7_nonempty = out->rules.http_present || out->rules.dns_present;
 	if (ingress && has_dns) {
-		dc_report_field(dc, DFL_SEV_ERROR, dc_get(dc_get(v, "rules"), "dns"),
-				"rules.dns", "dns-on-ingress",
+		dc_report_field(dc, DFL_SEV_ERROR,
+				dc_get(dc_get(v, "rules"), "dns"), "rules.dns",
+				"dns-on-ingress",
 				"DNS rules are not allowed on ingress");
 		ret = -1;
 	}
 	if (out->n_server_names && l7_nonempty && !out->terminating_tls) {
 		dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "serverNames"),
 				"serverNames", "server-names-without-tls",
-				"ServerNames are not allowed with L7 rules without TLS termination");
+				"ServerNames are not allowed with L7 rules "
+				"without TLS termination");
 		ret = -1;
 	}
 	if (dc_get(v, "serverNames") && !out->n_server_names) {
@@ -560,27 +602,32 @@ static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 			ret = -1;
 		} else if (!server_name_ok(out->server_names[i])) {
 			dc_error(dc, sn, "invalid-server-name",
-				 "\"%s\" is not a server name (DNS characters, '*' wildcards, at most 255)",
+				 "\"%s\" is not a server name (DNS characters, "
+				 "'*' wildcards, at most 255)",
 				 out->server_names[i]);
 			ret = -1;
 		}
 		dc_leave(dc, mark);
 	}
 	if (ports && json_array_size(ports) > MAX_PORTS) {
-		dc_report_field(dc, DFL_SEV_ERROR, ports, "ports", "too-many-ports",
+		dc_report_field(dc, DFL_SEV_ERROR, ports, "ports",
+				"too-many-ports",
 				"too many ports, the max is %d", MAX_PORTS);
 		ret = -1;
 	} else if (ports) {
 		size_t mark = dc_enter(dc, "ports");
 
-		out->ports = dc_calloc(dc, json_array_size(ports), sizeof(*out->ports));
-		for (size_t i = 0; out->ports && i < json_array_size(ports); i++) {
-			struct dfl_port_protocol *pp = &out->ports[out->n_ports];
+		out->ports =
+		    dc_calloc(dc, json_array_size(ports), sizeof(*out->ports));
+		for (size_t i = 0; out->ports && i < json_array_size(ports);
+		     i++) {
+			struct dfl_port_protocol *pp =
+			    &out->ports[out->n_ports];
 			size_t m2 = dc_enter_index(dc, i);
 			bool zero;
 
-			if (port_protocol(dc, json_array_get(ports, i), has_dns, pp,
-					  &zero)) {
+			if (port_protocol(dc, json_array_get(ports, i), has_dns,
+					  pp, &zero)) {
 				free(pp->name);
 				memset(pp, 0, sizeof(*pp));
 				ret = -1;
@@ -589,10 +636,12 @@ static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 				out->n_ports++;
 				if (l7_nonempty && !has_dns &&
 				    pp->proto != DFL_PROTO_TCP) {
-					dc_error(dc, json_array_get(ports, i),
-						 "l7-requires-tcp",
-						 "L7 rules can only apply to TCP (not %s) except for DNS rules",
-						 proto_name(pp->proto));
+					dc_error(
+					    dc, json_array_get(ports, i),
+					    "l7-requires-tcp",
+					    "L7 rules can only apply to TCP "
+					    "(not %s) except for DNS rules",
+					    proto_name(pp->proto));
 					ret = -1;
 				}
 			}
@@ -602,17 +651,19 @@ static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 	}
 	if (out->listener) {
 		if (ingress) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "listener"),
-					"listener", "listener-on-ingress",
-					"Listener is not allowed on ingress (%s)",
-					out->listener->name ? out->listener->name : "");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(v, "listener"),
+			    "listener", "listener-on-ingress",
+			    "Listener is not allowed on ingress (%s)",
+			    out->listener->name ? out->listener->name : "");
 			ret = -1;
 		}
 		if (l7_nonempty) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "listener"),
-					"listener", "listener-with-l7",
-					"Listener is not allowed with L7 rules (%s)",
-					out->listener->name ? out->listener->name : "");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(v, "listener"),
+			    "listener", "listener-with-l7",
+			    "Listener is not allowed with L7 rules (%s)",
+			    out->listener->name ? out->listener->name : "");
 			ret = -1;
 		}
 	}
@@ -620,40 +671,44 @@ static int port_rule(struct dfl_dc *dc, const json_t *v, enum dfl_direction dir,
 		const json_t *rules = dc_get(v, "rules");
 
 		if (zero_port) {
-			dc_report_field(dc, DFL_SEV_ERROR, rules, "rules",
-					"l7-on-port-zero",
-					"L7 rules can not be used when a port is 0");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, rules, "rules",
+			    "l7-on-port-zero",
+			    "L7 rules can not be used when a port is 0");
 			ret = -1;
 		}
 		if (out->rules.dns_present && !json_array_size(ports)) {
-			dc_report_field(dc, DFL_SEV_ERROR, rules, "rules.dns",
-					"dns-without-ports",
-					"port 53 must be specified for DNS rules");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, rules, "rules.dns",
+			    "dns-without-ports",
+			    "port 53 must be specified for DNS rules");
 			ret = -1;
 		}
 		if (out->rules.http_present && out->rules.dns_present) {
 			dc_report_field(dc, DFL_SEV_ERROR, rules, "rules",
 					"multiple-l7-types",
-					"multiple L7 protocol rule types specified in single rule");
+					"multiple L7 protocol rule types "
+					"specified in single rule");
 			ret = -1;
 		}
 		if (dc->host_policy && ingress) {
-			dc_report_field(dc, DFL_SEV_ERROR, rules, "rules",
-					"l7-on-host",
-					"L7 policy is not supported on host ingress yet");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, rules, "rules", "l7-on-host",
+			    "L7 policy is not supported on host ingress yet");
 			ret = -1;
 		} else if (dc->host_policy && out->rules.http_present) {
 			dc_report_field(dc, DFL_SEV_ERROR, rules, "rules",
 					"l7-on-host",
-					"L7 protocol HTTP is not supported on host egress yet");
+					"L7 protocol HTTP is not supported on "
+					"host egress yet");
 			ret = -1;
 		}
 	}
 	return ret;
 }
 
-int dfl_decode_port_rules(struct dfl_dc *dc, const json_t *obj,
-			  const char *key, enum dfl_direction dir, bool deny,
+int dfl_decode_port_rules(struct dfl_dc *dc, const json_t *obj, const char *key,
+			  enum dfl_direction dir, bool deny,
 			  struct dfl_port_rule_list *out)
 {
 	const json_t *arr;
@@ -692,48 +747,55 @@ struct icmp_name {
 };
 
 static const struct icmp_name icmp4[] = {
-	{ "EchoReply", 0 },	     { "DestinationUnreachable", 3 },
-	{ "Redirect", 5 },	     { "Echo", 8 },
-	{ "EchoRequest", 8 },	     { "RouterAdvertisement", 9 },
-	{ "RouterSelection", 10 },   { "TimeExceeded", 11 },
-	{ "ParameterProblem", 12 },  { "Timestamp", 13 },
-	{ "TimestampReply", 14 },    { "Photuris", 40 },
-	{ "ExtendedEchoRequest", 42 }, { "ExtendedEchoReply", 43 },
-	{ NULL, 0 },
+    {"EchoReply", 0},
+    {"DestinationUnreachable", 3},
+    {"Redirect", 5},
+    {"Echo", 8},
+    {"EchoRequest", 8},
+    {"RouterAdvertisement", 9},
+    {"RouterSelection", 10},
+    {"TimeExceeded", 11},
+    {"ParameterProblem", 12},
+    {"Timestamp", 13},
+    {"TimestampReply", 14},
+    {"Photuris", 40},
+    {"ExtendedEchoRequest", 42},
+    {"ExtendedEchoReply", 43},
+    {NULL, 0},
 };
 
 static const struct icmp_name icmp6[] = {
-	{ "DestinationUnreachable", 1 },
-	{ "PacketTooBig", 2 },
-	{ "TimeExceeded", 3 },
-	{ "ParameterProblem", 4 },
-	{ "EchoRequest", 128 },
-	{ "EchoReply", 129 },
-	{ "MulticastListenerQuery", 130 },
-	{ "MulticastListenerReport", 131 },
-	{ "MulticastListenerDone", 132 },
-	{ "RouterSolicitation", 133 },
-	{ "RouterAdvertisement", 134 },
-	{ "NeighborSolicitation", 135 },
-	{ "NeighborAdvertisement", 136 },
-	{ "RedirectMessage", 137 },
-	{ "RouterRenumbering", 138 },
-	{ "ICMPNodeInformationQuery", 139 },
-	{ "ICMPNodeInformationResponse", 140 },
-	{ "InverseNeighborDiscoverySolicitation", 141 },
-	{ "InverseNeighborDiscoveryAdvertisement", 142 },
-	{ "HomeAgentAddressDiscoveryRequest", 144 },
-	{ "HomeAgentAddressDiscoveryReply", 145 },
-	{ "MobilePrefixSolicitation", 146 },
-	{ "MobilePrefixAdvertisement", 147 },
-	{ "DuplicateAddressRequestCodeSuffix", 157 },
-	{ "DuplicateAddressConfirmationCodeSuffix", 158 },
-	{ "ExtendedEchoRequest", 160 },
-	{ "ExtendedEchoReply", 161 },
-	{ NULL, 0 },
+    {"DestinationUnreachable", 1},
+    {"PacketTooBig", 2},
+    {"TimeExceeded", 3},
+    {"ParameterProblem", 4},
+    {"EchoRequest", 128},
+    {"EchoReply", 129},
+    {"MulticastListenerQuery", 130},
+    {"MulticastListenerReport", 131},
+    {"MulticastListenerDone", 132},
+    {"RouterSolicitation", 133},
+    {"RouterAdvertisement", 134},
+    {"NeighborSolicitation", 135},
+    {"NeighborAdvertisement", 136},
+    {"RedirectMessage", 137},
+    {"RouterRenumbering", 138},
+    {"ICMPNodeInformationQuery", 139},
+    {"ICMPNodeInformationResponse", 140},
+    {"InverseNeighborDiscoverySolicitation", 141},
+    {"InverseNeighborDiscoveryAdvertisement", 142},
+    {"HomeAgentAddressDiscoveryRequest", 144},
+    {"HomeAgentAddressDiscoveryReply", 145},
+    {"MobilePrefixSolicitation", 146},
+    {"MobilePrefixAdvertisement", 147},
+    {"DuplicateAddressRequestCodeSuffix", 157},
+    {"DuplicateAddressConfirmationCodeSuffix", 158},
+    {"ExtendedEchoRequest", 160},
+    {"ExtendedEchoReply", 161},
+    {NULL, 0},
 };
 
-static const char *const icmp_field_fields[] = { "family", "type", NULL };
+static const char *const icmp_field_fields[] = {"family", "type", NULL};
 
 static int icmp_field(struct dfl_dc *dc, const json_t *v,
 		      struct dfl_icmp_field *out)
@@ -753,7 +815,8 @@ static int icmp_field(struct dfl_dc *dc, const json_t *v,
 		if (strcmp(family, "IPv6")) {
 			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "family"),
 					"family", "invalid-icmp",
-					"wrong family: %s (IPv4 or IPv6)", family);
+					"wrong family: %s (IPv4 or IPv6)",
+					family);
 			goto out;
 		}
 		out->family = 6;
@@ -779,7 +842,8 @@ static int icmp_field(struct dfl_dc *dc, const json_t *v,
 			if (!strcmp(t->name, s))
 				break;
 		if (!t->name) {
-			dc_report_field(dc, DFL_SEV_ERROR, type, "type", "invalid-icmp",
+			dc_report_field(dc, DFL_SEV_ERROR, type, "type",
+					"invalid-icmp",
 					"ICMP type %s not found in %s", s,
 					out->family == 6 ? "IPv6" : "IPv4");
 			goto out;
@@ -798,7 +862,7 @@ out:
 	return ret;
 }
 
-static const char *const icmp_rule_fields[] = { "fields", NULL };
+static const char *const icmp_rule_fields[] = {"fields", NULL};
 
 int dfl_decode_icmps(struct dfl_dc *dc, const json_t *obj, const char *key,
 		     struct dfl_icmp_rule_list *out)
@@ -837,11 +901,13 @@ int dfl_decode_icmps(struct dfl_dc *dc, const json_t *obj, const char *key,
 		if (json_array_size(fields) > MAX_ICMP_FIELDS) {
 			dc_report_field(dc, DFL_SEV_ERROR, fields, "fields",
 					"too-many-icmp-fields",
-					"too many types, the max is %d", MAX_ICMP_FIELDS);
+					"too many types, the max is %d",
+					MAX_ICMP_FIELDS);
 			ret = -1;
 			goto next;
 		}
-		r->fields = dc_calloc(dc, json_array_size(fields), sizeof(*r->fields));
+		r->fields =
+		    dc_calloc(dc, json_array_size(fields), sizeof(*r->fields));
 		if (!r->fields) {
 			ret = -1;
 			goto next;
@@ -857,7 +923,7 @@ int dfl_decode_icmps(struct dfl_dc *dc, const json_t *obj, const char *key,
 				r->n_fields++;
 			dc_leave(dc, m3);
 		}
-next:
+	next:
 		dc_leave(dc, m2);
 	}
 	dc_leave(dc, mark);

@@ -12,8 +12,9 @@
 #include "util/diag-t.h"
 
 /* Limits that keep hostile input bounded. */
-#define DFL_LOAD_MAX_DEPTH 512		 /* nested mappings/sequences */
-#define DFL_LOAD_MAX_ALIAS_NODES 100000 /* nodes added by YAML aliases, per document */
+#define DFL_LOAD_MAX_DEPTH 512 /* nested mappings/sequences */
+#define DFL_LOAD_MAX_ALIAS_NODES                                               \
+	100000 /* nodes added by YAML aliases, per document */
 
 /* One YAML document or JSON value of a file. <root> is NULL for an empty
  * document (a lone "---" or only comments). */
@@ -55,13 +56,13 @@ enum dfl_yaml_kind {
 	DFL_YK_STRING = 0,
 	DFL_YK_NULL,
 	DFL_YK_BOOL,
-	DFL_YK_INT,	/* fits int64 */
-	DFL_YK_UINT,	/* above INT64_MAX, fits uint64 */
-	DFL_YK_FLOAT,	/* finite */
+	DFL_YK_INT,	  /* fits int64 */
+	DFL_YK_UINT,	  /* above INT64_MAX, fits uint64 */
+	DFL_YK_FLOAT,	  /* finite */
 	DFL_YK_NONFINITE, /* .inf, -.inf, .nan: JSON cannot hold them */
-	DFL_YK_BIGINT,	/* an integer beyond every Go type */
-	DFL_YK_MERGE,	/* the merge key "<<" */
-	DFL_YK_BAD_TAG, /* explicit tag that does not fit the value */
+	DFL_YK_BIGINT,	  /* an integer beyond every Go type */
+	DFL_YK_MERGE,	  /* the merge key "<<" */
+	DFL_YK_BAD_TAG,	  /* explicit tag that does not fit the value */
 };
 
 struct dfl_yaml_scalar {

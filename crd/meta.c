@@ -9,22 +9,22 @@
 #include "util/strbuf.h"
 
 static const char *const meta_fields[] = {
-	"name",
-	"generateName",
-	"namespace",
-	"selfLink",
-	"uid",
-	"resourceVersion",
-	"generation",
-	"creationTimestamp",
-	"deletionTimestamp",
-	"deletionGracePeriodSeconds",
-	"labels",
-	"annotations",
-	"ownerReferences",
-	"finalizers",
-	"managedFields",
-	NULL,
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+    NULL,
 };
 
 static bool namespaced(enum dfl_kind kind)
@@ -45,13 +45,15 @@ static int check_map_keys(struct dfl_dc *dc, const json_t *md, const char *key,
 		size_t m2 = dc_enter(dc, kvs->items[i].key);
 
 		if (why) {
-			dc_report(dc, DFL_SEV_ERROR, kvs->items[i].pos, "invalid-label-key",
-				  "invalid key \"%s\": %s", kvs->items[i].key, why);
+			dc_report(dc, DFL_SEV_ERROR, kvs->items[i].pos,
+				  "invalid-label-key", "invalid key \"%s\": %s",
+				  kvs->items[i].key, why);
 			ret = -1;
 		} else if (values &&
 			   (why = dfl_check_label_value(kvs->items[i].value))) {
 			dc_error(dc, v, "invalid-label-value",
-				 "invalid value \"%s\": %s", kvs->items[i].value, why);
+				 "invalid value \"%s\": %s",
+				 kvs->items[i].value, why);
 			ret = -1;
 		}
 		dc_leave(dc, m2);
@@ -86,16 +88,19 @@ int dfl_decode_meta(struct dfl_dc *dc, const json_t *root, enum dfl_kind kind,
 		ret = -1;
 	m->generation = (uint64_t)gen;
 	if (!m->name || !*m->name) {
-		dc_error(dc, md ? md : root, "missing-name", "%s must have name",
-			 dfl_kind__name(kind));
+		dc_error(dc, md ? md : root, "missing-name",
+			 "%s must have name", dfl_kind__name(kind));
 		ret = -1;
 	} else {
-		why = kind == DFL_KIND_SERVICE	 ? dfl_check_dns1035_label(m->name) :
-		      kind == DFL_KIND_NAMESPACE ? dfl_check_dns_label(m->name) :
-						   dfl_check_dns_subdomain(m->name);
+		why = kind == DFL_KIND_SERVICE
+			  ? dfl_check_dns1035_label(m->name)
+		      : kind == DFL_KIND_NAMESPACE
+			  ? dfl_check_dns_label(m->name)
+			  : dfl_check_dns_subdomain(m->name);
 		if (why) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(md, "name"), "name",
-					"invalid-name", "invalid name \"%s\": %s", m->name,
+			dc_report_field(dc, DFL_SEV_ERROR, dc_get(md, "name"),
+					"name", "invalid-name",
+					"invalid name \"%s\": %s", m->name,
 					why);
 			ret = -1;
 		}
@@ -106,17 +111,19 @@ int dfl_decode_meta(struct dfl_dc *dc, const json_t *root, enum dfl_kind kind,
 			free(m->namespace);
 			m->namespace = dc_strdup(dc, "default");
 		} else if ((why = dfl_check_dns_label(m->namespace))) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(md, "namespace"),
-					"namespace", "invalid-name",
-					"invalid namespace \"%s\": %s", m->namespace, why);
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(md, "namespace"),
+			    "namespace", "invalid-name",
+			    "invalid namespace \"%s\": %s", m->namespace, why);
 			ret = -1;
 		}
 	} else if (m->namespace) {
 		if (*m->namespace)
-			dc_report_field(dc, DFL_SEV_WARNING, dc_get(md, "namespace"),
-					"namespace", "ignored-field",
-					"%s is cluster-scoped: its namespace is ignored",
-					dfl_kind__name(kind));
+			dc_report_field(
+			    dc, DFL_SEV_WARNING, dc_get(md, "namespace"),
+			    "namespace", "ignored-field",
+			    "%s is cluster-scoped: its namespace is ignored",
+			    dfl_kind__name(kind));
 		free(m->namespace);
 		m->namespace = NULL;
 	}
@@ -126,13 +133,15 @@ int dfl_decode_meta(struct dfl_dc *dc, const json_t *root, enum dfl_kind kind,
 	dc_leave(dc, mark);
 
 	if (m->name && !dc->object) {
-		struct dfl_strbuf sb = { 0 };
+		struct dfl_strbuf sb = {0};
 
 		if (m->namespace)
-			dfl_strbuf__printf(&sb, "%s %s/%s", dfl_kind__name(kind),
-					   m->namespace, m->name);
+			dfl_strbuf__printf(&sb, "%s %s/%s",
+					   dfl_kind__name(kind), m->namespace,
+					   m->name);
 		else
-			dfl_strbuf__printf(&sb, "%s %s", dfl_kind__name(kind), m->name);
+			dfl_strbuf__printf(&sb, "%s %s", dfl_kind__name(kind),
+					   m->name);
 		dc->object = dfl_strbuf__detach(&sb);
 		if (!dc->object)
 			dc->nomem = true;

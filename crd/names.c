@@ -30,8 +30,8 @@ static bool subdomain(const char *s, size_t n)
 		if (i < n && s[i] != '.') {
 			char c = s[i];
 
-			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			      c == '-'))
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= '0' && c <= '9') || c == '-'))
 				return false;
 			continue;
 		}
@@ -53,9 +53,13 @@ const char *dfl_check_label_key(const char *s)
 		if (!plen)
 			return "prefix part must be non-empty";
 		if (plen > 253)
-			return "prefix part must be no more than 253 characters";
+			return "prefix part must be no more than 253 "
+			       "characters";
 		if (!subdomain(s, plen))
-			return "prefix part must be a lowercase RFC 1123 subdomain (lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character)";
+			return "prefix part must be a lowercase RFC 1123 "
+			       "subdomain (lower case alphanumeric characters, "
+			       "'-' or '.', starting and ending with an "
+			       "alphanumeric character)";
 		if (strchr(name, '/'))
 			return "a qualified name may contain at most one '/'";
 	}
@@ -64,7 +68,9 @@ const char *dfl_check_label_key(const char *s)
 	if (strlen(name) > 63)
 		return "name part must be no more than 63 characters";
 	if (!qualified_name_part(name, strlen(name)))
-		return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+		return "name part must consist of alphanumeric characters, "
+		       "'-', '_' or '.', and must start and end with an "
+		       "alphanumeric character";
 	return NULL;
 }
 
@@ -77,7 +83,9 @@ const char *dfl_check_label_value(const char *s)
 	if (n > 63)
 		return "must be no more than 63 characters";
 	if (!qualified_name_part(s, n))
-		return "a valid label value must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+		return "a valid label value must be an empty string or consist "
+		       "of alphanumeric characters, '-', '_' or '.', and must "
+		       "start and end with an alphanumeric character";
 	return NULL;
 }
 
@@ -88,12 +96,15 @@ const char *dfl_check_cilium_label_key(const char *s)
 	if (!colon)
 		return dfl_check_label_key(s);
 	if (strchr(colon + 1, ':'))
-		return "a valid label key only support ':' character as a source separator with non empty value";
+		return "a valid label key only support ':' character as a "
+		       "source separator with non empty value";
 	if (colon == s)
-		return "label source should be a non empty string with only alphanumeric characters";
+		return "label source should be a non empty string with only "
+		       "alphanumeric characters";
 	for (const char *p = s; p < colon; p++)
 		if (!alnum(*p))
-			return "label source should be a non empty string with only alphanumeric characters";
+			return "label source should be a non empty string with "
+			       "only alphanumeric characters";
 	return dfl_check_label_key(colon + 1);
 }
 
@@ -104,7 +115,9 @@ const char *dfl_check_dns_subdomain(const char *s)
 	if (n > 253)
 		return "must be no more than 253 characters";
 	if (!subdomain(s, n))
-		return "must be a lowercase RFC 1123 subdomain: lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character";
+		return "must be a lowercase RFC 1123 subdomain: lower case "
+		       "alphanumeric characters, '-' or '.', starting and "
+		       "ending with an alphanumeric character";
 	return NULL;
 }
 
@@ -115,7 +128,9 @@ const char *dfl_check_dns_label(const char *s)
 	if (n > 63)
 		return "must be no more than 63 characters";
 	if (!subdomain(s, n) || strchr(s, '.'))
-		return "must be a lowercase RFC 1123 label: lower case alphanumeric characters or '-', starting and ending with an alphanumeric character";
+		return "must be a lowercase RFC 1123 label: lower case "
+		       "alphanumeric characters or '-', starting and ending "
+		       "with an alphanumeric character";
 	return NULL;
 }
 
@@ -126,7 +141,8 @@ const char *dfl_check_dns1035_label(const char *s)
 	if (why)
 		return why;
 	if (!(s[0] >= 'a' && s[0] <= 'z'))
-		return "must be an RFC 1035 label: it must start with a lower case letter";
+		return "must be an RFC 1035 label: it must start with a lower "
+		       "case letter";
 	return NULL;
 }
 

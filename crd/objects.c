@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crd/decoders.h"
+#include "crd/digest.h"
 #include "crd/load.h"
 #include "util/diag.h"
 #include "util/intern.h"
@@ -21,16 +22,16 @@ static const struct kind_info {
 	const char *api_version;
 	const char *resource;
 } kinds[DFL_KIND__COUNT] = {
-	[DFL_KIND_CNP] = { "CiliumNetworkPolicy", "cilium.io/v2",
-			   "ciliumnetworkpolicy.cilium.io" },
-	[DFL_KIND_CCNP] = { "CiliumClusterwideNetworkPolicy", "cilium.io/v2",
-			    "ciliumclusterwidenetworkpolicy.cilium.io" },
-	[DFL_KIND_KNP] = { "NetworkPolicy", "networking.k8s.io/v1",
-			   "networkpolicy.networking.k8s.io" },
-	[DFL_KIND_POD] = { "Pod", "v1", "pod" },
-	[DFL_KIND_DEPLOYMENT] = { "Deployment", "apps/v1", "deployment.apps" },
-	[DFL_KIND_SERVICE] = { "Service", "v1", "service" },
-	[DFL_KIND_NAMESPACE] = { "Namespace", "v1", "namespace" },
+    [DFL_KIND_CNP] = {"CiliumNetworkPolicy", "cilium.io/v2",
+		      "ciliumnetworkpolicy.cilium.io"},
+    [DFL_KIND_CCNP] = {"CiliumClusterwideNetworkPolicy", "cilium.io/v2",
+		       "ciliumclusterwidenetworkpolicy.cilium.io"},
+    [DFL_KIND_KNP] = {"NetworkPolicy", "networking.k8s.io/v1",
+		      "networkpolicy.networking.k8s.io"},
+    [DFL_KIND_POD] = {"Pod", "v1", "pod"},
+    [DFL_KIND_DEPLOYMENT] = {"Deployment", "apps/v1", "deployment.apps"},
+    [DFL_KIND_SERVICE] = {"Service", "v1", "service"},
+    [DFL_KIND_NAMESPACE] = {"Namespace", "v1", "namespace"},
 };
 
 const char *dfl_kind__name(enum dfl_kind kind)
@@ -78,7 +79,8 @@ static bool same(const struct dfl_meta *m, enum dfl_kind kind, const char *ns,
 		 const char *name)
 {
 	return m->kind == kind && m->name && !strcmp(m->name, name) &&
-	       (!ns ? !m->namespace : m->namespace && !strcmp(m->namespace, ns));
+	       (!ns ? !m->namespace
+		    : m->namespace && !strcmp(m->namespace, ns));
 }
 
 /* The slot array of <kind> in <objs>, as generic pointers. */
@@ -116,8 +118,8 @@ static ssize_t find_same(struct dfl_objects *objs, const struct dfl_meta *m)
 	void ***arr = slots(objs, m->kind, &n, &cap);
 
 	for (size_t i = 0; arr && i < *n; i++)
-		if (same((const struct dfl_meta *)(*arr)[i], m->kind, m->namespace,
-			 m->name))
+		if (same((const struct dfl_meta *)(*arr)[i], m->kind,
+			 m->namespace, m->name))
 			return (ssize_t)i;
 	return -1;
 }
@@ -135,7 +137,7 @@ int dfl_objects__add(struct dfl_objects *objs, struct dfl_object *obj)
 	if (i >= 0) {
 		/* Same kind, namespace and name: the newer object replaces the
 		 * older one, as a later kubectl apply would. */
-		struct dfl_object old = { .kind = obj->kind, .meta = (*arr)[i] };
+		struct dfl_object old = {.kind = obj->kind, .meta = (*arr)[i]};
 
 		dfl_object__release(&old);
 		(*arr)[i] = obj->meta;
@@ -184,11 +186,12 @@ struct dfl_service *dfl_objects__find_service(const struct dfl_objects *objs,
 	return NULL;
 }
 
-struct dfl_namespace *dfl_objects__find_namespace(const struct dfl_objects *objs,
-						  const char *name)
+struct dfl_namespace *
+dfl_objects__find_namespace(const struct dfl_objects *objs, const char *name)
 {
 	for (size_t i = 0; i < objs->n_namespaces; i++)
-		if (same(&objs->namespaces[i]->meta, DFL_KIND_NAMESPACE, NULL, name))
+		if (same(&objs->namespaces[i]->meta, DFL_KIND_NAMESPACE, NULL,
+			 name))
 			return objs->namespaces[i];
 	return NULL;
 }
@@ -199,13 +202,13 @@ static int alloc_and_decode(struct dfl_dc *dc, const json_t *root,
 			    enum dfl_kind kind, struct dfl_object *out)
 {
 	static const size_t sizes[DFL_KIND__COUNT] = {
-		[DFL_KIND_CNP] = sizeof(struct dfl_policy),
-		[DFL_KIND_CCNP] = sizeof(struct dfl_policy),
-		[DFL_KIND_KNP] = sizeof(struct dfl_policy),
-		[DFL_KIND_POD] = sizeof(struct dfl_pod),
-		[DFL_KIND_DEPLOYMENT] = sizeof(struct dfl_deployment),
-		[DFL_KIND_SERVICE] = sizeof(struct dfl_service),
-		[DFL_KIND_NAMESPACE] = sizeof(struct dfl_namespace),
+	    [DFL_KIND_CNP] = sizeof(struct dfl_policy),
+	    [DFL_KIND_CCNP] = sizeof(struct dfl_policy),
+	    [DFL_KIND_KNP] = sizeof(struct dfl_policy),
+	    [DFL_KIND_POD] = sizeof(struct dfl_pod),
+	    [DFL_KIND_DEPLOYMENT] = sizeof(struct dfl_deployment),
+	    [DFL_KIND_SERVICE] = sizeof(struct dfl_service),
+	    [DFL_KIND_NAMESPACE] = sizeof(struct dfl_namespace),
 	};
 	int ret;
 
@@ -245,8 +248,9 @@ static int alloc_and_decode(struct dfl_dc *dc, const json_t *root,
 	}
 	if (ret && !dc->errors)
 		/* Every rejection must tell the user why; this one did not. */
-		dc_error(dc, root, "internal-error",
-			 "rejected without a reason (a bug in deflector's decoder)");
+		dc_error(
+		    dc, root, "internal-error",
+		    "rejected without a reason (a bug in deflector's decoder)");
 	if (dc->errors) {
 		dfl_object__release(out);
 		return -EINVAL;
@@ -300,8 +304,9 @@ static int decode_object(struct dfl_dc *dc, const json_t *root,
 	md = dc_get(root, "metadata");
 	name = dc_get(md, "name");
 	if (dfl_diags__add(dc->diags, DFL_SEV_NOTE, dc_pos(dc, root), NULL,
-			   "skipped-kind", NULL, "skipping %s%s%s: kind not handled",
-			   kind, json_is_string(name) ? " " : "",
+			   "skipped-kind", NULL,
+			   "skipping %s%s%s: kind not handled", kind,
+			   json_is_string(name) ? " " : "",
 			   json_is_string(name) ? json_string_value(name) : ""))
 		return -ENOMEM;
 	return -ENOTSUP;
@@ -310,13 +315,15 @@ static int decode_object(struct dfl_dc *dc, const json_t *root,
 int dfl_object__decode_json(const json_t *root, const char *origin,
 			    struct dfl_object *out, struct dfl_diags *diags)
 {
-	struct dfl_dc dc = { .diags = diags };
+	struct dfl_dc dc = {.diags = diags};
 	int ret;
 
 	dc.file = dfl_intern(origin ? origin : "<api>");
 	if (!dc.file)
 		return -ENOMEM;
 	ret = decode_object(&dc, root, NULL, NULL, out);
+	if (!ret)
+		out->meta->content_digest = dfl_content_digest(root);
 	if (!ret && dc.nomem) {
 		dfl_object__release(out);
 		ret = -ENOMEM;
@@ -349,7 +356,8 @@ static bool has_bad_text(const struct loader *ld, const json_t *root)
 		const struct dfl_pos *p = &ld->docs.bad[i];
 
 		if (pos_le(e->line, e->col, p->line, p->col) &&
-		    (!e->end_line || pos_le(p->line, p->col, e->end_line, e->end_col)))
+		    (!e->end_line ||
+		     pos_le(p->line, p->col, e->end_line, e->end_col)))
 			return true;
 	}
 	return false;
@@ -358,7 +366,8 @@ static bool has_bad_text(const struct loader *ld, const json_t *root)
 static int load_object(struct loader *ld, const json_t *root,
 		       const char *kind_hint, const char *api_hint)
 {
-	struct dfl_dc dc = { .pt = &ld->pt, .file = ld->pt.file, .diags = ld->diags };
+	struct dfl_dc dc = {
+	    .pt = &ld->pt, .file = ld->pt.file, .diags = ld->diags};
 	struct dfl_object obj;
 	int ret = decode_object(&dc, root, kind_hint, api_hint, &obj);
 
@@ -366,23 +375,28 @@ static int load_object(struct loader *ld, const json_t *root,
 		dfl_object__release(&obj);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		obj.meta->content_digest = dfl_content_digest(root);
 	if (!ret) {
 		ssize_t prev = find_same(ld->objs, obj.meta);
 
 		if (prev >= 0) {
 			size_t *n, *cap;
 			const struct dfl_meta *old =
-				(*slots(ld->objs, obj.kind, &n, &cap))[prev];
+			    (*slots(ld->objs, obj.kind, &n, &cap))[prev];
 			char where[512];
 
-			if (dfl_diags__add(ld->diags, DFL_SEV_WARNING, obj.meta->pos,
-					   NULL, "duplicate-object", dc.object,
-					   "replaces the object of the same name from %s",
-					   dfl_pos__fmt(old->pos, where, sizeof(where))))
+			if (dfl_diags__add(
+				ld->diags, DFL_SEV_WARNING, obj.meta->pos, NULL,
+				"duplicate-object", dc.object,
+				"replaces the object of the same name from %s",
+				dfl_pos__fmt(old->pos, where, sizeof(where))))
 				ret = -ENOMEM;
 		}
 		if (!ret)
 			ret = dfl_objects__add(ld->objs, &obj);
+		else
+			dfl_object__release(&obj);
 		if (!ret && ld->stats)
 			ld->stats->objects++;
 	} else if (ret == -EINVAL && ld->stats) {
@@ -408,22 +422,24 @@ static char *list_item_kind(const char *kind)
 
 static int load_doc(struct loader *ld, const json_t *root)
 {
-	const json_t *kind = dc_get(root, "kind"), *items = dc_get(root, "items");
+	const json_t *kind = dc_get(root, "kind"),
+		     *items = dc_get(root, "items");
 	const char *k = json_string_value(kind);
 	int ret = 0;
 
-	if (!root)
+	if (!root || json_is_null(root))
 		return 0; /* empty document */
 	if (k && json_is_array(items) &&
-	    (!strcmp(k, "List") || (strlen(k) > 4 && !strcmp(k + strlen(k) - 4, "List")))) {
+	    (!strcmp(k, "List") ||
+	     (strlen(k) > 4 && !strcmp(k + strlen(k) - 4, "List")))) {
 		const char *api = json_string_value(dc_get(root, "apiVersion"));
 		char *item_kind = list_item_kind(k);
 
 		if (strcmp(k, "List") && !item_kind)
 			return -ENOMEM;
 		for (size_t i = 0; !ret && i < json_array_size(items); i++)
-			ret = load_object(ld, json_array_get(items, i), item_kind,
-					  item_kind ? api : NULL);
+			ret = load_object(ld, json_array_get(items, i),
+					  item_kind, item_kind ? api : NULL);
 		free(item_kind);
 		return ret;
 	}
@@ -447,15 +463,15 @@ static bool quoted_first_key(const char *buf, size_t len)
  * error stands. */
 static int parse(struct loader *ld, const char *buf, size_t len)
 {
-	struct dfl_diags jdiags = { 0 }, ydiags = { 0 };
+	struct dfl_diags jdiags = {0}, ydiags = {0};
 	int err;
 
 	if (!dfl_load__looks_like_json(buf, len))
 		return dfl_yaml__load(buf, len, &ld->docs, &ld->pt, ld->diags);
 	err = dfl_json__load(buf, len, &ld->docs, &ld->pt, &jdiags);
 	if (err == -EINVAL && !ld->docs.n && !quoted_first_key(buf, len)) {
-		struct dfl_postab ypt = { .file = ld->pt.file };
-		struct dfl_docs ydocs = { 0 };
+		struct dfl_postab ypt = {.file = ld->pt.file};
+		struct dfl_docs ydocs = {0};
 
 		if (!dfl_yaml__load(buf, len, &ydocs, &ypt, &ydiags)) {
 			dfl_docs__release(&ld->docs);
@@ -483,7 +499,7 @@ int dfl_objects__load_buffer(struct dfl_objects *objs, const char *name,
 			     struct dfl_diags *diags,
 			     struct dfl_load_stats *stats)
 {
-	struct loader ld = { .objs = objs, .diags = diags, .stats = stats };
+	struct loader ld = {.objs = objs, .diags = diags, .stats = stats};
 	int err, ret = 0;
 
 	ld.pt.file = dfl_intern(name ? name : "<buffer>");
@@ -506,7 +522,7 @@ int dfl_objects__load_buffer(struct dfl_objects *objs, const char *name,
 
 static int read_fd(int fd, char **out, size_t *len)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 	char chunk[65536];
 	ssize_t n;
 
@@ -541,8 +557,9 @@ static int load_file(struct dfl_objects *objs, const char *path, int fd,
 
 	if (err) {
 		dfl_diags__add(diags, DFL_SEV_ERROR,
-			       (struct dfl_pos){ dfl_intern(path), 0, 0 }, NULL,
-			       "read-error", NULL, "cannot read: %s", strerror(-err));
+			       (struct dfl_pos){dfl_intern(path), 0, 0}, NULL,
+			       "read-error", NULL, "cannot read: %s",
+			       strerror(-err));
 		if (stats)
 			stats->unreadable++;
 		return err;
@@ -581,7 +598,7 @@ static int load_dir(struct dfl_objects *objs, const char *path,
 		int err = -errno;
 
 		dfl_diags__add(diags, DFL_SEV_ERROR,
-			       (struct dfl_pos){ dfl_intern(path), 0, 0 }, NULL,
+			       (struct dfl_pos){dfl_intern(path), 0, 0}, NULL,
 			       "read-error", NULL, "cannot list directory: %s",
 			       strerror(-err));
 		if (stats)
@@ -590,7 +607,7 @@ static int load_dir(struct dfl_objects *objs, const char *path,
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
-		struct dfl_strbuf sub = { 0 };
+		struct dfl_strbuf sub = {0};
 		struct stat st;
 		int err = 0;
 
@@ -598,7 +615,8 @@ static int load_dir(struct dfl_objects *objs, const char *path,
 		 * editor swap files, .git. */
 		if (name[0] == '.')
 			goto next;
-		dfl_strbuf__printf(&sub, "%s/%s", path, name);
+		dfl_strbuf__printf(&sub, "%s%s%s", path,
+				   path[strlen(path) - 1] == '/' ? "" : "/", name);
 		if (sub.err) {
 			err = -ENOMEM;
 		} else if (stat(sub.buf, &st)) {
@@ -611,7 +629,7 @@ static int load_dir(struct dfl_objects *objs, const char *path,
 		if (err && !ret)
 			ret = err;
 		dfl_strbuf__release(&sub);
-next:
+	next:
 		free(ents[i]);
 	}
 	free(ents);
@@ -626,10 +644,11 @@ static int load_any(struct dfl_objects *objs, const char *path,
 	int fd, err;
 
 	if (depth > 32) {
-		dfl_diags__add(diags, DFL_SEV_ERROR,
-			       (struct dfl_pos){ dfl_intern(path), 0, 0 }, NULL,
-			       "read-error", NULL,
-			       "directories nest deeper than 32 levels (a symlink loop?)");
+		dfl_diags__add(
+		    diags, DFL_SEV_ERROR,
+		    (struct dfl_pos){dfl_intern(path), 0, 0}, NULL,
+		    "read-error", NULL,
+		    "directories nest deeper than 32 levels (a symlink loop?)");
 		return -ELOOP;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -638,8 +657,9 @@ static int load_any(struct dfl_objects *objs, const char *path,
 		if (fd >= 0)
 			close(fd);
 		dfl_diags__add(diags, DFL_SEV_ERROR,
-			       (struct dfl_pos){ dfl_intern(path), 0, 0 }, NULL,
-			       "read-error", NULL, "cannot open: %s", strerror(-err));
+			       (struct dfl_pos){dfl_intern(path), 0, 0}, NULL,
+			       "read-error", NULL, "cannot open: %s",
+			       strerror(-err));
 		if (stats)
 			stats->unreadable++;
 		return err;
@@ -654,7 +674,8 @@ static int load_any(struct dfl_objects *objs, const char *path,
 }
 
 int dfl_objects__load_path(struct dfl_objects *objs, const char *path,
-			   struct dfl_diags *diags, struct dfl_load_stats *stats)
+			   struct dfl_diags *diags,
+			   struct dfl_load_stats *stats)
 {
 	if (!strcmp(path, "-"))
 		return load_file(objs, "<stdin>", STDIN_FILENO, diags, stats);

@@ -9,7 +9,8 @@ static size_t slot_of(const json_t *node, size_t cap)
 {
 	uint64_t h = (uint64_t)(uintptr_t)node;
 
-	/* Fibonacci hashing; heap addresses differ mostly in the middle bits. */
+	/* Fibonacci hashing; heap addresses differ mostly in the middle bits.
+	 */
 	h = (h >> 4) * 0x9E3779B97F4A7C15ull;
 	return (size_t)(h >> 32) & (cap - 1);
 }

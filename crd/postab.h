@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 struct dfl_postab_ent {
-	const json_t *node; /* NULL marks a free slot */
+	const json_t *node;		/* NULL marks a free slot */
 	unsigned int line, col;		/* the node itself, 1-based */
 	unsigned int key_line, key_col; /* its key, when a mapping value */
 	unsigned int end_line, end_col; /* where a mapping/sequence ends */

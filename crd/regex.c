@@ -54,13 +54,19 @@ static const char *re2_unsupported(const char *re, char *buf, size_t len)
 			char e = p[1];
 
 			if (!e)
-				return NULL; /* PCRE2 reports the trailing '\' */
-			if (e >= '1' && e <= '9' && !(p[2] >= '0' && p[2] <= '7')) {
-				snprintf(buf, len, "backreferences (\\%c) are not supported", e);
+				return NULL; /* PCRE2 reports the trailing '\'
+					      */
+			if (e >= '1' && e <= '9' &&
+			    !(p[2] >= '0' && p[2] <= '7')) {
+				snprintf(
+				    buf, len,
+				    "backreferences (\\%c) are not supported",
+				    e);
 				return buf;
 			}
 			if (strchr("gkGKZRXCEhHNVuceo", e)) {
-				snprintf(buf, len, "invalid escape sequence: \\%c", e);
+				snprintf(buf, len,
+					 "invalid escape sequence: \\%c", e);
 				return buf;
 			}
 			if (e == 'Q') { /* literal text up to \E */
@@ -108,7 +114,9 @@ static const char *re2_unsupported(const char *re, char *buf, size_t len)
 			if (*q == ':' && q == p + 2)
 				continue;
 			snprintf(buf, len,
-				 "invalid or unsupported Perl syntax: `(?%c` (lookaround, atomic groups, recursion and conditionals are not supported)",
+				 "invalid or unsupported Perl syntax: `(?%c` "
+				 "(lookaround, atomic groups, recursion and "
+				 "conditionals are not supported)",
 				 p[2] ? p[2] : ' ');
 			return buf;
 		}
@@ -121,12 +129,16 @@ static const char *re2_unsupported(const char *re, char *buf, size_t len)
 				continue; /* a literal '{' */
 			}
 			if (after_quant) {
-				snprintf(buf, len, "invalid nested repetition operator: `%.*s`",
+				snprintf(buf, len,
+					 "invalid nested repetition operator: "
+					 "`%.*s`",
 					 (int)(n + 1), p - 1);
 				return buf;
 			}
 			if (count > RE2_MAX_REPEAT) {
-				snprintf(buf, len, "invalid repeat count: `%.*s`", (int)n, p);
+				snprintf(buf, len,
+					 "invalid repeat count: `%.*s`", (int)n,
+					 p);
 				return buf;
 			}
 			p += n - 1;
@@ -149,11 +161,12 @@ const char *dfl_check_http_regex(const char *re, char *buf, size_t len)
 	int errcode;
 
 	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-			     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &off,
-			     NULL);
+			     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode,
+			     &off, NULL);
 	if (!code) {
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		snprintf(buf, len, "%s at offset %zu", (const char *)msg, (size_t)off);
+		snprintf(buf, len, "%s at offset %zu", (const char *)msg,
+			 (size_t)off);
 		return buf;
 	}
 	pcre2_code_free(code);

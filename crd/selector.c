@@ -10,11 +10,11 @@
 #include "crd/names.h"
 #include "util/strbuf.h"
 
-const struct dfl_sel_opts dfl_sel_cilium = { .default_source = "any" };
+const struct dfl_sel_opts dfl_sel_cilium = {.default_source = "any"};
 
-static const char *const selector_fields[] = { "matchLabels",
-					       "matchExpressions", NULL };
-static const char *const expr_fields[] = { "key", "operator", "values", NULL };
+static const char *const selector_fields[] = {"matchLabels", "matchExpressions",
+					      NULL};
+static const char *const expr_fields[] = {"key", "operator", "values", NULL};
 
 int dfl_selector__add(struct dfl_selector *s, const char *key,
 		      enum dfl_sel_op op, const char *const *values,
@@ -80,18 +80,10 @@ void dfl_selector__sort(struct dfl_selector *s)
 		qsort(s->reqs, s->n_reqs, sizeof(*s->reqs), cmp_req);
 }
 
-bool dfl_selector__has_key(const struct dfl_selector *s, const char *key)
-{
-	for (size_t i = 0; i < s->n_reqs; i++)
-		if (!strcmp(s->reqs[i].key, key))
-			return true;
-	return false;
-}
-
 /* The key as stored: source and prefix applied. NULL on ENOMEM. */
 static char *final_key(const struct dfl_sel_opts *o, const char *key)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 
 	if (o->forced_source)
 		dfl_strbuf__printf(&sb, "%s:", o->forced_source);
@@ -103,19 +95,18 @@ static char *final_key(const struct dfl_sel_opts *o, const char *key)
 	return dfl_strbuf__detach(&sb);
 }
 
-/* Validates a key as written; reports at <node> for the current path. */
-static bool check_key(struct dfl_dc *dc, const json_t *node, struct dfl_pos pos,
+/* Validates a key as written; reports at <pos> for the current path. */
+static bool check_key(struct dfl_dc *dc, struct dfl_pos pos,
 		      const struct dfl_sel_opts *o, const char *key)
 {
-	const char *why = o->default_source && !o->forced_source ?
-				  dfl_check_cilium_label_key(key) :
-				  dfl_check_label_key(key);
+	const char *why = o->default_source && !o->forced_source
+			      ? dfl_check_cilium_label_key(key)
+			      : dfl_check_label_key(key);
 
 	if (!why)
 		return true;
 	dc_report(dc, DFL_SEV_ERROR, pos, "invalid-label-key",
 		  "invalid label selector: key \"%s\": %s", key, why);
-	(void)node;
 	return false;
 }
 
@@ -167,9 +158,10 @@ static int match_labels(struct dfl_dc *dc, const json_t *map,
 		} else {
 			const char *value = val ? val : "";
 
-			if (!check_key(dc, v, kpos, o, key) ||
+			if (!check_key(dc, kpos, o, key) ||
 			    !check_value(dc, v, value) ||
-			    add_req(dc, out, o, key, DFL_SEL_IN, &value, 1, kpos))
+			    add_req(dc, out, o, key, DFL_SEL_IN, &value, 1,
+				    kpos))
 				ret = -1;
 		}
 		free(val);
@@ -181,8 +173,8 @@ static int match_labels(struct dfl_dc *dc, const json_t *map,
 static int expression(struct dfl_dc *dc, const json_t *e,
 		      const struct dfl_sel_opts *o, struct dfl_selector *out)
 {
-	static const char *const ops[] = { "In", "NotIn", "Exists",
-					   "DoesNotExist" };
+	static const char *const ops[] = {"In", "NotIn", "Exists",
+					  "DoesNotExist"};
 	char *key = NULL, *op = NULL, **values = NULL;
 	size_t n_values = 0;
 	const json_t *arr = NULL;
@@ -191,11 +183,13 @@ static int expression(struct dfl_dc *dc, const json_t *e,
 	if (!dc_expect(dc, e, JSON_OBJECT, "a mapping"))
 		return -1;
 	dc_known(dc, e, expr_fields);
-	if (dc_str(dc, e, "key", &key) < 0 || dc_str(dc, e, "operator", &op) < 0 ||
+	if (dc_str(dc, e, "key", &key) < 0 ||
+	    dc_str(dc, e, "operator", &op) < 0 ||
 	    dc_strs(dc, e, "values", &values, &n_values, NULL) < 0)
 		goto out;
 	if (!key) {
-		dc_report_field(dc, DFL_SEV_ERROR, e, "key", "invalid-label-key",
+		dc_report_field(dc, DFL_SEV_ERROR, e, "key",
+				"invalid-label-key",
 				"invalid label selector: key: Required value");
 		goto out;
 	}
@@ -203,27 +197,34 @@ static int expression(struct dfl_dc *dc, const json_t *e,
 		if (!strcmp(op, ops[i]))
 			op_idx = i;
 	if (op_idx < 0) {
-		dc_report_field(dc, DFL_SEV_ERROR, dc_get(e, "operator") ? dc_get(e, "operator") : e,
-				"operator", "invalid-selector",
-				"invalid label selector: Invalid value: \"%s\": not a valid selector operator (In, NotIn, Exists, DoesNotExist)",
-				op ? op : "");
+		dc_report_field(
+		    dc, DFL_SEV_ERROR,
+		    dc_get(e, "operator") ? dc_get(e, "operator") : e,
+		    "operator", "invalid-selector",
+		    "invalid label selector: Invalid value: \"%s\": not a "
+		    "valid selector operator (In, NotIn, Exists, DoesNotExist)",
+		    op ? op : "");
 		goto out;
 	}
 	arr = dc_get(e, "values");
 	if (op_idx <= 1 && !n_values) {
-		dc_report_field(dc, DFL_SEV_ERROR, arr ? arr : e, "values",
-				"invalid-selector",
-				"invalid label selector: Required value: must be specified when `operator` is 'In' or 'NotIn'");
+		dc_report_field(
+		    dc, DFL_SEV_ERROR, arr ? arr : e, "values",
+		    "invalid-selector",
+		    "invalid label selector: Required value: must be specified "
+		    "when `operator` is 'In' or 'NotIn'");
 		goto out;
 	}
 	if (op_idx >= 2 && n_values) {
-		dc_report_field(dc, DFL_SEV_ERROR, arr, "values", "invalid-selector",
-				"invalid label selector: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+		dc_report_field(
+		    dc, DFL_SEV_ERROR, arr, "values", "invalid-selector",
+		    "invalid label selector: Forbidden: may not be specified "
+		    "when `operator` is 'Exists' or 'DoesNotExist'");
 		goto out;
 	}
 	{
 		size_t mark = dc_enter(dc, "key");
-		bool ok = check_key(dc, e, dc_pos(dc, dc_get(e, "key")), o, key);
+		bool ok = check_key(dc, dc_pos(dc, dc_get(e, "key")), o, key);
 
 		dc_leave(dc, mark);
 		if (!ok)

@@ -7,11 +7,10 @@
 #include "crd/decoders.h"
 #include "crd/names.h"
 
-static const char *const object_fields[] = { "apiVersion", "kind", "metadata",
-					     "spec", "status", NULL };
+static const char *const object_fields[] = {"apiVersion", "kind",   "metadata",
+					    "spec",	  "status", NULL};
 static const char *const container_port_fields[] = {
-	"name", "containerPort", "protocol", "hostPort", "hostIP", NULL
-};
+    "name", "containerPort", "protocol", "hostPort", "hostIP", NULL};
 
 /* "TCP" (default), "UDP" or "SCTP", exact case as the API server wants. */
 static int k8s_protocol(struct dfl_dc *dc, const json_t *obj, uint8_t *out)
@@ -29,9 +28,10 @@ static int k8s_protocol(struct dfl_dc *dc, const json_t *obj, uint8_t *out)
 	else if (!strcmp(p, "SCTP"))
 		*out = DFL_PROTO_SCTP, ret = 0;
 	else {
-		dc_report_field(dc, DFL_SEV_ERROR, dc_get(obj, "protocol"), "protocol",
-				"invalid-protocol",
-				"Unsupported value: \"%s\": supported values: \"TCP\", \"UDP\", \"SCTP\"",
+		dc_report_field(dc, DFL_SEV_ERROR, dc_get(obj, "protocol"),
+				"protocol", "invalid-protocol",
+				"Unsupported value: \"%s\": supported values: "
+				"\"TCP\", \"UDP\", \"SCTP\"",
 				p);
 		ret = -1;
 	}
@@ -49,7 +49,8 @@ static int container_ports(struct dfl_dc *dc, const json_t *c,
 
 	if (ret <= 0)
 		return ret;
-	ports = realloc(s->ports, (s->n_ports + json_array_size(arr)) * sizeof(*ports));
+	ports = realloc(s->ports,
+			(s->n_ports + json_array_size(arr)) * sizeof(*ports));
 	if (!ports && json_array_size(arr)) {
 		dc->nomem = true;
 		return -1;
@@ -79,16 +80,19 @@ static int container_ports(struct dfl_dc *dc, const json_t *c,
 		}
 		if (!port) {
 			dc_report_field(dc, DFL_SEV_ERROR, v, "containerPort",
-					"invalid-port", "containerPort: Required value");
+					"invalid-port",
+					"containerPort: Required value");
 			free(p->name);
 			ret = -1;
 			goto next;
 		}
 		if (p->name && !dfl_is_svc_name(p->name)) {
-			dc_report_field(dc, DFL_SEV_ERROR, dc_get(v, "name"), "name",
-					"invalid-port",
-					"\"%s\" is not a port name (1-15 letters, digits and '-', with a letter)",
-					p->name);
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, dc_get(v, "name"), "name",
+			    "invalid-port",
+			    "\"%s\" is not a port name (1-15 letters, digits "
+			    "and '-', with a letter)",
+			    p->name);
 			free(p->name);
 			ret = -1;
 			goto next;
@@ -97,7 +101,7 @@ static int container_ports(struct dfl_dc *dc, const json_t *c,
 			*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
 		p->port = (uint16_t)port;
 		s->n_ports++;
-next:
+	next:
 		dc_leave(dc, m2);
 	}
 	dc_leave(dc, mark);
@@ -105,7 +109,8 @@ next:
 }
 
 /* PodSpec fields deflector needs; <labels> become the spec's labels. */
-static int pod_spec(struct dfl_dc *dc, const json_t *spec, struct dfl_pod_spec *s)
+static int pod_spec(struct dfl_dc *dc, const json_t *spec,
+		    struct dfl_pod_spec *s)
 {
 	const json_t *containers;
 	int ret = 0;
@@ -122,8 +127,9 @@ static int pod_spec(struct dfl_dc *dc, const json_t *spec, struct dfl_pod_spec *
 		s->service_account = dc_strdup(dc, "default");
 	}
 	if (!containers || !json_array_size(containers)) {
-		dc_report_field(dc, DFL_SEV_ERROR, containers ? containers : spec,
-				"containers", "missing-containers",
+		dc_report_field(dc, DFL_SEV_ERROR,
+				containers ? containers : spec, "containers",
+				"missing-containers",
 				"containers: Required value");
 		return -1;
 	}
@@ -140,16 +146,16 @@ static int pod_spec(struct dfl_dc *dc, const json_t *spec, struct dfl_pod_spec *
 				ret = -1;
 			else if (!name || !*name) {
 				dc_report_field(dc, DFL_SEV_ERROR, c, "name",
-						"missing-name", "name: Required value");
+						"missing-name",
+						"name: Required value");
 				ret = -1;
 			}
 			free(name);
 			if (container_ports(dc, c, s) < 0)
 				ret = -1;
-			if (i == 0 &&
-			    (dc_str(dc, c, "image", &s->image) < 0 ||
-			     dc_strs(dc, c, "command", &s->command, &s->n_command,
-				     NULL) < 0))
+			if (i == 0 && (dc_str(dc, c, "image", &s->image) < 0 ||
+				       dc_strs(dc, c, "command", &s->command,
+					       &s->n_command, NULL) < 0))
 				ret = -1;
 		}
 		dc_leave(dc, mark);
@@ -163,7 +169,8 @@ static int owner(struct dfl_dc *dc, const json_t *md, struct dfl_pod *p)
 {
 	const json_t *refs = dc_get(md, "ownerReferences");
 
-	for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs); i++) {
+	for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs);
+	     i++) {
 		const json_t *r = json_array_get(refs, i);
 		const char *kind = json_string_value(dc_get(r, "kind"));
 		const char *name = json_string_value(dc_get(r, "name"));
@@ -209,8 +216,8 @@ int dfl_decode_pod(struct dfl_dc *dc, const json_t *root, struct dfl_pod *p)
 		struct dfl_kv *copy;
 
 		if (!p->spec.labels.items) {
-			p->spec.labels.items = dc_calloc(dc, p->meta.labels.n,
-							 sizeof(*copy));
+			p->spec.labels.items =
+			    dc_calloc(dc, p->meta.labels.n, sizeof(*copy));
 			if (!p->spec.labels.items)
 				return -1;
 		}
@@ -229,7 +236,7 @@ int dfl_decode_pod(struct dfl_dc *dc, const json_t *root, struct dfl_pod *p)
 	return ret;
 }
 
-static const char *const template_fields[] = { "metadata", "spec", NULL };
+static const char *const template_fields[] = {"metadata", "spec", NULL};
 
 static bool selector_matches(const struct dfl_selector *s,
 			     const struct dfl_kvs *labels)
@@ -244,7 +251,8 @@ static bool selector_matches(const struct dfl_selector *s,
 				v = labels->items[j].value;
 		for (size_t j = 0; v && j < r->n_values; j++)
 			in |= !strcmp(r->values[j], v);
-		if ((r->op == DFL_SEL_IN && !in) || (r->op == DFL_SEL_NOT_IN && in) ||
+		if ((r->op == DFL_SEL_IN && !in) ||
+		    (r->op == DFL_SEL_NOT_IN && in) ||
 		    (r->op == DFL_SEL_EXISTS && !v) ||
 		    (r->op == DFL_SEL_DOES_NOT_EXIST && v))
 			return false;
@@ -255,7 +263,7 @@ static bool selector_matches(const struct dfl_selector *s,
 int dfl_decode_deployment(struct dfl_dc *dc, const json_t *root,
 			  struct dfl_deployment *d)
 {
-	static const struct dfl_sel_opts plain = { 0 };
+	static const struct dfl_sel_opts plain = {0};
 	const json_t *spec, *tmpl = NULL, *tmd = NULL, *tspec = NULL;
 	long long replicas = 1;
 	size_t mark;
@@ -270,24 +278,27 @@ int dfl_decode_deployment(struct dfl_dc *dc, const json_t *root,
 	}
 	mark = dc_enter(dc, "spec");
 	if (dc_int(dc, spec, "replicas", 0, INT32_MAX, &replicas) < 0 ||
-	    dfl_decode_selector_ptr(dc, spec, "selector", &plain, &d->selector) < 0 ||
+	    dfl_decode_selector_ptr(dc, spec, "selector", &plain,
+				    &d->selector) < 0 ||
 	    dc_obj(dc, spec, "template", &tmpl) < 0)
 		ret = -1;
 	d->replicas = (uint32_t)replicas;
 	if (!d->selector && !ret) {
-		dc_report_field(dc, DFL_SEV_ERROR, spec, "selector", "missing-selector",
-				"selector: Required value");
+		dc_report_field(dc, DFL_SEV_ERROR, spec, "selector",
+				"missing-selector", "selector: Required value");
 		ret = -1;
 	} else if (d->selector && !d->selector->n_reqs) {
-		dc_report_field(dc, DFL_SEV_ERROR, dc_get(spec, "selector"), "selector",
-				"missing-selector",
-				"selector: Invalid value: empty selector is invalid for deployment");
+		dc_report_field(dc, DFL_SEV_ERROR, dc_get(spec, "selector"),
+				"selector", "missing-selector",
+				"selector: Invalid value: empty selector is "
+				"invalid for deployment");
 		ret = -1;
 	}
 	if (!tmpl) {
 		if (!ret)
 			dc_report_field(dc, DFL_SEV_ERROR, spec, "template",
-					"missing-spec", "template: Required value");
+					"missing-spec",
+					"template: Required value");
 		dc_leave(dc, mark);
 		return -1;
 	}
@@ -301,12 +312,14 @@ int dfl_decode_deployment(struct dfl_dc *dc, const json_t *root,
 		} else {
 			size_t m3 = dc_enter(dc, "metadata");
 
-			if (dc_kvs(dc, tmd, "labels", &d->template_spec.labels) < 0)
+			if (dc_kvs(dc, tmd, "labels",
+				   &d->template_spec.labels) < 0)
 				ret = -1;
 			dc_leave(dc, m3);
 			if (!tspec) {
 				dc_report_field(dc, DFL_SEV_ERROR, tmpl, "spec",
-						"missing-spec", "spec: Required value");
+						"missing-spec",
+						"spec: Required value");
 				ret = -1;
 			} else {
 				m3 = dc_enter(dc, "spec");
@@ -317,9 +330,10 @@ int dfl_decode_deployment(struct dfl_dc *dc, const json_t *root,
 		}
 		if (!ret && d->selector &&
 		    !selector_matches(d->selector, &d->template_spec.labels)) {
-			dc_report_field(dc, DFL_SEV_ERROR, tmd ? tmd : tmpl, "metadata.labels",
-					"selector-mismatch",
-					"`selector` does not match template `labels`");
+			dc_report_field(
+			    dc, DFL_SEV_ERROR, tmd ? tmd : tmpl,
+			    "metadata.labels", "selector-mismatch",
+			    "`selector` does not match template `labels`");
 			ret = -1;
 		}
 		dc_leave(dc, m2);
@@ -328,9 +342,8 @@ int dfl_decode_deployment(struct dfl_dc *dc, const json_t *root,
 	return ret;
 }
 
-static const char *const service_port_fields[] = { "name", "port", "protocol",
-						   "targetPort", "nodePort",
-						   "appProtocol", NULL };
+static const char *const service_port_fields[] = {
+    "name", "port", "protocol", "targetPort", "nodePort", "appProtocol", NULL};
 
 static int service_port(struct dfl_dc *dc, const json_t *v,
 			struct dfl_service_port *p)
@@ -355,26 +368,20 @@ static int service_port(struct dfl_dc *dc, const json_t *v,
 	tp = dc_get(v, "targetPort");
 	if (json_is_string(tp)) {
 		const char *s = json_string_value(tp);
-		char *end;
-		long n = strtol(s, &end, 10);
 
-		if (*s && !*end) {
-			/* intstr in string form with digits: a number. */
-			if (n < 1 || n > 65535) {
-				dc_report_field(dc, DFL_SEV_ERROR, tp, "targetPort",
-						"invalid-port",
-						"\"%s\" is not a port (1-65535)", s);
-				return -1;
-			}
-			p->target_port = (uint16_t)n;
-		} else if (!dfl_is_svc_name(s)) {
-			dc_report_field(dc, DFL_SEV_ERROR, tp, "targetPort", "invalid-port",
-					"\"%s\" is not a port number or name", s);
+		/* A string is a port name for the API server, even "8080". */
+		if (!dfl_is_svc_name(s)) {
+			dc_report_field(dc, DFL_SEV_ERROR, tp, "targetPort",
+					"invalid-port",
+					"\"%s\" is not a port name (a port "
+					"number is written without quotes)",
+					s);
 			return -1;
 		} else {
 			p->target_port_name = dc_strdup(dc, s);
 			for (char *q = p->target_port_name; q && *q; q++)
-				*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+				*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32
+								   : *q);
 		}
 	} else if (tp) {
 		long long n = 0;
@@ -391,8 +398,8 @@ static int service_port(struct dfl_dc *dc, const json_t *v,
 int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 		       struct dfl_service *s)
 {
-	static const char *const types[] = { "ClusterIP", "NodePort",
-					     "LoadBalancer", "ExternalName" };
+	static const char *const types[] = {"ClusterIP", "NodePort",
+					    "LoadBalancer", "ExternalName"};
 	const json_t *spec, *ports;
 	size_t mark;
 	int ret = 0, t;
@@ -416,7 +423,9 @@ int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 	if (s->type && t == 4) {
 		dc_report_field(dc, DFL_SEV_ERROR, dc_get(spec, "type"), "type",
 				"invalid-service-type",
-				"Unsupported value: \"%s\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"",
+				"Unsupported value: \"%s\": supported values: "
+				"\"ClusterIP\", \"ExternalName\", "
+				"\"LoadBalancer\", \"NodePort\"",
 				s->type);
 		ret = -1;
 	}
@@ -424,15 +433,17 @@ int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 	for (size_t i = 0; i < s->selector.n; i++) {
 		const struct dfl_kv *kv = &s->selector.items[i];
 		const char *kwhy = dfl_check_label_key(kv->key);
-		const char *vwhy = kwhy ? NULL : dfl_check_label_value(kv->value);
+		const char *vwhy =
+		    kwhy ? NULL : dfl_check_label_value(kv->value);
 		size_t m2 = dc_enter(dc, "selector");
 
 		dc_enter(dc, kv->key);
 		if (kwhy || vwhy) {
-			dc_report(dc, DFL_SEV_ERROR, kv->pos,
-				  kwhy ? "invalid-label-key" : "invalid-label-value",
-				  "invalid %s \"%s\": %s", kwhy ? "key" : "value",
-				  kwhy ? kv->key : kv->value, kwhy ? kwhy : vwhy);
+			dc_report(
+			    dc, DFL_SEV_ERROR, kv->pos,
+			    kwhy ? "invalid-label-key" : "invalid-label-value",
+			    "invalid %s \"%s\": %s", kwhy ? "key" : "value",
+			    kwhy ? kv->key : kv->value, kwhy ? kwhy : vwhy);
 			ret = -1;
 		}
 		dc_leave(dc, m2);
@@ -440,7 +451,8 @@ int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 	if (ports) {
 		size_t m2 = dc_enter(dc, "ports");
 
-		s->ports = dc_calloc(dc, json_array_size(ports), sizeof(*s->ports));
+		s->ports =
+		    dc_calloc(dc, json_array_size(ports), sizeof(*s->ports));
 		if (!s->ports)
 			ret = -1;
 		else
@@ -448,13 +460,16 @@ int dfl_decode_service(struct dfl_dc *dc, const json_t *root,
 		for (size_t i = 0; i < s->n_ports; i++) {
 			size_t m3 = dc_enter_index(dc, i);
 
-			if (service_port(dc, json_array_get(ports, i), &s->ports[i]))
+			if (service_port(dc, json_array_get(ports, i),
+					 &s->ports[i]))
 				ret = -1;
-			else if (s->n_ports > 1 && (!s->ports[i].name || !*s->ports[i].name)) {
-				dc_report_field(dc, DFL_SEV_ERROR,
-						json_array_get(ports, i), "name",
-						"invalid-port",
-						"name: Required value (a Service with several ports must name each)");
+			else if (s->n_ports > 1 &&
+				 (!s->ports[i].name || !*s->ports[i].name)) {
+				dc_report_field(
+				    dc, DFL_SEV_ERROR, json_array_get(ports, i),
+				    "name", "invalid-port",
+				    "name: Required value (a Service with "
+				    "several ports must name each)");
 				ret = -1;
 			}
 			dc_leave(dc, m3);

@@ -20,10 +20,10 @@
 struct frame {
 	json_t *node; /* the object or array being built (owned) */
 	bool is_map;
-	bool want_value;	   /* a key was read, its value comes next */
-	bool key_merge;		   /* that key is "<<" */
-	bool key_bad;		   /* that key is unusable: drop its value */
-	char *key;		   /* the pending key (owned) */
+	bool want_value; /* a key was read, its value comes next */
+	bool key_merge;	 /* that key is "<<" */
+	bool key_bad;	 /* that key is unusable: drop its value */
+	char *key;	 /* the pending key (owned) */
 	size_t key_len;
 	unsigned int key_line, key_col;
 	json_t *explicit_keys; /* after a merge: the keys written out */
@@ -55,13 +55,13 @@ struct ystate {
 
 static struct dfl_pos mark_pos(const struct ystate *st, yaml_mark_t m)
 {
-	return (struct dfl_pos){ st->pt->file, (unsigned int)m.line + 1,
-				 (unsigned int)m.column + 1 };
+	return (struct dfl_pos){st->pt->file, (unsigned int)m.line + 1,
+				(unsigned int)m.column + 1};
 }
 
 static void report(struct ystate *st, struct dfl_pos pos, bool localized,
 		   const char *check, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* A problem inside a document. Localized problems keep the document but make
  * the object around <pos> invalid; the others drop the document. */
@@ -110,7 +110,8 @@ static void reset_doc(struct ystate *st)
 static void add_anchor(struct ystate *st, const char *name, json_t *node,
 		       size_t size)
 {
-	struct anchor *a = DFL_PUSH(st->anchors, st->n_anchors, st->cap_anchors);
+	struct anchor *a =
+	    DFL_PUSH(st->anchors, st->n_anchors, st->cap_anchors);
 
 	if (!a || !(a->name = strdup(name))) {
 		if (a)
@@ -145,11 +146,13 @@ static char *key_string(const json_t *v, size_t *len, const char **why)
 		s = json_string_value(v);
 		break;
 	case JSON_INTEGER:
-		*len = (size_t)snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-					json_integer_value(v));
+		*len =
+		    (size_t)snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+				     json_integer_value(v));
 		break;
 	case JSON_REAL:
-		dfl_yaml__format_key_float(json_real_value(v), buf, sizeof(buf));
+		dfl_yaml__format_key_float(json_real_value(v), buf,
+					   sizeof(buf));
 		*len = strlen(buf);
 		break;
 	case JSON_TRUE:
@@ -244,19 +247,22 @@ static void set_member(struct ystate *st, struct frame *f, json_t *node)
 		dup = json_object_getn(f->node, f->key, f->key_len);
 	}
 	if (dup) {
-		struct dfl_pos pos = { st->pt->file, f->key_line, f->key_col };
+		struct dfl_pos pos = {st->pt->file, f->key_line, f->key_col};
 
-		prev = dfl_postab__get(st->pt,
-				       json_object_getn(f->node, f->key, f->key_len));
+		prev = dfl_postab__get(
+		    st->pt, json_object_getn(f->node, f->key, f->key_len));
 		if (prev && prev->key_line)
 			report(st, pos, true, "duplicate-key",
-			       "duplicate key \"%s\" (first at line %u); the last one would win",
+			       "duplicate key \"%s\" (first at line %u); the "
+			       "last one would win",
 			       f->key, prev->key_line);
 		else
 			report(st, pos, true, "duplicate-key",
-			       "duplicate key \"%s\"; the last one would win", f->key);
+			       "duplicate key \"%s\"; the last one would win",
+			       f->key);
 	}
-	if (json_object_setn_new(f->node, f->key, f->key_len, json_incref(node))) {
+	if (json_object_setn_new(f->node, f->key, f->key_len,
+				 json_incref(node))) {
 		json_decref(node);
 		st->err = -ENOMEM;
 		return;
@@ -353,7 +359,8 @@ static json_t *scalar_node(struct ystate *st, const yaml_event_t *ev,
 		return json_real(r.f);
 	case DFL_YK_NONFINITE:
 		report(st, pos, true, "unsupported-value",
-		       "\"%.*s\" is not a finite number; JSON (and so the API server) cannot hold it",
+		       "\"%.*s\" is not a finite number; JSON (and so the API "
+		       "server) cannot hold it",
 		       (int)(len > 40 ? 40 : len), s);
 		return json_null();
 	case DFL_YK_BIGINT:
@@ -363,8 +370,8 @@ static json_t *scalar_node(struct ystate *st, const yaml_event_t *ev,
 		return json_null();
 	case DFL_YK_BAD_TAG:
 		report(st, pos, true, "yaml-tag",
-		       "cannot decode \"%.*s\" as %s", (int)(len > 40 ? 40 : len), s,
-		       tag);
+		       "cannot decode \"%.*s\" as %s",
+		       (int)(len > 40 ? 40 : len), s, tag);
 		return json_null();
 	case DFL_YK_MERGE:
 	case DFL_YK_STRING:
@@ -404,15 +411,16 @@ static void on_scalar(struct ystate *st, const yaml_event_t *ev)
 static void on_start(struct ystate *st, const yaml_event_t *ev, bool is_map)
 {
 	struct dfl_pos pos = mark_pos(st, ev->start_mark);
-	const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor :
-					     ev->data.sequence_start.anchor;
+	const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor
+					   : ev->data.sequence_start.anchor;
 	struct frame *f;
 
 	if (st->depth >= DFL_LOAD_MAX_DEPTH) {
 		/* libyaml's cost grows with the square of the flow depth:
 		 * stop reading here rather than wait for the document end. */
 		report(st, pos, false, "nesting-limit",
-		       "document nests deeper than %d levels; the rest of the file is not read",
+		       "document nests deeper than %d levels; the rest of the "
+		       "file is not read",
 		       DFL_LOAD_MAX_DEPTH);
 		st->abort = true;
 		return;
@@ -444,7 +452,7 @@ static void on_end(struct ystate *st, const yaml_event_t *ev)
 		e->end_line = (unsigned int)ev->end_mark.line + 1;
 		e->end_col = (unsigned int)ev->end_mark.column + 1;
 	}
-	pos = (struct dfl_pos){ st->pt->file, e ? e->line : 0, e ? e->col : 0 };
+	pos = (struct dfl_pos){st->pt->file, e ? e->line : 0, e ? e->col : 0};
 	if (f.anchor)
 		add_anchor(st, f.anchor, f.node, f.size);
 	attach(st, json_incref(f.node), f.size, pos, false);
@@ -460,8 +468,8 @@ static void on_alias(struct ystate *st, const yaml_event_t *ev)
 	if (!a) {
 		/* Also what an alias inside its own anchor's node gets: the
 		 * anchor is registered only once its node is complete. */
-		report(st, pos, false, "yaml-alias", "unknown anchor '%s' referenced",
-		       name);
+		report(st, pos, false, "yaml-alias",
+		       "unknown anchor '%s' referenced", name);
 		return;
 	}
 	st->alias_nodes += a->size;
@@ -479,7 +487,8 @@ static void end_doc(struct ystate *st)
 	struct dfl_doc *d;
 
 	if (json_is_null(st->root)) {
-		/* "---" followed by nothing (or comments): an empty document. */
+		/* "---" followed by nothing (or comments): an empty document.
+		 */
 		json_decref(st->root);
 		st->root = NULL;
 	}
@@ -519,12 +528,13 @@ static int parse_stream(const char *buf, size_t len, struct ystate *st,
 			} else if (parser.error == YAML_READER_ERROR) {
 				*bad_offset = parser.problem_offset;
 				err = -EINVAL;
-			} else if (dfl_diags__add(st->diags, DFL_SEV_ERROR, pos, NULL,
-						  "yaml-syntax", NULL, "%s%s%s",
-						  parser.problem ? parser.problem :
-								   "syntax error",
-						  parser.context ? " " : "",
-						  parser.context ? parser.context : "")) {
+			} else if (dfl_diags__add(
+				       st->diags, DFL_SEV_ERROR, pos, NULL,
+				       "yaml-syntax", NULL, "%s%s%s",
+				       parser.problem ? parser.problem
+						      : "syntax error",
+				       parser.context ? " " : "",
+				       parser.context ? parser.context : "")) {
 				err = -ENOMEM;
 			} else {
 				err = -EINVAL;
@@ -600,7 +610,8 @@ static size_t doc_start_before(const char *buf, size_t off)
 	size_t start = 0;
 
 	for (size_t i = 0; i + 3 <= off; i++) {
-		if ((i == 0 || buf[i - 1] == '\n') && !memcmp(buf + i, "---", 3) &&
+		if ((i == 0 || buf[i - 1] == '\n') &&
+		    !memcmp(buf + i, "---", 3) &&
 		    (i + 3 == off || buf[i + 3] == ' ' || buf[i + 3] == '\t' ||
 		     buf[i + 3] == '\n' || buf[i + 3] == '\r'))
 			start = i;
@@ -611,13 +622,13 @@ static size_t doc_start_before(const char *buf, size_t off)
 int dfl_yaml__load(const char *buf, size_t len, struct dfl_docs *docs,
 		   struct dfl_postab *pt, struct dfl_diags *diags)
 {
-	struct ystate st = { .pt = pt, .docs = docs, .diags = diags };
+	struct ystate st = {.pt = pt, .docs = docs, .diags = diags};
 	size_t n_docs = docs->n, n_bad = docs->n_bad, n_diags = diags->n;
 	size_t bad = SIZE_MAX;
 	int err = parse_stream(buf, len, &st, &bad);
 
 	if (err == -EINVAL && bad != SIZE_MAX && bad <= len) {
-		struct dfl_pos pos = { pt->file, 1, 1 };
+		struct dfl_pos pos = {pt->file, 1, 1};
 		size_t keep = doc_start_before(buf, bad);
 
 		/* libyaml checks the encoding ahead of parsing, so what it
@@ -630,12 +641,15 @@ int dfl_yaml__load(const char *buf, size_t len, struct dfl_docs *docs,
 			else if ((buf[i] & 0xC0) != 0x80)
 				pos.col++;
 		}
-		if (dfl_diags__add(diags, DFL_SEV_ERROR, pos, NULL, "invalid-utf8",
-				   NULL, "byte 0x%02x: not UTF-8 text, or a control character YAML does not allow",
+		if (dfl_diags__add(diags, DFL_SEV_ERROR, pos, NULL,
+				   "invalid-utf8", NULL,
+				   "byte 0x%02x: not UTF-8 text, or a control "
+				   "character YAML does not allow",
 				   (unsigned char)buf[bad]))
 			err = -ENOMEM;
 		if (keep && err != -ENOMEM) {
-			struct ystate st2 = { .pt = pt, .docs = docs, .diags = diags };
+			struct ystate st2 = {
+			    .pt = pt, .docs = docs, .diags = diags};
 			int err2 = parse_stream(buf, keep, &st2, &bad);
 
 			if (err2 == -ENOMEM)

@@ -22,26 +22,45 @@ struct word {
 
 /* go-yaml v2's resolve table: exact spellings only. */
 static const struct word words[] = {
-	{ "y", DFL_YK_BOOL, 1 },	  { "Y", DFL_YK_BOOL, 1 },
-	{ "yes", DFL_YK_BOOL, 1 },	  { "Yes", DFL_YK_BOOL, 1 },
-	{ "YES", DFL_YK_BOOL, 1 },	  { "true", DFL_YK_BOOL, 1 },
-	{ "True", DFL_YK_BOOL, 1 },	  { "TRUE", DFL_YK_BOOL, 1 },
-	{ "on", DFL_YK_BOOL, 1 },	  { "On", DFL_YK_BOOL, 1 },
-	{ "ON", DFL_YK_BOOL, 1 },	  { "n", DFL_YK_BOOL, 0 },
-	{ "N", DFL_YK_BOOL, 0 },	  { "no", DFL_YK_BOOL, 0 },
-	{ "No", DFL_YK_BOOL, 0 },	  { "NO", DFL_YK_BOOL, 0 },
-	{ "false", DFL_YK_BOOL, 0 },	  { "False", DFL_YK_BOOL, 0 },
-	{ "FALSE", DFL_YK_BOOL, 0 },	  { "off", DFL_YK_BOOL, 0 },
-	{ "Off", DFL_YK_BOOL, 0 },	  { "OFF", DFL_YK_BOOL, 0 },
-	{ "", DFL_YK_NULL, 0 },		  { "~", DFL_YK_NULL, 0 },
-	{ "null", DFL_YK_NULL, 0 },	  { "Null", DFL_YK_NULL, 0 },
-	{ "NULL", DFL_YK_NULL, 0 },	  { ".nan", DFL_YK_NONFINITE, 0 },
-	{ ".NaN", DFL_YK_NONFINITE, 0 },  { ".NAN", DFL_YK_NONFINITE, 0 },
-	{ ".inf", DFL_YK_NONFINITE, 1 },  { ".Inf", DFL_YK_NONFINITE, 1 },
-	{ ".INF", DFL_YK_NONFINITE, 1 },  { "+.inf", DFL_YK_NONFINITE, 1 },
-	{ "+.Inf", DFL_YK_NONFINITE, 1 }, { "+.INF", DFL_YK_NONFINITE, 1 },
-	{ "-.inf", DFL_YK_NONFINITE, -1 }, { "-.Inf", DFL_YK_NONFINITE, -1 },
-	{ "-.INF", DFL_YK_NONFINITE, -1 },
+    {"y", DFL_YK_BOOL, 1},
+    {"Y", DFL_YK_BOOL, 1},
+    {"yes", DFL_YK_BOOL, 1},
+    {"Yes", DFL_YK_BOOL, 1},
+    {"YES", DFL_YK_BOOL, 1},
+    {"true", DFL_YK_BOOL, 1},
+    {"True", DFL_YK_BOOL, 1},
+    {"TRUE", DFL_YK_BOOL, 1},
+    {"on", DFL_YK_BOOL, 1},
+    {"On", DFL_YK_BOOL, 1},
+    {"ON", DFL_YK_BOOL, 1},
+    {"n", DFL_YK_BOOL, 0},
+    {"N", DFL_YK_BOOL, 0},
+    {"no", DFL_YK_BOOL, 0},
+    {"No", DFL_YK_BOOL, 0},
+    {"NO", DFL_YK_BOOL, 0},
+    {"false", DFL_YK_BOOL, 0},
+    {"False", DFL_YK_BOOL, 0},
+    {"FALSE", DFL_YK_BOOL, 0},
+    {"off", DFL_YK_BOOL, 0},
+    {"Off", DFL_YK_BOOL, 0},
+    {"OFF", DFL_YK_BOOL, 0},
+    {"", DFL_YK_NULL, 0},
+    {"~", DFL_YK_NULL, 0},
+    {"null", DFL_YK_NULL, 0},
+    {"Null", DFL_YK_NULL, 0},
+    {"NULL", DFL_YK_NULL, 0},
+    {".nan", DFL_YK_NONFINITE, 0},
+    {".NaN", DFL_YK_NONFINITE, 0},
+    {".NAN", DFL_YK_NONFINITE, 0},
+    {".inf", DFL_YK_NONFINITE, 1},
+    {".Inf", DFL_YK_NONFINITE, 1},
+    {".INF", DFL_YK_NONFINITE, 1},
+    {"+.inf", DFL_YK_NONFINITE, 1},
+    {"+.Inf", DFL_YK_NONFINITE, 1},
+    {"+.INF", DFL_YK_NONFINITE, 1},
+    {"-.inf", DFL_YK_NONFINITE, -1},
+    {"-.Inf", DFL_YK_NONFINITE, -1},
+    {"-.INF", DFL_YK_NONFINITE, -1},
 };
 
 static int digit_val(char c)
@@ -168,7 +187,8 @@ static void resolve_number(const char *in, size_t len,
 		neg = *digits++ == '-';
 	/* strconv.ParseInt(plain, 0, 64) */
 	err = parse_go_uint(digits, &u);
-	if (!err && (neg ? u <= (1ull << 63) : u <= (unsigned long long)INT64_MAX)) {
+	if (!err &&
+	    (neg ? u <= (1ull << 63) : u <= (unsigned long long)INT64_MAX)) {
 		out->kind = DFL_YK_INT;
 		out->i = neg ? (long long)(0 - u) : (long long)u;
 		goto out;
@@ -182,7 +202,8 @@ static void resolve_number(const char *in, size_t len,
 	if (yaml_style_float(plain, false) && set_float(plain, out))
 		goto out;
 	/* "0b..." and "-0b..." are handled by ParseInt(base 0) already. When
-	 * ParseUint failed on range only (so no sign), go-yaml makes a big.Int. */
+	 * ParseUint failed on range only (so no sign), go-yaml makes a big.Int.
+	 */
 	if (err == -ERANGE && plain[0] != '+' && plain[0] != '-')
 		out->kind = DFL_YK_BIGINT;
 out:
@@ -190,7 +211,8 @@ out:
 		free(plain);
 }
 
-static void resolve_plain(const char *s, size_t len, struct dfl_yaml_scalar *out)
+static void resolve_plain(const char *s, size_t len,
+			  struct dfl_yaml_scalar *out)
 {
 	char c = len ? s[0] : 'N';
 
@@ -201,9 +223,10 @@ static void resolve_plain(const char *s, size_t len, struct dfl_yaml_scalar *out
 		if (strlen(words[i].s) == len && !memcmp(words[i].s, s, len)) {
 			out->kind = words[i].kind;
 			out->b = words[i].val == 1;
-			out->f = words[i].kind == DFL_YK_NONFINITE ?
-					 (words[i].val ? words[i].val * INFINITY : NAN) :
-					 0;
+			out->f =
+			    words[i].kind == DFL_YK_NONFINITE
+				? (words[i].val ? words[i].val * INFINITY : NAN)
+				: 0;
 			return;
 		}
 	}

@@ -100,7 +100,7 @@ static void emit_query(struct dfl_proxy *p,
 	const char *qtype = dfl_dns_type__name(q->qtype, tbuf, sizeof(tbuf));
 	struct dfl_l7_event ev = {
 	    .type = DFL_L7_REQUEST,
-	    .proto = DFL_L7_DNS,
+	    .proto = DFL_L7_PROTO_DNS,
 	    .verdict = v,
 	    .rule = sel,
 	    .reason = reason,
@@ -120,7 +120,7 @@ static void emit_answer(struct dns_txn *t, const struct dfl_dns_answer *a,
 	const char *cnames[DFL_DNS_MAX_CNAMES], *rrtypes[DFL_DNS_MAX_TYPES];
 	struct dfl_l7_event ev = {
 	    .type = DFL_L7_RESPONSE,
-	    .proto = DFL_L7_DNS,
+	    .proto = DFL_L7_PROTO_DNS,
 	    .verdict = v,
 	    .rule = t->selector,
 	    .reason = reason,
@@ -329,12 +329,12 @@ static void fifo_expire(struct dfl_ev_timer *tm)
 {
 	struct dns_state *d =
 	    dfl_container_of(tm, struct dns_state, fifo_timer);
-	uint64_t now = dfl_evloop__now_ms(d->p->loop);
+	uint64_t now = dfl_proxy_loop__now_ms(d->p->loop);
 
 	while (d->fifo_head && d->fifo_head->deadline_ms <= now)
 		dns_txn_fail(d->fifo_head, "upstream DNS timeout");
 	if (d->fifo_head)
-		dfl_evloop__timer_arm(d->p->loop, tm,
+		dfl_proxy_loop__timer_arm(d->p->loop, tm,
 				      d->fifo_head->deadline_ms - now);
 	dns_flush(d);
 }
@@ -342,7 +342,7 @@ static void fifo_expire(struct dfl_ev_timer *tm)
 void dns_fifo_add(struct dns_state *d, struct dns_txn *t)
 {
 	t->deadline_ms =
-	    dfl_evloop__now_ms(d->p->loop) + d->p->o.dns_timeout_ms;
+	    dfl_proxy_loop__now_ms(d->p->loop) + d->p->o.dns_timeout_ms;
 	t->fnext = NULL;
 	t->fprev = d->fifo_tail;
 	if (d->fifo_tail)
@@ -353,7 +353,7 @@ void dns_fifo_add(struct dns_state *d, struct dns_txn *t)
 	/* Deadlines only grow along the FIFO: the timer set for the head
 	 * stays right; it re-arms itself for the next head. */
 	if (!d->fifo_timer.idx)
-		dfl_evloop__timer_arm(d->p->loop, &d->fifo_timer,
+		dfl_proxy_loop__timer_arm(d->p->loop, &d->fifo_timer,
 				      d->p->o.dns_timeout_ms);
 }
 
@@ -544,7 +544,7 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 		up->bind = *bind;
 	up->mark = mark;
 	up->again.fn = up_again;
-	if (dfl_evloop__add(d->p->loop, &up->io, EPOLLIN)) {
+	if (dfl_proxy_loop__add(d->p->loop, &up->io, EPOLLIN)) {
 		close(fd);
 		free(up);
 		return NULL;
@@ -603,7 +603,7 @@ static void up_ready(struct dfl_ev_io *io, uint32_t events)
 		if (n < DNS_VEC)
 			return;
 	}
-	dfl_evloop__defer(d->p->loop, &up->again);
+	dfl_proxy_loop__defer(d->p->loop, &up->again);
 }
 
 static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
@@ -752,7 +752,7 @@ void dfl_dns_proxy__udp_ready(struct listener *l)
 		for (int i = 0; i < n; i++) {
 			struct dfl_proxy_conn_info ci = {
 			    .ip_proto = IPPROTO_UDP,
-			    .l7 = DFL_L7_DNS,
+			    .l7 = DFL_L7_PROTO_DNS,
 			    .listener_port = dfl_sockaddr__port(&l->addr),
 			};
 
@@ -768,7 +768,7 @@ void dfl_dns_proxy__udp_ready(struct listener *l)
 		if (n < DNS_VEC)
 			return;
 	}
-	dfl_evloop__defer(l->p->loop, &l->again);
+	dfl_proxy_loop__defer(l->p->loop, &l->again);
 }
 
 void dfl_dns_proxy__udp_again(struct dfl_ev_defer *df)
@@ -812,8 +812,8 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 		for (size_t i = 0; i < UP_TAB; i++)
 			while (up->tab[i])
 				dns_txn_free(up->tab[i]);
-		dfl_evloop__undefer(p->loop, &up->again);
-		dfl_evloop__close(p->loop, &up->io);
+		dfl_proxy_loop__undefer(p->loop, &up->again);
+		dfl_proxy_loop__close(p->loop, &up->io);
 		free(up);
 	}
 	while (d->free_txns) {
@@ -829,7 +829,7 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 		close(r->fd);
 		free(r);
 	}
-	dfl_evloop__timer_cancel(p->loop, &d->fifo_timer);
+	dfl_proxy_loop__timer_cancel(p->loop, &d->fifo_timer);
 	free(d->rx);
 	free(d);
 	p->dns = NULL;

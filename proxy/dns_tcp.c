@@ -54,10 +54,10 @@ static void tcp_close(struct dns_tcp *tc)
 	tc->dead = true;
 	while (tc->txns)
 		dns_txn_free(tc->txns); /* nobody to answer any more */
-	dfl_evloop__close(p->loop, &tc->cio);
-	dfl_evloop__close(p->loop, &tc->uio);
-	dfl_evloop__timer_cancel(p->loop, &tc->timer);
-	dfl_evloop__undefer(p->loop, &tc->kick);
+	dfl_proxy_loop__close(p->loop, &tc->cio);
+	dfl_proxy_loop__close(p->loop, &tc->uio);
+	dfl_proxy_loop__timer_cancel(p->loop, &tc->timer);
+	dfl_proxy_loop__undefer(p->loop, &tc->kick);
 	if (tc->prev)
 		tc->prev->next = tc->next;
 	else
@@ -65,7 +65,7 @@ static void tcp_close(struct dns_tcp *tc)
 	if (tc->next)
 		tc->next->prev = tc->prev;
 	p->stats.conns_open--;
-	dfl_evloop__defer(p->loop, &tc->reap);
+	dfl_proxy_loop__defer(p->loop, &tc->reap);
 }
 
 void dns_tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
@@ -79,13 +79,13 @@ void dns_tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
 	}
 	/* From a timeout, outside tcp_run(): get it written. */
 	if (!tc->running)
-		dfl_evloop__defer(tc->d->p->loop, &tc->kick);
+		dfl_proxy_loop__defer(tc->d->p->loop, &tc->kick);
 }
 
 /* The upstream connection is gone: every pending query gets SERVFAIL. */
 static void tcp_upstream_lost(struct dns_tcp *tc, const char *why)
 {
-	dfl_evloop__close(tc->d->p->loop, &tc->uio);
+	dfl_proxy_loop__close(tc->d->p->loop, &tc->uio);
 	tc->u_rd = tc->u_wr = tc->u_connecting = false;
 	dfl_buf__clear(&tc->uin);
 	dfl_buf__clear(&tc->uout);
@@ -189,7 +189,7 @@ static void tcp_upstream(struct dns_tcp *tc, bool *progress)
 		*progress = true;
 		if (fd < 0 ||
 		    (tc->uio.fd = fd,
-		     dfl_evloop__add(d->p->loop, &tc->uio,
+		     dfl_proxy_loop__add(d->p->loop, &tc->uio,
 				     EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
 			tcp_upstream_lost(
 			    tc, "cannot reach the upstream DNS server");
@@ -259,7 +259,7 @@ static void tcp_run(struct dns_tcp *tc)
 	}
 	tc->running = false;
 	if (!tc->dead)
-		dfl_evloop__timer_arm(tc->d->p->loop, &tc->timer,
+		dfl_proxy_loop__timer_arm(tc->d->p->loop, &tc->timer,
 				      tc->d->p->o.idle_timeout_ms);
 }
 
@@ -323,10 +323,10 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	tc->reap.fn = tcp_reap;
 	tc->kick.fn = tcp_kick;
 	tc->ci.ip_proto = IPPROTO_TCP;
-	tc->ci.l7 = DFL_L7_DNS;
+	tc->ci.l7 = DFL_L7_PROTO_DNS;
 	tc->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &tc->ci) ||
-	    dfl_evloop__add(p->loop, &tc->cio,
+	    dfl_proxy_loop__add(p->loop, &tc->cio,
 			    EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
 		close(fd);
 		free(tc);
@@ -337,7 +337,7 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 		tc->next->prev = tc;
 	p->dns->tcps = tc;
 	p->stats.conns_open++;
-	dfl_evloop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
+	dfl_proxy_loop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
 }
 
 void dns_tcp_close_all(struct dns_state *d)
@@ -346,7 +346,7 @@ void dns_tcp_close_all(struct dns_state *d)
 		struct dns_tcp *tc = d->tcps;
 
 		tcp_close(tc);
-		dfl_evloop__undefer(d->p->loop, &tc->reap);
+		dfl_proxy_loop__undefer(d->p->loop, &tc->reap);
 		tcp_reap(&tc->reap);
 	}
 }

@@ -125,7 +125,7 @@ static void reap(struct dfl_ev_defer *d)
 
 static void close_upstream(struct http_conn *c)
 {
-	dfl_evloop__close(c->p->loop, &c->uio);
+	dfl_proxy_loop__close(c->p->loop, &c->uio);
 	c->u_rd = c->u_wr = c->u_connecting = c->u_hup = false;
 }
 
@@ -136,10 +136,10 @@ static void close_conn(struct http_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
-	dfl_evloop__close(p->loop, &c->cio);
+	dfl_proxy_loop__close(p->loop, &c->cio);
 	close_upstream(c);
-	dfl_evloop__timer_cancel(p->loop, &c->timer);
-	dfl_evloop__undefer(p->loop, &c->again);
+	dfl_proxy_loop__timer_cancel(p->loop, &c->timer);
+	dfl_proxy_loop__undefer(p->loop, &c->again);
 	dfl_proxy__release(&c->pol);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -148,7 +148,7 @@ static void close_conn(struct http_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	p->stats.conns_open--;
-	dfl_evloop__defer(p->loop, &c->reap);
+	dfl_proxy_loop__defer(p->loop, &c->reap);
 }
 
 void dfl_http_conn__close_all(struct dfl_proxy *p)
@@ -157,7 +157,7 @@ void dfl_http_conn__close_all(struct dfl_proxy *p)
 		struct http_conn *c = p->http_conns;
 
 		close_conn(c);
-		dfl_evloop__undefer(p->loop, &c->reap);
+		dfl_proxy_loop__undefer(p->loop, &c->reap);
 		reap(&c->reap);
 	}
 }
@@ -195,7 +195,7 @@ static void connect_upstream(struct http_conn *c)
 		return;
 	}
 	c->uio.fd = fd;
-	err = dfl_evloop__add(c->p->loop, &c->uio,
+	err = dfl_proxy_loop__add(c->p->loop, &c->uio,
 			      EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err) {
 		upstream_failed(c, strerror(-err));
@@ -356,14 +356,14 @@ static void update_timer(struct http_conn *c)
 	if (want == c->tkind)
 		return;
 	c->tkind = want;
-	dfl_evloop__timer_arm(c->p->loop, &c->timer, ms);
+	dfl_proxy_loop__timer_arm(c->p->loop, &c->timer, ms);
 }
 
 static void on_timer(struct dfl_ev_timer *t)
 {
 	struct http_conn *c = dfl_container_of(t, struct http_conn, timer);
 	const struct dfl_proxy_opts *o = &c->p->o;
-	uint64_t now = dfl_evloop__now_ms(c->p->loop), limit = 0;
+	uint64_t now = dfl_proxy_loop__now_ms(c->p->loop), limit = 0;
 	enum timer_kind kind = c->tkind;
 
 	if (kind == T_IDLE)
@@ -371,7 +371,7 @@ static void on_timer(struct dfl_ev_timer *t)
 	else if (kind == T_RESPONSE)
 		limit = o->response_timeout_ms;
 	if (limit && now - c->last_active < limit) {
-		dfl_evloop__timer_arm(c->p->loop, t,
+		dfl_proxy_loop__timer_arm(c->p->loop, t,
 				      limit - (now - c->last_active));
 		return;
 	}
@@ -435,14 +435,14 @@ static void run(struct http_conn *c)
 			progress = true;
 		}
 		if (progress)
-			c->last_active = dfl_evloop__now_ms(c->p->loop);
+			c->last_active = dfl_proxy_loop__now_ms(c->p->loop);
 		else
 			break;
 	}
 	if (c->dead)
 		return;
 	if (round == MAX_ROUNDS)
-		dfl_evloop__defer(c->p->loop, &c->again);
+		dfl_proxy_loop__defer(c->p->loop, &c->again);
 	update_timer(c);
 }
 
@@ -511,7 +511,7 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	c->again.fn = run_again;
 	c->reap.fn = reap;
 	c->ci.ip_proto = IPPROTO_TCP;
-	c->ci.l7 = DFL_L7_HTTP;
+	c->ci.l7 = DFL_L7_PROTO_HTTP;
 	c->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &c->ci))
 		goto fail;
@@ -523,7 +523,7 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	if (!c->f)
 		goto fail;
 	err =
-	    dfl_evloop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	    dfl_proxy_loop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err)
 		goto fail;
 	c->next = p->http_conns;
@@ -531,7 +531,7 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 		c->next->prev = c;
 	p->http_conns = c;
 	p->stats.conns_open++;
-	c->last_active = dfl_evloop__now_ms(p->loop);
+	c->last_active = dfl_proxy_loop__now_ms(p->loop);
 	update_timer(c);
 	return;
 fail:

@@ -144,7 +144,7 @@ static void emit(struct dfl_http_filter *f, enum dfl_l7_type type,
 {
 	struct dfl_l7_event ev = {
 	    .type = type,
-	    .proto = DFL_L7_HTTP,
+	    .proto = DFL_L7_PROTO_HTTP,
 	    .verdict = verdict,
 	    .rule = rule,
 	    .reason = reason,

@@ -5,7 +5,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "proxy/evloop.h"
+#include "proxy/loop.h"
 #include "proxy/proxy.h"
 
 #define dfl_container_of(ptr, type, member)                                    \
@@ -27,7 +27,7 @@ struct listener {
 struct dfl_proxy {
 	struct dfl_proxy_opts o; /* defaults filled in */
 	char *body_403;		 /* with its "\r\n" */
-	struct dfl_evloop *loop;
+	struct dfl_proxy_loop *loop;
 	struct listener *listeners;
 	struct dfl_proxy_stats stats;
 	atomic_bool stop;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "bpf/include/dfl_drop_reasons.h"
 #include "crd/crd-t.h"
 
 struct dfl_http_matcher;
@@ -28,17 +29,6 @@ struct dfl_sockaddr {
 		struct sockaddr_in6 in6;
 		struct sockaddr_storage ss;
 	};
-};
-
-enum dfl_l7_proto {
-	DFL_L7_HTTP = 1,
-	DFL_L7_DNS = 2,
-};
-
-/* Hubble's L7FlowType numbers. */
-enum dfl_l7_type {
-	DFL_L7_REQUEST = 1,
-	DFL_L7_RESPONSE = 2,
 };
 
 /* Hubble's Verdict numbers (flow.proto). */

@@ -80,7 +80,7 @@ struct dfl_proxy *dfl_proxy__new(const struct dfl_proxy_opts *opts)
 		 n >= 2 && !strcmp(p->o.http_403_body + n - 2, "\r\n")
 		     ? ""
 		     : "\r\n");
-	p->loop = dfl_evloop__new();
+	p->loop = dfl_proxy_loop__new();
 	if (!p->loop)
 		goto fail;
 	err = dfl_dns_proxy__init(p);
@@ -106,10 +106,10 @@ void dfl_proxy__free(struct dfl_proxy *p)
 		struct listener *l = p->listeners;
 
 		p->listeners = l->next;
-		dfl_evloop__close(p->loop, &l->io);
+		dfl_proxy_loop__close(p->loop, &l->io);
 		free(l);
 	}
-	dfl_evloop__free(p->loop);
+	dfl_proxy_loop__free(p->loop);
 	free(p->body_403);
 	free(p);
 }
@@ -138,7 +138,7 @@ static void listener_ready(struct dfl_ev_io *io, uint32_t events)
 			return;
 		}
 		p->stats.conns_accepted++;
-		if (l->l7 == DFL_L7_HTTP)
+		if (l->l7 == DFL_L7_PROTO_HTTP)
 			dfl_http_conn__accept(p, l, fd);
 		else
 			dfl_dns_proxy__accept(p, l, fd);
@@ -165,7 +165,7 @@ static int add_listener(struct dfl_proxy *p, enum dfl_l7_proto l7, int type,
 	l->type = type;
 	l->addr = *addr;
 	l->again.fn = dfl_dns_proxy__udp_again;
-	err = dfl_evloop__add(p->loop, &l->io, EPOLLIN);
+	err = dfl_proxy_loop__add(p->loop, &l->io, EPOLLIN);
 	if (err) {
 		close(fd);
 		free(l);
@@ -190,14 +190,14 @@ int dfl_proxy__listen(struct dfl_proxy *p, enum dfl_l7_proto l7,
 		return err;
 	}
 	/* DNS speaks UDP and TCP on the same port. */
-	if (l7 == DFL_L7_DNS)
+	if (l7 == DFL_L7_PROTO_DNS)
 		err = add_listener(p, l7, SOCK_DGRAM, addr);
 	return err;
 }
 
 int dfl_proxy__run_once(struct dfl_proxy *p, int timeout_ms)
 {
-	int err = dfl_evloop__run_once(p->loop, timeout_ms);
+	int err = dfl_proxy_loop__run_once(p->loop, timeout_ms);
 
 	return err == -EINTR ? 0 : err;
 }
@@ -217,12 +217,12 @@ int dfl_proxy__run(struct dfl_proxy *p)
 void dfl_proxy__stop(struct dfl_proxy *p)
 {
 	atomic_store(&p->stop, true);
-	dfl_evloop__wake(p->loop);
+	dfl_proxy_loop__wake(p->loop);
 }
 
 int dfl_proxy__fd(const struct dfl_proxy *p)
 {
-	return dfl_evloop__fd(p->loop);
+	return dfl_proxy_loop__fd(p->loop);
 }
 
 void dfl_proxy__get_stats(const struct dfl_proxy *p,

@@ -11,8 +11,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dfl_objects *objs = dfl_objects__new();
-	struct dfl_diags diags = { 0 };
-	struct dfl_load_stats stats = { 0 };
+	struct dfl_diags diags = {0};
+	struct dfl_load_stats stats = {0};
 	FILE *null = fopen("/dev/null", "w");
 
 	if (!objs)

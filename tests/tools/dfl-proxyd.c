@@ -61,7 +61,7 @@ static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
 	out->dst_identity = 14731;
 	out->endpoint_id = 1;
 	out->direction = DFL_DIR_EGRESS;
-	out->upstream = ci->l7 == DFL_L7_DNS && c->have_dns_upstream
+	out->upstream = ci->l7 == DFL_L7_PROTO_DNS && c->have_dns_upstream
 			    ? c->dns_upstream
 			    : c->upstream;
 	return 0;
@@ -110,7 +110,7 @@ static void on_event(void *ctx, const struct dfl_l7_event *ev)
 	    dfl_sockaddr__fmt(&ev->server, dst, sizeof(dst)), "src_identity",
 	    (json_int_t)ev->src_identity, "latency_ns",
 	    (json_int_t)ev->latency_ns, "reason", ev->reason ? ev->reason : "");
-	if (ev->proto == DFL_L7_HTTP) {
+	if (ev->proto == DFL_L7_PROTO_HTTP) {
 		json_object_set_new(
 		    o, "http",
 		    json_pack("{s:s, s:s, s:s, s:i}", "method", ev->http.method,
@@ -362,8 +362,8 @@ int main(int argc, char **argv)
 		perror("dfl-proxyd");
 		goto out;
 	}
-	if ((want_http && dfl_proxy__listen(proxy, DFL_L7_HTTP, &http)) ||
-	    (want_dns && dfl_proxy__listen(proxy, DFL_L7_DNS, &dns)))
+	if ((want_http && dfl_proxy__listen(proxy, DFL_L7_PROTO_HTTP, &http)) ||
+	    (want_dns && dfl_proxy__listen(proxy, DFL_L7_PROTO_DNS, &dns)))
 		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -51,10 +51,11 @@ static size_t errors(const struct loaded *l)
  * is <spec> (indented two spaces). */
 static struct dfl_rule *rule_of(struct loaded *l, const char *spec)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 
-	dfl_strbuf__puts(&sb, "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-			      "metadata:\n  name: t\n  namespace: ns1\nspec:\n");
+	dfl_strbuf__puts(&sb,
+			 "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+			 "metadata:\n  name: t\n  namespace: ns1\nspec:\n");
 	for (const char *p = spec; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -68,7 +69,8 @@ static struct dfl_rule *rule_of(struct loaded *l, const char *spec)
 	dfl_strbuf__release(&sb);
 	for (size_t i = 0; i < l->diags.n; i++)
 		if (l->diags.items[i].severity == DFL_SEV_ERROR)
-			ck_abort_msg("unexpected error: %s", l->diags.items[i].message);
+			ck_abort_msg("unexpected error: %s",
+				     l->diags.items[i].message);
 	ck_assert_uint_eq(l->objs->n_policies, 1);
 	ck_assert_uint_eq(l->objs->policies[0]->n_rules, 1);
 	return &l->objs->policies[0]->rules[0];
@@ -105,11 +107,14 @@ START_TEST(star_wars_l3_l4)
 	r = &p->rules[0];
 	ck_assert_str_eq(r->field, "spec");
 	ck_assert_uint_eq(r->endpoint_selector->n_reqs, 2);
-	assert_req(&r->endpoint_selector->reqs[0], "any:class", DFL_SEL_IN, "deathstar");
-	assert_req(&r->endpoint_selector->reqs[1], "any:org", DFL_SEL_IN, "empire");
+	assert_req(&r->endpoint_selector->reqs[0], "any:class", DFL_SEL_IN,
+		   "deathstar");
+	assert_req(&r->endpoint_selector->reqs[1], "any:org", DFL_SEL_IN,
+		   "empire");
 	ck_assert_ptr_null(r->node_selector);
 	ck_assert_uint_eq(r->n_ingress, 1);
-	ck_assert_uint_eq(r->n_egress + r->n_ingress_deny + r->n_egress_deny, 0);
+	ck_assert_uint_eq(r->n_egress + r->n_ingress_deny + r->n_egress_deny,
+			  0);
 	ck_assert(r->default_deny_ingress && !r->default_deny_ingress_explicit);
 	ck_assert(!r->default_deny_egress);
 	in = &r->ingress[0];
@@ -117,14 +122,16 @@ START_TEST(star_wars_l3_l4)
 	ck_assert(!in->deny);
 	ck_assert(in->endpoints.present);
 	ck_assert_uint_eq(in->endpoints.n, 1);
-	assert_req(&in->endpoints.items[0].reqs[0], "any:org", DFL_SEL_IN, "empire");
+	assert_req(&in->endpoints.items[0].reqs[0], "any:org", DFL_SEL_IN,
+		   "empire");
 	ck_assert_uint_eq(in->to_ports.n, 1);
 	ck_assert_uint_eq(in->to_ports.items[0].n_ports, 1);
 	ck_assert_uint_eq(in->to_ports.items[0].ports[0].port, 80);
 	ck_assert_uint_eq(in->to_ports.items[0].ports[0].proto, DFL_PROTO_TCP);
 	ck_assert_uint_eq(in->to_ports.items[0].ports[0].pos.line, 17);
 	ck_assert(!in->to_ports.items[0].rules.present);
-	ck_assert(!in->cidr.present && !in->entities.present && !in->icmps.present);
+	ck_assert(!in->cidr.present && !in->entities.present &&
+		  !in->icmps.present);
 	ck_assert_int_eq(in->auth, DFL_AUTH_NONE);
 	unload(&l);
 }
@@ -138,7 +145,8 @@ START_TEST(star_wars_l7)
 	load_file(&l, "examples/starwars/sw_l3_l4_l7_policy.yaml");
 	ck_assert_uint_eq(errors(&l), 0);
 	pr = &l.objs->policies[0]->rules[0].ingress[0].to_ports.items[0];
-	ck_assert(pr->rules.present && pr->rules.http_present && !pr->rules.dns_present);
+	ck_assert(pr->rules.present && pr->rules.http_present &&
+		  !pr->rules.dns_present);
 	ck_assert_uint_eq(pr->rules.n_http, 1);
 	ck_assert_str_eq(pr->rules.http[0].method, "POST");
 	ck_assert_str_eq(pr->rules.http[0].path, "/v1/request-landing");
@@ -198,44 +206,124 @@ END_TEST
 
 /* Which parts of the rule schema the example policies use. */
 enum feature {
-	F_ENDPOINT_SELECTOR, F_NODE_SELECTOR, F_INGRESS, F_INGRESS_DENY, F_EGRESS,
-	F_EGRESS_DENY, F_LABELS, F_DEFAULT_DENY, F_DESCRIPTION, F_LOG, F_SPECS,
-	F_MATCH_EXPRESSIONS, F_ENDPOINTS, F_CIDR, F_CIDR_SET, F_EXCEPT,
-	F_GROUP_REF, F_GROUP_SELECTOR, F_ENTITIES, F_NODES, F_GROUPS,
-	F_SERVICE_NAME, F_SERVICE_SELECTOR, F_FQDN_NAME, F_FQDN_PATTERN,
-	F_PORT, F_END_PORT, F_NAMED_PORT, F_TCP, F_UDP, F_SCTP, F_ANY,
-	F_HTTP_METHOD, F_HTTP_PATH, F_HTTP_HOST, F_HTTP_HEADERS,
-	F_HEADER_SECRET, F_HEADER_VALUE, F_HEADER_MISMATCH, F_DNS_NAME,
-	F_DNS_PATTERN, F_SERVER_NAMES, F_TERMINATING_TLS, F_ORIGINATING_TLS,
-	F_LISTENER, F_ICMP4, F_ICMP6, F_AUTH, F_CCNP, F_KNP, F__COUNT,
+	F_ENDPOINT_SELECTOR,
+	F_NODE_SELECTOR,
+	F_INGRESS,
+	F_INGRESS_DENY,
+	F_EGRESS,
+	F_EGRESS_DENY,
+	F_LABELS,
+	F_DEFAULT_DENY,
+	F_DESCRIPTION,
+	F_LOG,
+	F_SPECS,
+	F_MATCH_EXPRESSIONS,
+	F_ENDPOINTS,
+	F_CIDR,
+	F_CIDR_SET,
+	F_EXCEPT,
+	F_GROUP_REF,
+	F_GROUP_SELECTOR,
+	F_ENTITIES,
+	F_NODES,
+	F_GROUPS,
+	F_SERVICE_NAME,
+	F_SERVICE_SELECTOR,
+	F_FQDN_NAME,
+	F_FQDN_PATTERN,
+	F_PORT,
+	F_END_PORT,
+	F_NAMED_PORT,
+	F_TCP,
+	F_UDP,
+	F_SCTP,
+	F_ANY,
+	F_HTTP_METHOD,
+	F_HTTP_PATH,
+	F_HTTP_HOST,
+	F_HTTP_HEADERS,
+	F_HEADER_SECRET,
+	F_HEADER_VALUE,
+	F_HEADER_MISMATCH,
+	F_DNS_NAME,
+	F_DNS_PATTERN,
+	F_SERVER_NAMES,
+	F_TERMINATING_TLS,
+	F_ORIGINATING_TLS,
+	F_LISTENER,
+	F_ICMP4,
+	F_ICMP6,
+	F_AUTH,
+	F_CCNP,
+	F_KNP,
+	F__COUNT,
 };
 
 static const char *const feature_names[F__COUNT] = {
-	"endpointSelector", "nodeSelector", "ingress", "ingressDeny", "egress",
-	"egressDeny", "labels", "enableDefaultDeny", "description", "log",
-	"specs", "matchExpressions", "from/toEndpoints", "from/toCIDR",
-	"from/toCIDRSet", "except", "cidrGroupRef", "cidrGroupSelector",
-	"entities", "from/toNodes", "from/toGroups", "k8sService",
-	"k8sServiceSelector", "toFQDNs matchName", "toFQDNs matchPattern",
-	"port", "endPort", "named port", "TCP", "UDP", "SCTP", "ANY",
-	"http method", "http path", "http host", "http headers",
-	"headerMatches secret", "headerMatches value", "headerMatches mismatch",
-	"dns matchName", "dns matchPattern", "serverNames", "terminatingTLS",
-	"originatingTLS", "listener", "icmps IPv4", "icmps IPv6",
-	"authentication", "CCNP", "NetworkPolicy",
+    "endpointSelector",
+    "nodeSelector",
+    "ingress",
+    "ingressDeny",
+    "egress",
+    "egressDeny",
+    "labels",
+    "enableDefaultDeny",
+    "description",
+    "log",
+    "specs",
+    "matchExpressions",
+    "from/toEndpoints",
+    "from/toCIDR",
+    "from/toCIDRSet",
+    "except",
+    "cidrGroupRef",
+    "cidrGroupSelector",
+    "entities",
+    "from/toNodes",
+    "from/toGroups",
+    "k8sService",
+    "k8sServiceSelector",
+    "toFQDNs matchName",
+    "toFQDNs matchPattern",
+    "port",
+    "endPort",
+    "named port",
+    "TCP",
+    "UDP",
+    "SCTP",
+    "ANY",
+    "http method",
+    "http path",
+    "http host",
+    "http headers",
+    "headerMatches secret",
+    "headerMatches value",
+    "headerMatches mismatch",
+    "dns matchName",
+    "dns matchPattern",
+    "serverNames",
+    "terminatingTLS",
+    "originatingTLS",
+    "listener",
+    "icmps IPv4",
+    "icmps IPv6",
+    "authentication",
+    "CCNP",
+    "NetworkPolicy",
 };
 
 static void peer_features(const struct dfl_peer_rule *p, bool *f)
 {
-	f[p->deny ? (p->dir == DFL_DIR_INGRESS ? F_INGRESS_DENY : F_EGRESS_DENY) :
-		    (p->dir == DFL_DIR_INGRESS ? F_INGRESS : F_EGRESS)] = true;
+	f[p->deny ? (p->dir == DFL_DIR_INGRESS ? F_INGRESS_DENY : F_EGRESS_DENY)
+		  : (p->dir == DFL_DIR_INGRESS ? F_INGRESS : F_EGRESS)] = true;
 	f[F_ENDPOINTS] |= p->endpoints.n > 0;
 	f[F_CIDR] |= p->cidr.n > 0;
 	f[F_CIDR_SET] |= p->cidr_set.n > 0;
 	for (size_t i = 0; i < p->cidr_set.n; i++) {
 		f[F_EXCEPT] |= p->cidr_set.items[i].n_except > 0;
 		f[F_GROUP_REF] |= p->cidr_set.items[i].group_ref != NULL;
-		f[F_GROUP_SELECTOR] |= p->cidr_set.items[i].group_selector != NULL;
+		f[F_GROUP_SELECTOR] |=
+		    p->cidr_set.items[i].group_selector != NULL;
 	}
 	f[F_ENTITIES] |= p->entities.n > 0;
 	f[F_NODES] |= p->nodes.n > 0;
@@ -268,14 +356,19 @@ static void peer_features(const struct dfl_peer_rule *p, bool *f)
 			f[F_HTTP_HOST] |= h->host != NULL;
 			f[F_HTTP_HEADERS] |= h->n_headers > 0;
 			for (size_t k = 0; k < h->n_header_matches; k++) {
-				f[F_HEADER_SECRET] |= h->header_matches[k].secret_name != NULL;
-				f[F_HEADER_VALUE] |= h->header_matches[k].value != NULL;
-				f[F_HEADER_MISMATCH] |= h->header_matches[k].mismatch != DFL_MISMATCH_NONE;
+				f[F_HEADER_SECRET] |=
+				    h->header_matches[k].secret_name != NULL;
+				f[F_HEADER_VALUE] |=
+				    h->header_matches[k].value != NULL;
+				f[F_HEADER_MISMATCH] |=
+				    h->header_matches[k].mismatch !=
+				    DFL_MISMATCH_NONE;
 			}
 		}
 		for (size_t j = 0; j < pr->rules.n_dns; j++) {
 			f[F_DNS_NAME] |= pr->rules.dns[j].match_name != NULL;
-			f[F_DNS_PATTERN] |= pr->rules.dns[j].match_pattern != NULL;
+			f[F_DNS_PATTERN] |=
+			    pr->rules.dns[j].match_pattern != NULL;
 		}
 		f[F_SERVER_NAMES] |= pr->n_server_names > 0;
 		f[F_TERMINATING_TLS] |= pr->terminating_tls != NULL;
@@ -292,7 +385,7 @@ static void peer_features(const struct dfl_peer_rule *p, bool *f)
 
 START_TEST(examples_decode_cleanly_and_cover_the_schema)
 {
-	bool f[F__COUNT] = { 0 };
+	bool f[F__COUNT] = {0};
 	struct loaded l;
 
 	load_file(&l, "examples/policies");
@@ -300,7 +393,8 @@ START_TEST(examples_decode_cleanly_and_cover_the_schema)
 	for (size_t i = 0; i < l.diags.n; i++)
 		if (l.diags.items[i].severity == DFL_SEV_ERROR)
 			ck_abort_msg("%s:%u: %s", l.diags.items[i].pos.file,
-				     l.diags.items[i].pos.line, l.diags.items[i].message);
+				     l.diags.items[i].pos.line,
+				     l.diags.items[i].message);
 	ck_assert_uint_ge(l.stats.files, 20);
 	ck_assert_uint_eq(l.stats.invalid, 0);
 	ck_assert_uint_eq(l.objs->n_policies, l.stats.documents);
@@ -314,18 +408,23 @@ START_TEST(examples_decode_cleanly_and_cover_the_schema)
 			const struct {
 				struct dfl_peer_rule *v;
 				size_t n;
-			} lists[] = { { ru->ingress, ru->n_ingress },
-				      { ru->ingress_deny, ru->n_ingress_deny },
-				      { ru->egress, ru->n_egress },
-				      { ru->egress_deny, ru->n_egress_deny } };
+			} lists[] = {{ru->ingress, ru->n_ingress},
+				     {ru->ingress_deny, ru->n_ingress_deny},
+				     {ru->egress, ru->n_egress},
+				     {ru->egress_deny, ru->n_egress_deny}};
 
 			f[F_ENDPOINT_SELECTOR] |= ru->endpoint_selector != NULL;
 			f[F_NODE_SELECTOR] |= ru->node_selector != NULL;
-			for (size_t k = 0; ru->endpoint_selector && k < ru->endpoint_selector->n_reqs; k++)
-				f[F_MATCH_EXPRESSIONS] |= ru->endpoint_selector->reqs[k].op != DFL_SEL_IN;
+			for (size_t k = 0; ru->endpoint_selector &&
+					   k < ru->endpoint_selector->n_reqs;
+			     k++)
+				f[F_MATCH_EXPRESSIONS] |=
+				    ru->endpoint_selector->reqs[k].op !=
+				    DFL_SEL_IN;
 			f[F_LABELS] |= ru->labels.n > 0;
-			f[F_DEFAULT_DENY] |= ru->default_deny_ingress_explicit ||
-					     ru->default_deny_egress_explicit;
+			f[F_DEFAULT_DENY] |=
+			    ru->default_deny_ingress_explicit ||
+			    ru->default_deny_egress_explicit;
 			f[F_DESCRIPTION] |= ru->description != NULL;
 			f[F_LOG] |= ru->log_value != NULL;
 			f[F_SPECS] |= !strncmp(ru->field, "specs[", 6);
@@ -335,7 +434,8 @@ START_TEST(examples_decode_cleanly_and_cover_the_schema)
 		}
 	}
 	for (int i = 0; i < F__COUNT; i++)
-		ck_assert_msg(f[i], "no example policy uses %s", feature_names[i]);
+		ck_assert_msg(f[i], "no example policy uses %s",
+			      feature_names[i]);
 	unload(&l);
 }
 END_TEST
@@ -343,8 +443,8 @@ END_TEST
 START_TEST(selector_sanitize)
 {
 	struct loaded l;
-	struct dfl_rule *r = rule_of(&l,
-		"endpointSelector:\n"
+	struct dfl_rule *r = rule_of(
+	    &l, "endpointSelector:\n"
 		"  matchLabels: {zone: b, k8s:app: web, reserved:host: \"\"}\n"
 		"  matchExpressions:\n"
 		"  - {key: tier, operator: NotIn, values: [z, a, m]}\n"
@@ -365,7 +465,8 @@ START_TEST(selector_sanitize)
 	assert_req(&s->reqs[5], "reserved:host", DFL_SEL_IN, "");
 	/* No namespace injection: that is policy/'s job. */
 	for (size_t i = 0; i < s->n_reqs; i++)
-		ck_assert_ptr_null(strstr(s->reqs[i].key, "io.kubernetes.pod.namespace"));
+		ck_assert_ptr_null(
+		    strstr(s->reqs[i].key, "io.kubernetes.pod.namespace"));
 	ck_assert_uint_eq(s->reqs[0].pos.line, 11);
 	unload(&l);
 }
@@ -374,29 +475,28 @@ END_TEST
 START_TEST(ports_protocols_and_names)
 {
 	struct loaded l;
-	struct dfl_rule *r = rule_of(&l,
-		"endpointSelector: {}\n"
-		"ingress:\n"
-		"- toPorts:\n"
-		"  - ports:\n"
-		"    - port: \"53\"\n"
-		"      protocol: udp\n"
-		"    - port: \"8080\"\n"
-		"    - port: HTTP-Alt\n"
-		"      protocol: TCP\n"
-		"    - port: \"010\"\n"
-		"    - port: \"1_000\"\n"
-		"      endPort: 1100\n"
-		"      protocol: SCTP\n"
-		"    - port: \"0\"\n"
-		"      protocol: ANY\n");
+	struct dfl_rule *r = rule_of(&l, "endpointSelector: {}\n"
+					 "ingress:\n"
+					 "- toPorts:\n"
+					 "  - ports:\n"
+					 "    - port: \"53\"\n"
+					 "      protocol: udp\n"
+					 "    - port: \"8080\"\n"
+					 "    - port: HTTP-Alt\n"
+					 "      protocol: TCP\n"
+					 "    - port: \"010\"\n"
+					 "    - port: \"1_000\"\n"
+					 "      endPort: 1100\n"
+					 "      protocol: SCTP\n"
+					 "    - port: \"0\"\n"
+					 "      protocol: ANY\n");
 	struct dfl_port_rule *pr = &r->ingress[0].to_ports.items[0];
 
 	ck_assert_uint_eq(pr->n_ports, 6);
 	ck_assert_uint_eq(pr->ports[0].proto, DFL_PROTO_UDP); /* upper-cased */
 	ck_assert_uint_eq(pr->ports[1].proto, DFL_PROTO_ANY); /* defaulted */
 	ck_assert_str_eq(pr->ports[2].name, "http-alt");      /* lower-cased */
-	ck_assert_uint_eq(pr->ports[3].port, 8);	      /* Go base prefix */
+	ck_assert_uint_eq(pr->ports[3].port, 8); /* Go base prefix */
 	ck_assert_uint_eq(pr->ports[4].port, 1000);
 	ck_assert_uint_eq(pr->ports[4].end_port, 1100);
 	ck_assert_uint_eq(pr->ports[4].proto, DFL_PROTO_SCTP);
@@ -414,14 +514,18 @@ START_TEST(default_deny_is_filled_in)
 	struct loaded l;
 	struct dfl_rule *r;
 
-	r = rule_of(&l, "endpointSelector: {}\ningressDeny: [{fromEntities: [world]}]\n");
+	r = rule_of(
+	    &l,
+	    "endpointSelector: {}\ningressDeny: [{fromEntities: [world]}]\n");
 	ck_assert(r->default_deny_ingress && !r->default_deny_egress);
-	ck_assert(!r->default_deny_ingress_explicit && !r->default_deny_egress_explicit);
+	ck_assert(!r->default_deny_ingress_explicit &&
+		  !r->default_deny_egress_explicit);
 	unload(&l);
 	r = rule_of(&l, "endpointSelector: {}\negress: [{}]\n"
 			"enableDefaultDeny: {egress: false}\n");
 	ck_assert(!r->default_deny_egress && r->default_deny_egress_explicit);
-	ck_assert(!r->default_deny_ingress && !r->default_deny_ingress_explicit);
+	ck_assert(!r->default_deny_ingress &&
+		  !r->default_deny_ingress_explicit);
 	unload(&l);
 	r = rule_of(&l, "endpointSelector: {}\negress: [{}]\n"
 			"enableDefaultDeny: {ingress: true}\n");
@@ -434,8 +538,8 @@ END_TEST
 START_TEST(l3_values)
 {
 	struct loaded l;
-	struct dfl_rule *r = rule_of(&l,
-		"endpointSelector: {}\n"
+	struct dfl_rule *r = rule_of(
+	    &l, "endpointSelector: {}\n"
 		"egress:\n"
 		"- toCIDRSet:\n"
 		"  - cidr: 10.0.0.0/8\n"
@@ -445,14 +549,15 @@ START_TEST(l3_values)
 		"- toEntities: [world, cluster, kube-apiserver]\n"
 		"- toServices:\n"
 		"  - k8sService: {serviceName: db}\n"
-		"- icmps: [{fields: [{type: EchoRequest, family: IPv6}, {type: \"3\"}]}]\n"
+		"- icmps: [{fields: [{type: EchoRequest, family: IPv6}, {type: "
+		"\"3\"}]}]\n"
 		"- toFQDNs: [{matchName: API.Example.com.}]\n"
 		"ingress:\n"
 		"- fromCIDR: [192.0.2.0/24]\n"
 		"  authentication: {mode: test-always-fail}\n");
 	struct dfl_peer_rule *e = r->egress;
 	const struct dfl_cidr_rule *cr = &e[0].cidr_set.items[0];
-	static const uint8_t ten[4] = { 10, 0, 0, 0 }, ten1[4] = { 10, 1, 0, 0 };
+	static const uint8_t ten[4] = {10, 0, 0, 0}, ten1[4] = {10, 1, 0, 0};
 
 	ck_assert(cr->has_cidr);
 	ck_assert_uint_eq(cr->cidr.family, AF_INET);
@@ -464,11 +569,13 @@ START_TEST(l3_values)
 	cr = &e[0].cidr_set.items[1];
 	ck_assert(!cr->has_cidr);
 	assert_req(&cr->group_selector->reqs[0], "any:x", DFL_SEL_IN, "v");
-	assert_req(&cr->group_selector->reqs[1], "cidrgroup:team", DFL_SEL_IN, "a");
+	assert_req(&cr->group_selector->reqs[1], "cidrgroup:team", DFL_SEL_IN,
+		   "a");
 	ck_assert_uint_eq(e[1].cidr.items[0].family, AF_INET6);
 	ck_assert_uint_eq(e[1].cidr.items[0].prefix_len, 32);
-	ck_assert_uint_eq(e[2].entities.mask, DFL_ENTITY_WORLD | DFL_ENTITY_CLUSTER |
-						      DFL_ENTITY_KUBE_APISERVER);
+	ck_assert_uint_eq(e[2].entities.mask, DFL_ENTITY_WORLD |
+						  DFL_ENTITY_CLUSTER |
+						  DFL_ENTITY_KUBE_APISERVER);
 	ck_assert_uint_eq(e[2].entities.n, 3);
 	ck_assert_uint_eq(e[2].entities.items[2], DFL_ENTITY_KUBE_APISERVER);
 	ck_assert_uint_eq(e[2].entities.item_pos[0].line, 14);
@@ -489,22 +596,24 @@ END_TEST
 START_TEST(nil_versus_empty)
 {
 	struct loaded l;
-	struct dfl_rule *r = rule_of(&l,
-		"endpointSelector: {}\n"
-		"ingress:\n"
-		"- {}\n"
-		"- fromEndpoints: []\n"
-		"- fromEndpoints: [{}]\n"
-		"  toPorts: []\n"
-		"- fromEndpoints:\n"
-		"  toPorts: [{ports: [{port: \"80\", protocol: TCP}], rules: {http: []}}]\n"
-		"- fromCIDRSet: []\n"
-		"  fromEntities: []\n"
-		"  icmps: []\n"
-		"- toPorts: [{ports: [{port: \"81\", protocol: TCP}], rules: {}}]\n"
-		"egress:\n"
-		"- toFQDNs: []\n"
-		"  toServices: []\n");
+	struct dfl_rule *r = rule_of(
+	    &l,
+	    "endpointSelector: {}\n"
+	    "ingress:\n"
+	    "- {}\n"
+	    "- fromEndpoints: []\n"
+	    "- fromEndpoints: [{}]\n"
+	    "  toPorts: []\n"
+	    "- fromEndpoints:\n"
+	    "  toPorts: [{ports: [{port: \"80\", protocol: TCP}], rules: "
+	    "{http: []}}]\n"
+	    "- fromCIDRSet: []\n"
+	    "  fromEntities: []\n"
+	    "  icmps: []\n"
+	    "- toPorts: [{ports: [{port: \"81\", protocol: TCP}], rules: {}}]\n"
+	    "egress:\n"
+	    "- toFQDNs: []\n"
+	    "  toServices: []\n");
 	struct dfl_peer_rule *in = r->ingress;
 
 	ck_assert_uint_eq(r->n_ingress, 6);
@@ -526,8 +635,10 @@ START_TEST(nil_versus_empty)
 	ck_assert(in[3].to_ports.items[0].rules.present);
 	ck_assert(in[3].to_ports.items[0].rules.http_present);
 	ck_assert_uint_eq(in[3].to_ports.items[0].rules.n_http, 0);
-	ck_assert(in[4].cidr_set.present && in[4].entities.present && in[4].icmps.present);
-	ck_assert_uint_eq(in[4].cidr_set.n + in[4].entities.n + in[4].icmps.n, 0);
+	ck_assert(in[4].cidr_set.present && in[4].entities.present &&
+		  in[4].icmps.present);
+	ck_assert_uint_eq(in[4].cidr_set.n + in[4].entities.n + in[4].icmps.n,
+			  0);
 	ck_assert(in[5].to_ports.items[0].rules.present);
 	ck_assert(!in[5].to_ports.items[0].rules.http_present);
 	ck_assert(!in[5].to_ports.items[0].rules.dns_present);
@@ -543,12 +654,14 @@ START_TEST(spec_and_specs)
 	struct loaded l;
 	struct dfl_policy *p;
 
-	load_text(&l, "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\n"
-		      "metadata: {name: two, namespace: ignored}\n"
-		      "spec: {endpointSelector: {}, ingress: [{}]}\n"
-		      "specs:\n"
-		      "- {nodeSelector: {}, egress: [{}]}\n"
-		      "- {endpointSelector: {}, egressDeny: [{toEntities: [all]}]}\n");
+	load_text(
+	    &l,
+	    "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\n"
+	    "metadata: {name: two, namespace: ignored}\n"
+	    "spec: {endpointSelector: {}, ingress: [{}]}\n"
+	    "specs:\n"
+	    "- {nodeSelector: {}, egress: [{}]}\n"
+	    "- {endpointSelector: {}, egressDeny: [{toEntities: [all]}]}\n");
 	ck_assert_uint_eq(errors(&l), 0);
 	p = l.objs->policies[0];
 	ck_assert_ptr_null(p->meta.namespace); /* cluster-scoped */
@@ -569,16 +682,16 @@ END_TEST
 START_TEST(rule_labels_both_forms)
 {
 	struct loaded l;
-	struct dfl_rule *r = rule_of(&l,
-		"endpointSelector: {}\n"
-		"ingress: [{}]\n"
-		"description: d\n"
-		"log: {value: audit-me}\n"
-		"labels:\n"
-		"- \"k8s:team=web=x\"\n"
-		"- plain\n"
-		"- {key: ticket, value: OPS-1, source: custom}\n"
-		"- {key: owner}\n");
+	struct dfl_rule *r =
+	    rule_of(&l, "endpointSelector: {}\n"
+			"ingress: [{}]\n"
+			"description: d\n"
+			"log: {value: audit-me}\n"
+			"labels:\n"
+			"- \"k8s:team=web=x\"\n"
+			"- plain\n"
+			"- {key: ticket, value: OPS-1, source: custom}\n"
+			"- {key: owner}\n");
 
 	ck_assert_uint_eq(r->labels.n, 4);
 	ck_assert_str_eq(r->labels.items[0].key, "custom:ticket");
@@ -597,16 +710,18 @@ END_TEST
 START_TEST(json_policy_with_positions)
 {
 	static const char text[] =
-		"{\n"
-		"  \"apiVersion\": \"cilium.io/v2\",\n"
-		"  \"kind\": \"CiliumNetworkPolicy\",\n"
-		"  \"metadata\": {\"name\": \"j\", \"namespace\": \"x\"},\n"
-		"  \"spec\": {\n"
-		"    \"endpointSelector\": {\"matchLabels\": {\"app\": \"a\"}},\n"
-		"    \"ingress\": [{\"toPorts\": [{\"ports\": [{\"port\": \"80\", \"protocol\": \"TCP\"},\n"
-		"                                        {\"port\": \"70000\"}]}]}]\n"
-		"  }\n"
-		"}\n";
+	    "{\n"
+	    "  \"apiVersion\": \"cilium.io/v2\",\n"
+	    "  \"kind\": \"CiliumNetworkPolicy\",\n"
+	    "  \"metadata\": {\"name\": \"j\", \"namespace\": \"x\"},\n"
+	    "  \"spec\": {\n"
+	    "    \"endpointSelector\": {\"matchLabels\": {\"app\": \"a\"}},\n"
+	    "    \"ingress\": [{\"toPorts\": [{\"ports\": [{\"port\": \"80\", "
+	    "\"protocol\": \"TCP\"},\n"
+	    "                                        {\"port\": "
+	    "\"70000\"}]}]}]\n"
+	    "  }\n"
+	    "}\n";
 	struct loaded l;
 
 	load_text(&l, text);
@@ -615,7 +730,8 @@ START_TEST(json_policy_with_positions)
 	ck_assert_str_eq(l.diags.items[0].check_id, "invalid-port");
 	ck_assert_uint_eq(l.diags.items[0].pos.line, 8);
 	ck_assert_uint_eq(l.diags.items[0].pos.col, 50);
-	ck_assert_str_eq(l.diags.items[0].path, "spec.ingress[0].toPorts[0].ports[1].port");
+	ck_assert_str_eq(l.diags.items[0].path,
+			 "spec.ingress[0].toPorts[0].ports[1].port");
 	ck_assert_uint_eq(l.objs->n_policies, 0);
 	unload(&l);
 }

@@ -22,14 +22,16 @@ static void parse_yaml(struct parsed *p, const char *text)
 {
 	memset(p, 0, sizeof(*p));
 	p->pt.file = dfl_intern("t.yaml");
-	p->err = dfl_yaml__load(text, strlen(text), &p->docs, &p->pt, &p->diags);
+	p->err =
+	    dfl_yaml__load(text, strlen(text), &p->docs, &p->pt, &p->diags);
 }
 
 static void parse_json(struct parsed *p, const char *text)
 {
 	memset(p, 0, sizeof(*p));
 	p->pt.file = dfl_intern("t.json");
-	p->err = dfl_json__load(text, strlen(text), &p->docs, &p->pt, &p->diags);
+	p->err =
+	    dfl_json__load(text, strlen(text), &p->docs, &p->pt, &p->diags);
 }
 
 static void release(struct parsed *p)
@@ -47,10 +49,12 @@ static json_t *root(struct parsed *p)
 	return p->docs.items[0].root;
 }
 
-static const struct dfl_diag *diag_with(const struct parsed *p, const char *check)
+static const struct dfl_diag *diag_with(const struct parsed *p,
+					const char *check)
 {
 	for (size_t i = 0; i < p->diags.n; i++)
-		if (p->diags.items[i].check_id && !strcmp(p->diags.items[i].check_id, check))
+		if (p->diags.items[i].check_id &&
+		    !strcmp(p->diags.items[i].check_id, check))
 			return &p->diags.items[i];
 	return NULL;
 }
@@ -107,12 +111,13 @@ START_TEST(numbers_follow_go_parse_rules)
 	struct parsed p;
 	json_t *r;
 
-	parse_yaml(&p, "n1: 80\nn2: '80'\nn3: 0x50\nn4: 010\nn5: 0o17\n"
-		       "n6: 0b101\nn7: 1_000\nn8: +12\nn9: -0\nn10: 08\n"
-		       "n11: 1.5\nn12: .5\nn13: 1e3\nn14: 9223372036854775807\n"
-		       "n15: 9223372036854775808\nn16: 99999999999999999999999\n"
-		       "n17: 1e400\nn18: 0x\nn19: -0x10\nn20: 1:20\n"
-		       "n21: 2024-01-01\nn22: 2024-01-01T10:00:00Z\nn23: +\n");
+	parse_yaml(&p,
+		   "n1: 80\nn2: '80'\nn3: 0x50\nn4: 010\nn5: 0o17\n"
+		   "n6: 0b101\nn7: 1_000\nn8: +12\nn9: -0\nn10: 08\n"
+		   "n11: 1.5\nn12: .5\nn13: 1e3\nn14: 9223372036854775807\n"
+		   "n15: 9223372036854775808\nn16: 99999999999999999999999\n"
+		   "n17: 1e400\nn18: 0x\nn19: -0x10\nn20: 1:20\n"
+		   "n21: 2024-01-01\nn22: 2024-01-01T10:00:00Z\nn23: +\n");
 	r = root(&p);
 	ck_assert_int_eq(int_of(r, "n1"), 80);
 	ck_assert_str_eq(str_of(r, "n2"), "80");
@@ -147,8 +152,9 @@ START_TEST(nulls_tags_and_non_finite_numbers)
 	struct parsed p;
 	json_t *r;
 
-	parse_yaml(&p, "a: ~\nb:\nc: null\nd: Null\ne: !!str 80\nf: !!int '80'\n"
-		       "g: !!float 1\nh: !custom 80\ni: ! 80\nj: |\n  80\n");
+	parse_yaml(&p,
+		   "a: ~\nb:\nc: null\nd: Null\ne: !!str 80\nf: !!int '80'\n"
+		   "g: !!float 1\nh: !custom 80\ni: ! 80\nj: |\n  80\n");
 	r = root(&p);
 	ck_assert(json_is_null(json_object_get(r, "a")));
 	ck_assert(json_is_null(json_object_get(r, "b")));
@@ -180,7 +186,8 @@ START_TEST(map_keys_become_strings)
 	struct parsed p;
 	json_t *r;
 
-	parse_yaml(&p, "1: a\nyes: b\n1.5: c\n0x10: d\n1000000: e\n0.00001: f\n");
+	parse_yaml(&p,
+		   "1: a\nyes: b\n1.5: c\n0x10: d\n1000000: e\n0.00001: f\n");
 	r = root(&p);
 	ck_assert_str_eq(str_of(r, "1"), "a");
 	ck_assert_str_eq(str_of(r, "true"), "b");
@@ -276,16 +283,16 @@ END_TEST
 START_TEST(alias_bomb_is_stopped_quickly)
 {
 	static const char bomb[] =
-		"a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
-		"b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-		"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-		"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-		"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-		"f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-		"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
-		"h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
-		"i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
-		"---\nok: 1\n";
+	    "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
+	    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+	    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+	    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+	    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+	    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+	    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+	    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+	    "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
+	    "---\nok: 1\n";
 	struct parsed p;
 	clock_t t0 = clock();
 	const struct dfl_diag *d;
@@ -313,7 +320,8 @@ START_TEST(duplicate_keys_are_errors_the_last_wins)
 	ck_assert_uint_eq(d->pos.line, 4);
 	ck_assert_uint_eq(d->pos.col, 3);
 	ck_assert_ptr_nonnull(strstr(d->message, "first at line 3"));
-	ck_assert_int_eq(int_of(json_object_get(p.docs.items[0].root, "b"), "c"), 2);
+	ck_assert_int_eq(
+	    int_of(json_object_get(p.docs.items[0].root, "b"), "c"), 2);
 	ck_assert_uint_eq(p.docs.n_bad, 1);
 	release(&p);
 
@@ -359,7 +367,8 @@ START_TEST(syntax_errors_name_line_and_column)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_uint_eq(d->pos.line, 4);
 	ck_assert_uint_eq(d->pos.col, 6);
-	ck_assert_ptr_nonnull(strstr(d->message, "mapping values are not allowed"));
+	ck_assert_ptr_nonnull(
+	    strstr(d->message, "mapping values are not allowed"));
 	/* The document before the error is kept. */
 	ck_assert_uint_eq(p.docs.n, 1);
 	release(&p);
@@ -411,7 +420,8 @@ START_TEST(multi_document_streams)
 {
 	struct parsed p;
 
-	parse_yaml(&p, "a: 1\n---\nb: 2\n---\n# only a comment\n---\n- x\n...\n");
+	parse_yaml(&p,
+		   "a: 1\n---\nb: 2\n---\n# only a comment\n---\n- x\n...\n");
 	ck_assert_int_eq(p.err, 0);
 	ck_assert_uint_eq(p.docs.n, 4);
 	ck_assert_int_eq(int_of(p.docs.items[0].root, "a"), 1);
@@ -457,7 +467,8 @@ START_TEST(json_values_and_positions)
 	ck_assert(json_is_true(json_array_get(b, 6)));
 	ck_assert(json_is_null(json_array_get(b, 7)));
 	/* é, an emoji from a surrogate pair, a lone surrogate as U+FFFD. */
-	ck_assert_str_eq(str_of(r, "s"), "\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd/\n");
+	ck_assert_str_eq(str_of(r, "s"),
+			 "\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd/\n");
 	release(&p);
 
 	/* Several values in a row, as kubectl accepts. */
@@ -474,11 +485,11 @@ START_TEST(json_syntax_errors)
 		const char *text;
 		unsigned line, col;
 	} cases[] = {
-		{ "{\"a\":1,}", 1, 8 },	     { "{\"a\":01}", 1, 7 },
-		{ "{\"a\" 1}", 1, 6 },	     { "{\"a\":[1 2]}", 1, 9 },
-		{ "{\n\"a\":tru}", 2, 5 },    { "{\"a\":\"x\n\"}", 1, 8 },
-		{ "{\"a\":\"\\q\"}", 1, 8 }, { "{\"a\":-}", 1, 7 },
-		{ "{\"a\":1", 1, 7 },	     { "{\"a\":1e}", 1, 8 },
+	    {"{\"a\":1,}", 1, 8},      {"{\"a\":01}", 1, 7},
+	    {"{\"a\" 1}", 1, 6},       {"{\"a\":[1 2]}", 1, 9},
+	    {"{\n\"a\":tru}", 2, 5},   {"{\"a\":\"x\n\"}", 1, 8},
+	    {"{\"a\":\"\\q\"}", 1, 8}, {"{\"a\":-}", 1, 7},
+	    {"{\"a\":1", 1, 7},	       {"{\"a\":1e}", 1, 8},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -488,9 +499,10 @@ START_TEST(json_syntax_errors)
 		ck_assert_msg(p.err == -EINVAL, "case %zu accepted", i);
 		ck_assert_uint_eq(p.diags.n, 1);
 		ck_assert_msg(p.diags.items[0].pos.line == cases[i].line &&
-				      p.diags.items[0].pos.col == cases[i].col,
+				  p.diags.items[0].pos.col == cases[i].col,
 			      "case %zu: error at %u:%u", i,
-			      p.diags.items[0].pos.line, p.diags.items[0].pos.col);
+			      p.diags.items[0].pos.line,
+			      p.diags.items[0].pos.col);
 		release(&p);
 	}
 }
@@ -521,7 +533,8 @@ START_TEST(resolve_edge_cases)
 	ck_assert_int_eq(s.kind, DFL_YK_INT);
 	ck_assert(s.i == INT64_MIN);
 	dfl_yaml__resolve("1_", 2, true, NULL, &s);
-	ck_assert_int_eq(s.kind, DFL_YK_INT); /* underscores are dropped first */
+	ck_assert_int_eq(s.kind,
+			 DFL_YK_INT); /* underscores are dropped first */
 	dfl_yaml__resolve("_1", 2, true, NULL, &s);
 	ck_assert_int_eq(s.kind, DFL_YK_STRING);
 	dfl_yaml__resolve("1\0002", 3, true, NULL, &s);

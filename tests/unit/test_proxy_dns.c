@@ -225,7 +225,7 @@ static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
 {
 	struct fixture *f = ctx;
 
-	ck_assert_int_eq(ci->l7, DFL_L7_DNS);
+	ck_assert_int_eq(ci->l7, DFL_L7_PROTO_DNS);
 	out->known = !f->unknown;
 	out->dns = f->m;
 	out->src_identity = 50046;
@@ -301,7 +301,7 @@ static void start(bool nxdomain, uint32_t min_ttl, uint32_t timeout_ms)
 	fx.p = dfl_proxy__new(&o);
 	ck_assert_ptr_nonnull(fx.p);
 	dfl_sockaddr__parse("127.0.0.1:0", &fx.addr);
-	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_DNS, &fx.addr), 0);
+	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_PROTO_DNS, &fx.addr), 0);
 	pthread_create(&fx.thread, NULL, proxy_main, fx.p);
 }
 

@@ -239,7 +239,7 @@ static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
 {
 	struct fixture *f = ctx;
 
-	ck_assert_int_eq(ci->l7, DFL_L7_HTTP);
+	ck_assert_int_eq(ci->l7, DFL_L7_PROTO_HTTP);
 	out->known = !f->unknown;
 	out->http = f->m;
 	out->src_identity = 50046;
@@ -314,7 +314,7 @@ static void setup(void)
 	fx.p = dfl_proxy__new(&o);
 	ck_assert_ptr_nonnull(fx.p);
 	dfl_sockaddr__parse("127.0.0.1:0", &fx.addr);
-	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_HTTP, &fx.addr), 0);
+	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_PROTO_HTTP, &fx.addr), 0);
 	atomic_store(&embedded_stop, false);
 	pthread_create(&fx.thread, NULL, embedded ? proxy_embedded : proxy_main,
 		       fx.p);

@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proxy/evloop.h"
+#include "proxy/loop.h"
 #include "util/mem.h"
 
 #define MAX_EVENTS 256
 
-struct dfl_evloop {
+struct dfl_proxy_loop {
 	int epfd;
 	struct dfl_ev_io wake;
 	/* Mirrors the earliest deadline, so that the epoll fd turns readable
@@ -43,7 +43,7 @@ static void drain(struct dfl_ev_io *io, uint32_t events)
 }
 
 /* Programs the timerfd for the earliest deadline when it moved. */
-static void program(struct dfl_evloop *l)
+static void program(struct dfl_proxy_loop *l)
 {
 	uint64_t due = l->n_heap ? l->heap[0]->deadline_ms : 0;
 	struct itimerspec its = {0};
@@ -56,9 +56,9 @@ static void program(struct dfl_evloop *l)
 	timerfd_settime(l->tfd.fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-struct dfl_evloop *dfl_evloop__new(void)
+struct dfl_proxy_loop *dfl_proxy_loop__new(void)
 {
-	struct dfl_evloop *l = calloc(1, sizeof(*l));
+	struct dfl_proxy_loop *l = calloc(1, sizeof(*l));
 	int err;
 
 	if (!l)
@@ -78,9 +78,9 @@ struct dfl_evloop *dfl_evloop__new(void)
 	if (l->tfd.fd < 0)
 		goto fail;
 	l->tfd.fn = drain;
-	err = dfl_evloop__add(l, &l->wake, EPOLLIN);
+	err = dfl_proxy_loop__add(l, &l->wake, EPOLLIN);
 	if (!err)
-		err = dfl_evloop__add(l, &l->tfd, EPOLLIN);
+		err = dfl_proxy_loop__add(l, &l->tfd, EPOLLIN);
 	if (err) {
 		errno = -err;
 		goto fail;
@@ -88,12 +88,12 @@ struct dfl_evloop *dfl_evloop__new(void)
 	return l;
 fail:
 	err = errno;
-	dfl_evloop__free(l);
+	dfl_proxy_loop__free(l);
 	errno = err;
 	return NULL;
 }
 
-void dfl_evloop__free(struct dfl_evloop *l)
+void dfl_proxy_loop__free(struct dfl_proxy_loop *l)
 {
 	if (!l)
 		return;
@@ -107,7 +107,7 @@ void dfl_evloop__free(struct dfl_evloop *l)
 	free(l);
 }
 
-int dfl_evloop__add(struct dfl_evloop *l, struct dfl_ev_io *io, uint32_t events)
+int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events)
 {
 	struct epoll_event ev = {.events = events | EPOLLET, .data.ptr = io};
 
@@ -116,7 +116,7 @@ int dfl_evloop__add(struct dfl_evloop *l, struct dfl_ev_io *io, uint32_t events)
 	return 0;
 }
 
-int dfl_evloop__mod(struct dfl_evloop *l, struct dfl_ev_io *io, uint32_t events)
+int dfl_proxy_loop__mod(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events)
 {
 	struct epoll_event ev = {.events = events | EPOLLET, .data.ptr = io};
 
@@ -125,7 +125,7 @@ int dfl_evloop__mod(struct dfl_evloop *l, struct dfl_ev_io *io, uint32_t events)
 	return 0;
 }
 
-void dfl_evloop__close(struct dfl_evloop *l, struct dfl_ev_io *io)
+void dfl_proxy_loop__close(struct dfl_proxy_loop *l, struct dfl_ev_io *io)
 {
 	if (io->fd < 0)
 		return;
@@ -138,13 +138,13 @@ void dfl_evloop__close(struct dfl_evloop *l, struct dfl_ev_io *io)
 
 /* ---- timers: binary min-heap on deadline ---- */
 
-static void heap_set(struct dfl_evloop *l, size_t i, struct dfl_ev_timer *t)
+static void heap_set(struct dfl_proxy_loop *l, size_t i, struct dfl_ev_timer *t)
 {
 	l->heap[i] = t;
 	t->idx = i + 1;
 }
 
-static void heap_up(struct dfl_evloop *l, size_t i)
+static void heap_up(struct dfl_proxy_loop *l, size_t i)
 {
 	struct dfl_ev_timer *t = l->heap[i];
 
@@ -159,7 +159,7 @@ static void heap_up(struct dfl_evloop *l, size_t i)
 	heap_set(l, i, t);
 }
 
-static void heap_down(struct dfl_evloop *l, size_t i)
+static void heap_down(struct dfl_proxy_loop *l, size_t i)
 {
 	struct dfl_ev_timer *t = l->heap[i];
 
@@ -179,7 +179,7 @@ static void heap_down(struct dfl_evloop *l, size_t i)
 	heap_set(l, i, t);
 }
 
-void dfl_evloop__timer_cancel(struct dfl_evloop *l, struct dfl_ev_timer *t)
+void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l, struct dfl_ev_timer *t)
 {
 	size_t i;
 
@@ -199,10 +199,10 @@ void dfl_evloop__timer_cancel(struct dfl_evloop *l, struct dfl_ev_timer *t)
 	}
 }
 
-int dfl_evloop__timer_arm(struct dfl_evloop *l, struct dfl_ev_timer *t,
+int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t,
 			  uint64_t ms)
 {
-	dfl_evloop__timer_cancel(l, t);
+	dfl_proxy_loop__timer_cancel(l, t);
 	if (dfl_grow((void **)&l->heap, &l->cap_heap, l->n_heap + 1,
 		     sizeof(*l->heap)))
 		return -ENOMEM;
@@ -215,12 +215,12 @@ int dfl_evloop__timer_arm(struct dfl_evloop *l, struct dfl_ev_timer *t,
 	return 0;
 }
 
-static void run_timers(struct dfl_evloop *l)
+static void run_timers(struct dfl_proxy_loop *l)
 {
 	while (l->n_heap && l->heap[0]->deadline_ms <= l->now_ms) {
 		struct dfl_ev_timer *t = l->heap[0];
 
-		dfl_evloop__timer_cancel(l, t);
+		dfl_proxy_loop__timer_cancel(l, t);
 		t->fn(t);
 	}
 	program(l);
@@ -228,7 +228,7 @@ static void run_timers(struct dfl_evloop *l)
 
 /* ---- deferred callbacks ---- */
 
-void dfl_evloop__defer(struct dfl_evloop *l, struct dfl_ev_defer *d)
+void dfl_proxy_loop__defer(struct dfl_proxy_loop *l, struct dfl_ev_defer *d)
 {
 	if (d->queued)
 		return;
@@ -238,7 +238,7 @@ void dfl_evloop__defer(struct dfl_evloop *l, struct dfl_ev_defer *d)
 	l->defer_tail = &d->next;
 }
 
-void dfl_evloop__undefer(struct dfl_evloop *l, struct dfl_ev_defer *d)
+void dfl_proxy_loop__undefer(struct dfl_proxy_loop *l, struct dfl_ev_defer *d)
 {
 	struct dfl_ev_defer **pp;
 
@@ -255,7 +255,7 @@ void dfl_evloop__undefer(struct dfl_evloop *l, struct dfl_ev_defer *d)
 	d->queued = false;
 }
 
-static void run_deferred(struct dfl_evloop *l)
+static void run_deferred(struct dfl_proxy_loop *l)
 {
 	/* Callbacks may queue more work: that runs in the next iteration. */
 	struct dfl_ev_defer *d = l->defer_head;
@@ -271,12 +271,12 @@ static void run_deferred(struct dfl_evloop *l)
 	}
 }
 
-uint64_t dfl_evloop__now_ms(const struct dfl_evloop *l)
+uint64_t dfl_proxy_loop__now_ms(const struct dfl_proxy_loop *l)
 {
 	return l->now_ms;
 }
 
-int dfl_evloop__run_once(struct dfl_evloop *l, int max_ms)
+int dfl_proxy_loop__run_once(struct dfl_proxy_loop *l, int max_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
 	int timeout = max_ms, n;
@@ -307,16 +307,16 @@ int dfl_evloop__run_once(struct dfl_evloop *l, int max_ms)
 	run_deferred(l);
 	/* Work queued by deferred callbacks: keep the epoll fd readable. */
 	if (l->defer_head)
-		dfl_evloop__wake(l);
+		dfl_proxy_loop__wake(l);
 	return 0;
 }
 
-int dfl_evloop__fd(const struct dfl_evloop *l)
+int dfl_proxy_loop__fd(const struct dfl_proxy_loop *l)
 {
 	return l->epfd;
 }
 
-void dfl_evloop__wake(struct dfl_evloop *l)
+void dfl_proxy_loop__wake(struct dfl_proxy_loop *l)
 {
 	uint64_t one = 1;
 	ssize_t r = write(l->wake.fd, &one, sizeof(one));
