@@ -116,15 +116,6 @@ int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t
 	return 0;
 }
 
-int dfl_proxy_loop__mod(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events)
-{
-	struct epoll_event ev = {.events = events | EPOLLET, .data.ptr = io};
-
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev))
-		return -errno;
-	return 0;
-}
-
 void dfl_proxy_loop__close(struct dfl_proxy_loop *l, struct dfl_ev_io *io)
 {
 	if (io->fd < 0)

@@ -47,8 +47,6 @@ void dfl_proxy_loop__free(struct dfl_proxy_loop *l);
  * edge-triggered is added). Returns 0 or a negative errno. */
 int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io,
 		    uint32_t events);
-int dfl_proxy_loop__mod(struct dfl_proxy_loop *l, struct dfl_ev_io *io,
-		    uint32_t events);
 /* Unregisters and closes io->fd, setting it to -1. */
 void dfl_proxy_loop__close(struct dfl_proxy_loop *l, struct dfl_ev_io *io);
 

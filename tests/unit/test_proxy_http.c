@@ -225,6 +225,9 @@ struct fixture {
 	struct dfl_sockaddr upstream; /* where the resolver sends traffic */
 	struct dfl_http_matcher *m;
 	bool unknown; /* the resolver knows no rules */
+	/* checked by teardown once the proxy thread stopped, when set */
+	bool check_stats;
+	uint64_t want_requests, want_denied;
 	pthread_mutex_t mu;
 	struct dfl_l7_event evs[64];
 	char reasons[64][64];
@@ -331,6 +334,14 @@ static void teardown(void)
 	dfl_proxy__stop(fx.p);
 	atomic_store(&embedded_stop, true);
 	pthread_join(fx.thread, NULL);
+	if (fx.check_stats) {
+		struct dfl_proxy_stats st;
+
+		dfl_proxy__get_stats(fx.p, &st);
+		ck_assert_uint_eq(st.http_requests, fx.want_requests);
+		ck_assert_uint_eq(st.http_denied, fx.want_denied);
+		ck_assert_uint_ge(st.conns_accepted, 1);
+	}
 	dfl_proxy__free(fx.p);
 	dfl_http_matcher__free(fx.m);
 	upstream_stop(&fx.up);
@@ -445,6 +456,9 @@ START_TEST(starwars_landing_allowed_exhaust_port_denied)
 	ck_assert_str_eq(r, RESP_403);
 	close(fd);
 	ck_assert_int_eq(upstream_requests(&fx.up), 1);
+	fx.check_stats = true;
+	fx.want_requests = 2;
+	fx.want_denied = 1;
 
 	pthread_mutex_lock(&fx.mu);
 	ck_assert_int_eq(fx.n_evs, 4);
