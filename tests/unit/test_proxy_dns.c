@@ -566,6 +566,7 @@ END_TEST
 START_TEST(dead_upstream_gives_servfail)
 {
 	ldns_pkt *a;
+	int fd;
 
 	teardown();
 	start(false, 0, 300);
@@ -578,6 +579,16 @@ START_TEST(dead_upstream_gives_servfail)
 	pthread_mutex_lock(&fx.mu);
 	ck_assert_int_eq(fx.evs[1].verdict, DFL_L7_ERROR);
 	pthread_mutex_unlock(&fx.mu);
+
+	/* over TCP: the refused upstream connection fails the query at once */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)), 0);
+	a = ask_tcp(fd, "www.cilium.io", LDNS_RR_TYPE_A, 9);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(ldns_pkt_id(a), 9);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_SERVFAIL);
+	ldns_pkt_free(a);
+	close(fd);
 }
 END_TEST
 
