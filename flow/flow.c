@@ -70,7 +70,7 @@ static void pk_endpoint(struct packer *p, struct dfl_flow_endpoint *d,
 	d->pod_name = pk_str(p, s->pod_name);
 	d->labels = pk_strv(p, s->labels, s->n_labels);
 	if (s->n_workloads)
-		w = pk_alloc(p, s->n_workloads * sizeof(*w), alignof(*w));
+		w = pk_alloc(p, s->n_workloads * sizeof(*w), alignof(struct dfl_flow_workload));
 	for (size_t i = 0; i < s->n_workloads; i++) {
 		const char *name = pk_str(p, s->workloads[i].name);
 		const char *kind = pk_str(p, s->workloads[i].kind);
@@ -87,7 +87,7 @@ static void pk_policies(struct packer *p, struct dfl_flow_policies *d,
 	struct dfl_flow_policy *items = NULL;
 
 	if (s->n)
-		items = pk_alloc(p, s->n * sizeof(*items), alignof(*items));
+		items = pk_alloc(p, s->n * sizeof(*items), alignof(struct dfl_flow_policy));
 	for (size_t i = 0; i < s->n; i++) {
 		struct dfl_flow_policy tmp = s->items[i];
 
@@ -118,7 +118,7 @@ static void pk_flow(struct packer *p, struct dfl_flow *d,
 	d->l7.http.url = pk_str(p, s->l7.http.url);
 	d->l7.http.protocol = pk_str(p, s->l7.http.protocol);
 	if (s->l7.http.n_headers)
-		h = pk_alloc(p, s->l7.http.n_headers * sizeof(*h), alignof(*h));
+		h = pk_alloc(p, s->l7.http.n_headers * sizeof(*h), alignof(struct dfl_flow_http_header));
 	for (size_t i = 0; i < s->l7.http.n_headers; i++) {
 		const char *k = pk_str(p, s->l7.http.headers[i].key);
 		const char *v = pk_str(p, s->l7.http.headers[i].value);

@@ -224,8 +224,8 @@ struct log_ctx {
 	struct dfl_strbuf text;
 };
 
-static void collect_log(cyaml_log_t level, void *ctx, const char *fmt,
-			va_list args)
+static void __attribute__((format(printf, 3, 0)))
+collect_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 {
 	struct log_ctx *l = ctx;
 
