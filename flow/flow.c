@@ -281,8 +281,9 @@ static void summary_tcp(uint16_t flags, struct dfl_strbuf *out)
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if (!(flags & order[i].bit))
 			continue;
-		dfl_strbuf__printf(out, "%s%s", first ? "" : ", ",
-				   order[i].name);
+		if (!first)
+			dfl_strbuf__append(out, ", ", 2);
+		dfl_strbuf__puts(out, order[i].name);
 		first = false;
 	}
 }

@@ -186,6 +186,17 @@ static uint32_t get_u32(struct dec *d, const char *path, const char *k,
 	return get_int(d, path, k, v, 0, UINT32_MAX, &u, &s) ? (uint32_t)u : 0;
 }
 
+/* A uint32 in the proto that the record keeps narrower (ports: 16 bits,
+ * ICMP type and code: 8): larger values are errors, not truncations. */
+static uint32_t get_small(struct dec *d, const char *path, const char *k,
+			  json_t *v, uint32_t max)
+{
+	unsigned long long u = 0;
+	long long s = 0;
+
+	return get_int(d, path, k, v, 0, max, &u, &s) ? (uint32_t)u : 0;
+}
+
 static uint64_t get_u64(struct dec *d, const char *path, const char *k,
 			json_t *v)
 {
@@ -384,13 +395,13 @@ static void dec_l4(struct dec *d, json_t *obj, struct dfl_flow_l4 *l4)
 			FOREACH_FIELD(v, k2, v2)
 			{
 				if (key_is(k2, "source_port"))
-					l4->source_port = (uint16_t)get_u32(d, "flow.l4", k2, v2);
+					l4->source_port = (uint16_t)get_small(d, "flow.l4", k2, v2, 65535);
 				else if (key_is(k2, "destination_port"))
-					l4->destination_port = (uint16_t)get_u32(d, "flow.l4", k2, v2);
+					l4->destination_port = (uint16_t)get_small(d, "flow.l4", k2, v2, 65535);
 				else if (!strcmp(k2, "type"))
-					l4->icmp_type = (uint8_t)get_u32(d, "flow.l4", k2, v2);
+					l4->icmp_type = (uint8_t)get_small(d, "flow.l4", k2, v2, 255);
 				else if (!strcmp(k2, "code"))
-					l4->icmp_code = (uint8_t)get_u32(d, "flow.l4", k2, v2);
+					l4->icmp_code = (uint8_t)get_small(d, "flow.l4", k2, v2, 255);
 				else if (!strcmp(k2, "flags") &&
 					 need_object(d, "flow.l4.TCP", k2, v2))
 					dec_tcp_flags(d, v2, &l4->tcp_flags);

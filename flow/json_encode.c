@@ -223,16 +223,30 @@ struct obj {
 	bool first;
 };
 
+/* Writes [,]"k": in one copy: keys are short literals. */
 static void key(struct obj *o, const char *k, size_t klen)
 {
-	struct dfl_strbuf *sb = o->e->sb;
+	char buf[64];
+	size_t n = 0;
 
+	if (klen > sizeof(buf) - 4) {
+		if (!o->first)
+			putc1(o->e->sb, ',');
+		o->first = false;
+		putc1(o->e->sb, '"');
+		put(o->e->sb, k, klen);
+		PUTS(o->e->sb, "\":");
+		return;
+	}
 	if (!o->first)
-		putc1(sb, ',');
+		buf[n++] = ',';
 	o->first = false;
-	putc1(sb, '"');
-	put(sb, k, klen);
-	PUTS(sb, "\":");
+	buf[n++] = '"';
+	memcpy(buf + n, k, klen);
+	n += klen;
+	buf[n++] = '"';
+	buf[n++] = ':';
+	put(o->e->sb, buf, n);
 }
 
 /* Selects field <k> through the object's mask. */
@@ -389,14 +403,19 @@ static void enc_addr(struct obj *o, const char *k, size_t klen,
 static void enc_mac(struct obj *o, const char *k, size_t klen,
 		    const uint8_t *mac)
 {
-	char buf[20];
+	static const char hex[] = "0123456789abcdef";
+	char buf[19];
 
 	if (o->mask && !want(o, k))
 		return;
 	key(o, k, klen);
-	snprintf(buf, sizeof(buf), "\"%02x:%02x:%02x:%02x:%02x:%02x\"", mac[0],
-		 mac[1], mac[2], mac[3], mac[4], mac[5]);
-	put(o->e->sb, buf, strlen(buf));
+	buf[0] = '"';
+	for (int i = 0; i < 6; i++) {
+		buf[1 + 3 * i] = hex[mac[i] >> 4];
+		buf[2 + 3 * i] = hex[mac[i] & 15];
+		buf[3 + 3 * i] = i < 5 ? ':' : '"';
+	}
+	put(o->e->sb, buf, sizeof(buf));
 }
 
 static void enc_l4(struct obj *flow, const struct dfl_flow_l4 *l4)
