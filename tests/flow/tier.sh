@@ -87,6 +87,27 @@ check "audit verify names an edited record" tamper '3s/"uuid":"./"uuid":"X/' 'ev
 check "audit verify names reordered records" tamper '1{h;d};2{G}' 'events.log: record 1 (line 2) comes after record 2: reordered'
 check "audit verify -o json" bash -c "$bin audit verify -o json $tmp/logs/events* | jq -e '.problems == [] and .records > 0'"
 
+# --- the Grafana dashboard's queries parse and use our metric names ---------
+dashboard_queries() {
+	jq -r '.panels[].targets[]?.expr' deploy/grafana/deflector-dashboard.json |
+		sed 's/\$__rate_interval/5m/g' >"$tmp/exprs" || return 1
+	{
+		echo "groups:"
+		echo "- name: dashboard"
+		echo "  rules:"
+		n=0
+		while IFS= read -r e; do
+			n=$((n + 1))
+			printf '  - record: dashboard:q%d\n    expr: %s\n' "$n" "$(jq -Rn --arg e "$e" '$e')"
+		done <"$tmp/exprs"
+	} >"$tmp/rules.yaml"
+	promtool check rules "$tmp/rules.yaml" || return 1
+	# every metric the dashboard reads is one flow/metrics.c writes
+	grep -o '\(hubble\|cilium\)_[a-z_]*' "$tmp/exprs" | sed 's/_bucket$//' | sort -u |
+		while read -r m; do grep -q "\"$m\"" flow/metrics.c || { echo "unknown metric $m"; exit 1; }; done
+}
+check "the Grafana dashboard's queries are valid PromQL on our metrics" dashboard_queries
+
 # --- the help texts the docs quote --------------------------------------------
 doc_has_help() { # doc command...
 	local doc=$1
