@@ -22,28 +22,35 @@
 #include "flow/ring.h"
 
 static const char *src_labels[] = {
-	"k8s:app.kubernetes.io/name=xwing",
-	"k8s:class=xwing",
-	"k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=default",
-	"k8s:io.cilium.k8s.policy.cluster=default",
-	"k8s:io.cilium.k8s.policy.serviceaccount=default",
-	"k8s:io.kubernetes.pod.namespace=default",
-	"k8s:org=alliance",
+    "k8s:app.kubernetes.io/name=xwing",
+    "k8s:class=xwing",
+    "k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=default",
+    "k8s:io.cilium.k8s.policy.cluster=default",
+    "k8s:io.cilium.k8s.policy.serviceaccount=default",
+    "k8s:io.kubernetes.pod.namespace=default",
+    "k8s:org=alliance",
 };
 static const char *dst_labels[] = {
-	"k8s:app.kubernetes.io/name=deathstar", "k8s:class=deathstar",
-	"k8s:io.cilium.k8s.policy.cluster=default",
-	"k8s:io.kubernetes.pod.namespace=default", "k8s:org=empire",
+    "k8s:app.kubernetes.io/name=deathstar",
+    "k8s:class=deathstar",
+    "k8s:io.cilium.k8s.policy.cluster=default",
+    "k8s:io.kubernetes.pod.namespace=default",
+    "k8s:org=empire",
 };
-static const struct dfl_flow_workload wl[] = { { "deathstar", "Deployment" } };
+static const struct dfl_flow_workload wl[] = {{"deathstar", "Deployment"}};
 static const char *pol_labels[] = {
-	"k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy",
-	"k8s:io.cilium.k8s.policy.name=rule1",
-	"k8s:io.cilium.k8s.policy.namespace=default",
+    "k8s:io.cilium.k8s.policy.derived-from=CiliumNetworkPolicy",
+    "k8s:io.cilium.k8s.policy.name=rule1",
+    "k8s:io.cilium.k8s.policy.namespace=default",
 };
 static const struct dfl_flow_policy pol = {
-	.name = "rule1", .namespace = "default", .kind = "CiliumNetworkPolicy",
-	.labels = pol_labels, .n_labels = 3, .revision = 12, .default_deny = true,
+    .name = "rule1",
+    .namespace = "default",
+    .kind = "CiliumNetworkPolicy",
+    .labels = pol_labels,
+    .n_labels = 3,
+    .revision = 12,
+    .default_deny = true,
 };
 
 /* The Star Wars default-deny drop, as the integrator fills it. */
@@ -57,24 +64,33 @@ static void fill(struct dfl_flow *f, uint64_t i)
 	f->ip.version = 4;
 	inet_pton(AF_INET, "10.244.1.23", f->ip.source);
 	inet_pton(AF_INET, "10.244.1.77", f->ip.destination);
-	f->l4 = (struct dfl_flow_l4){ .proto = DFL_L4_TCP,
-				      .source_port = (uint16_t)(32768 + i % 28000),
-				      .destination_port = 80,
-				      .tcp_flags = DFL_TCP_SYN };
-	f->source = (struct dfl_flow_endpoint){
-		.identity = 63406, .cluster_name = "default", .namespace = "default",
-		.labels = src_labels, .n_labels = 7, .pod_name = "xwing" };
-	f->destination = (struct dfl_flow_endpoint){
-		.id = 1234, .identity = 14731, .cluster_name = "default",
-		.namespace = "default", .labels = dst_labels, .n_labels = 5,
-		.pod_name = "deathstar-8c4c77fb7-h59s2", .workloads = wl,
-		.n_workloads = 1 };
+	f->l4 =
+	    (struct dfl_flow_l4){.proto = DFL_L4_TCP,
+				 .source_port = (uint16_t)(32768 + i % 28000),
+				 .destination_port = 80,
+				 .tcp_flags = DFL_TCP_SYN};
+	f->source = (struct dfl_flow_endpoint){.identity = 63406,
+					       .cluster_name = "default",
+					       .namespace = "default",
+					       .labels = src_labels,
+					       .n_labels = 7,
+					       .pod_name = "xwing"};
+	f->destination =
+	    (struct dfl_flow_endpoint){.id = 1234,
+				       .identity = 14731,
+				       .cluster_name = "default",
+				       .namespace = "default",
+				       .labels = dst_labels,
+				       .n_labels = 5,
+				       .pod_name = "deathstar-8c4c77fb7-h59s2",
+				       .workloads = wl,
+				       .n_workloads = 1};
 	f->type = DFL_FLOW_TYPE_L3_L4;
 	f->node_name = "kind-kind/kind-worker";
 	f->event_type = DFL_EVENT_DROP;
 	f->event_sub_type = DFL_DROP_POLICY_DENIED;
 	f->traffic_direction = DFL_DIR_INGRESS;
-	f->ingress_denied_by = (struct dfl_flow_policies){ &pol, 1 };
+	f->ingress_denied_by = (struct dfl_flow_policies){&pol, 1};
 }
 
 static double now_s(void)
@@ -103,7 +119,7 @@ static void report(const char *what, uint64_t n, double wall, double cpu,
 
 static void bench_encode(uint64_t n)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 	struct dfl_flow f;
 	double t0 = now_s(), c0 = cpu_s();
 	uint64_t bytes = 0;
@@ -115,7 +131,8 @@ static void bench_encode(uint64_t n)
 		dfl_flow__to_json_line(&f, NULL, &sb);
 		bytes += sb.len;
 	}
-	snprintf(extra, sizeof(extra), "(%.0f bytes/line)", (double)bytes / (double)n);
+	snprintf(extra, sizeof(extra), "(%.0f bytes/line)",
+		 (double)bytes / (double)n);
 	report("struct -> JSON line", n, now_s() - t0, cpu_s() - c0, extra);
 	dfl_strbuf__release(&sb);
 }
@@ -123,8 +140,8 @@ static void bench_encode(uint64_t n)
 static void bench_export(uint64_t n, bool chain)
 {
 	char dir[] = "/tmp/dflt-flow-bench-XXXXXX", path[128], cmd[160];
-	struct dfl_exporter_config cfg = { .file_path = path, .no_chain = !chain,
-					   .max_backups = 3 };
+	struct dfl_exporter_config cfg = {
+	    .file_path = path, .no_chain = !chain, .max_backups = 3};
 	struct dfl_exporter_stats st;
 	struct dfl_exporter *e;
 	struct dfl_flow f;
@@ -150,8 +167,8 @@ static void bench_export(uint64_t n, bool chain)
 	snprintf(extra, sizeof(extra), "(%llu lost, %llu rotations, %.0f MB/s)",
 		 (unsigned long long)st.lost, (unsigned long long)st.rotations,
 		 (double)st.bytes / (now_s() - t0) / 1e6);
-	report(chain ? "struct -> exported line, chained" :
-		       "struct -> exported line, no chain",
+	report(chain ? "struct -> exported line, chained"
+		     : "struct -> exported line, no chain",
 	       n, now_s() - t0, cpu_s() - c0, extra);
 	dfl_exporter__free(e);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -168,13 +185,14 @@ struct follower {
 static void *follow(void *arg)
 {
 	struct follower *fl = arg;
-	struct dfl_printer_opts o = { 0 };
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_printer_opts o = {0};
+	struct dfl_strbuf sb = {0};
 	const struct dfl_flow *f;
 	uint64_t lost;
 	int ret;
 
-	while ((ret = dfl_ring_reader__next(fl->rd, &f, &lost, -1)) != -ESHUTDOWN) {
+	while ((ret = dfl_ring_reader__next(fl->rd, &f, &lost, -1)) !=
+	       -ESHUTDOWN) {
 		if (ret <= 0)
 			continue;
 		fl->lost += lost;
@@ -190,7 +208,7 @@ static void *follow(void *arg)
 static void bench_follow(uint64_t n)
 {
 	struct dfl_ring *r = dfl_ring__new(0);
-	struct follower fl = { .out = fopen("/dev/null", "w") };
+	struct follower fl = {.out = fopen("/dev/null", "w")};
 	struct dfl_flow f;
 	pthread_t th;
 	double t0, c0;
@@ -206,7 +224,8 @@ static void bench_follow(uint64_t n)
 	}
 	dfl_ring__shutdown(r);
 	pthread_join(th, NULL);
-	snprintf(extra, sizeof(extra), "(follower printed %llu, told of %llu lost)",
+	snprintf(extra, sizeof(extra),
+		 "(follower printed %llu, told of %llu lost)",
 		 (unsigned long long)fl.got, (unsigned long long)fl.lost);
 	report("struct -> ring -> compact follower", n, now_s() - t0,
 	       cpu_s() - c0, extra);

@@ -90,13 +90,14 @@ static int nibble(char c)
 int dfl_unhex(const char *in, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(in[2 * i]), lo = hi < 0 ? -1 : nibble(in[2 * i + 1]);
+		int hi = nibble(in[2 * i]),
+		    lo = hi < 0 ? -1 : nibble(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return in[2 * n] == '\0' || in[2 * n] == ' ' || in[2 * n] == '\n' ?
-		       0 :
-		       -EINVAL;
+	return in[2 * n] == '\0' || in[2 * n] == ' ' || in[2 * n] == '\n'
+		   ? 0
+		   : -EINVAL;
 }

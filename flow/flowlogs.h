@@ -38,9 +38,9 @@ size_t dfl_flowlogs__count(const struct dfl_flowlogs *c);
 const char *dfl_flowlogs__name(const struct dfl_flowlogs *c, size_t i);
 /* Starts the exporter of flow log <i>; <node_name> goes into lost_events
  * lines. Returns NULL with errno set and a message in <err>. */
-struct dfl_exporter *dfl_flowlogs__start(const struct dfl_flowlogs *c,
-					 size_t i, const char *node_name,
-					 char *err, size_t errlen);
+struct dfl_exporter *dfl_flowlogs__start(const struct dfl_flowlogs *c, size_t i,
+					 const char *node_name, char *err,
+					 size_t errlen);
 void dfl_flowlogs__free(struct dfl_flowlogs *c);
 
 #endif

@@ -87,8 +87,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 /* Bytes that need escaping: controls, '"', '\\', and the HTML characters
  * encoding/json escapes; bytes >= 0x80 go through UTF-8 validation. */
 static const unsigned char needs_escape[256] = {
-	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1,
-	['&'] = 1,	  [0x80 ... 0xff] = 1,
+    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,	      ['<'] = 1,
+    ['>'] = 1,	      ['&'] = 1, [0x80 ... 0xff] = 1,
 };
 
 static void put_json_str(struct dfl_strbuf *sb, const char *str, size_t max)
@@ -155,8 +155,8 @@ static void put_json_str(struct dfl_strbuf *sb, const char *str, size_t max)
 			PUTS(sb, "\\t");
 			break;
 		default: { /* controls and <, >, & as \u00XX */
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4],
-				      hex[c & 15] };
+			char u[6] = {'\\', 'u',		'0',
+				     '0',  hex[c >> 4], hex[c & 15]};
 
 			put(sb, u, 6);
 		}
@@ -338,12 +338,12 @@ static void f_strv(struct obj *o, const char *k, size_t klen, const char **v,
 	putc1(sb, ']');
 }
 
-#define F_STR(o, k, v) f_str((o), (k), sizeof(k) - 1, (v))
-#define F_U64(o, k, v) f_u64((o), (k), sizeof(k) - 1, (v))
-#define F_U64S(o, k, v) f_u64s((o), (k), sizeof(k) - 1, (v))
-#define F_BOOL(o, k, v) f_bool((o), (k), sizeof(k) - 1, (v))
+#define F_STR(o, k, v)	      f_str((o), (k), sizeof(k) - 1, (v))
+#define F_U64(o, k, v)	      f_u64((o), (k), sizeof(k) - 1, (v))
+#define F_U64S(o, k, v)	      f_u64s((o), (k), sizeof(k) - 1, (v))
+#define F_BOOL(o, k, v)	      f_bool((o), (k), sizeof(k) - 1, (v))
 #define F_ENUM(o, k, v, name) f_enum((o), (k), sizeof(k) - 1, (v), (name))
-#define F_STRV(o, k, v, n) f_strv((o), (k), sizeof(k) - 1, (v), (n))
+#define F_STRV(o, k, v, n)    f_strv((o), (k), sizeof(k) - 1, (v), (n))
 
 /* Nested messages: open() writes the key and '{' and remembers where, so
  * that close() can take an object that turned out empty back out (protojson
@@ -367,7 +367,7 @@ static bool open_obj(struct obj *parent, const char *k, size_t klen,
 	key(parent, k, klen);
 	putc1(parent->e->sb, '{');
 	n->body = parent->e->sb->len;
-	n->o = (struct obj){ parent->e, sub, true };
+	n->o = (struct obj){parent->e, sub, true};
 	return true;
 }
 
@@ -421,9 +421,9 @@ static void enc_mac(struct obj *o, const char *k, size_t klen,
 static void enc_l4(struct obj *flow, const struct dfl_flow_l4 *l4)
 {
 	static const char *const names[] = {
-		[DFL_L4_TCP] = "TCP",	    [DFL_L4_UDP] = "UDP",
-		[DFL_L4_ICMPV4] = "ICMPv4", [DFL_L4_ICMPV6] = "ICMPv6",
-		[DFL_L4_SCTP] = "SCTP",
+	    [DFL_L4_TCP] = "TCP",	[DFL_L4_UDP] = "UDP",
+	    [DFL_L4_ICMPV4] = "ICMPv4", [DFL_L4_ICMPV6] = "ICMPv6",
+	    [DFL_L4_SCTP] = "SCTP",
 	};
 	struct nested n4, np, nf;
 	const char *name;
@@ -477,13 +477,13 @@ static void enc_endpoint(struct obj *flow, const char *k, size_t klen,
 		F_STRV(&n.o, "labels", ep->labels, ep->n_labels);
 	F_STR(&n.o, "pod_name", ep->pod_name);
 	if (ep->n_workloads && want(&n.o, "workloads")) {
-		size_t cnt = ep->n_workloads < e->max_list ? ep->n_workloads :
-							     e->max_list;
+		size_t cnt = ep->n_workloads < e->max_list ? ep->n_workloads
+							   : e->max_list;
 
 		KEY(&n.o, "workloads");
 		putc1(e->sb, '[');
 		for (size_t i = 0; i < cnt; i++) {
-			struct obj w = { e, NULL, true };
+			struct obj w = {e, NULL, true};
 
 			if (i)
 				putc1(e->sb, ',');
@@ -502,7 +502,8 @@ static void enc_service(struct obj *flow, const char *k, size_t klen,
 {
 	struct nested n;
 
-	if ((!svc->name || !*svc->name) && (!svc->namespace || !*svc->namespace))
+	if ((!svc->name || !*svc->name) &&
+	    (!svc->namespace || !*svc->namespace))
 		return;
 	if (!open_obj(flow, k, klen, &n))
 		return;
@@ -542,13 +543,13 @@ static void enc_l7(struct obj *flow, const struct dfl_flow_l7 *l7)
 		F_STR(&nr.o, "url", h->url);
 		F_STR(&nr.o, "protocol", h->protocol);
 		if (h->n_headers && !e->shed && want(&nr.o, "headers")) {
-			size_t cnt = h->n_headers < e->max_list ? h->n_headers :
-								  e->max_list;
+			size_t cnt = h->n_headers < e->max_list ? h->n_headers
+								: e->max_list;
 
 			KEY(&nr.o, "headers");
 			putc1(e->sb, '[');
 			for (size_t i = 0; i < cnt; i++) {
-				struct obj hdr = { e, NULL, true };
+				struct obj hdr = {e, NULL, true};
 
 				if (i)
 					putc1(e->sb, ',');
@@ -566,7 +567,7 @@ static void enc_l7(struct obj *flow, const struct dfl_flow_l7 *l7)
 
 /* deflector's attribution rides in extra labels (see flow-t.h). */
 #define LABEL_DEFAULT_DENY "deflector:attribution=default-deny"
-#define LABEL_RULE_PREFIX "deflector:rule="
+#define LABEL_RULE_PREFIX  "deflector:rule="
 
 static void enc_policies(struct obj *flow, const char *k, size_t klen,
 			 const struct dfl_flow_policies *pl)
@@ -580,7 +581,7 @@ static void enc_policies(struct obj *flow, const char *k, size_t klen,
 	putc1(e->sb, '[');
 	for (size_t i = 0; i < cnt; i++) {
 		const struct dfl_flow_policy *p = &pl->items[i];
-		struct obj o = { e, NULL, true };
+		struct obj o = {e, NULL, true};
 		size_t nl = e->shed ? 0 : p->n_labels;
 
 		if (nl > e->max_list)
@@ -598,7 +599,8 @@ static void enc_policies(struct obj *flow, const char *k, size_t klen,
 			for (size_t j = 0; j < nl; j++, first = false) {
 				if (!first)
 					putc1(e->sb, ',');
-				put_json_str(e->sb, p->labels[j] ? p->labels[j] : "",
+				put_json_str(e->sb,
+					     p->labels[j] ? p->labels[j] : "",
 					     e->max_str);
 			}
 			if (p->default_deny) {
@@ -608,7 +610,7 @@ static void enc_policies(struct obj *flow, const char *k, size_t klen,
 				first = false;
 			}
 			if (p->rule) {
-				struct dfl_strbuf tmp = { 0 };
+				struct dfl_strbuf tmp = {0};
 
 				if (!first)
 					putc1(e->sb, ',');
@@ -632,8 +634,8 @@ static void enc_policies(struct obj *flow, const char *k, size_t klen,
 static void enc_flow(struct enc *e, const struct dfl_flow *f,
 		     const struct dfl_fieldmask *mask)
 {
-	struct obj o = { e, mask, true };
-	struct dfl_strbuf summary = { 0 };
+	struct obj o = {e, mask, true};
+	struct dfl_strbuf summary = {0};
 	struct nested n;
 
 	if (f->time_ns && want(&o, "time")) {
@@ -643,7 +645,8 @@ static void enc_flow(struct enc *e, const struct dfl_flow *f,
 	F_STR(&o, "uuid", f->uuid);
 	F_ENUM(&o, "verdict", f->verdict, dfl_verdict__name(f->verdict));
 	F_U64(&o, "drop_reason", f->drop_reason);
-	F_ENUM(&o, "auth_type", f->auth_type, dfl_auth_type__name(f->auth_type));
+	F_ENUM(&o, "auth_type", f->auth_type,
+	       dfl_auth_type__name(f->auth_type));
 	if (f->has_ethernet && OPEN(&o, "ethernet", &n)) {
 		enc_mac(&n.o, "source", 6, f->ethernet_source);
 		enc_mac(&n.o, "destination", 11, f->ethernet_destination);
@@ -672,7 +675,8 @@ static void enc_flow(struct enc *e, const struct dfl_flow *f,
 	}
 	enc_l7(&o, &f->l7);
 	F_BOOL(&o, "reply", f->is_reply == DFL_REPLY_YES);
-	if ((f->event_type || f->event_sub_type) && OPEN(&o, "event_type", &n)) {
+	if ((f->event_type || f->event_sub_type) &&
+	    OPEN(&o, "event_type", &n)) {
 		F_U64(&n.o, "type", (uint32_t)f->event_type);
 		if (f->event_sub_type && want(&n.o, "sub_type")) {
 			KEY(&n.o, "sub_type");
@@ -695,9 +699,9 @@ static void enc_flow(struct enc *e, const struct dfl_flow *f,
 		close_obj(&o, &n);
 	}
 	F_ENUM(&o, "drop_reason_desc", f->drop_reason,
-	       f->drop_reason >= DFL_DROP_MIN ?
-		       dfl_drop_reason__name(f->drop_reason) :
-		       NULL);
+	       f->drop_reason >= DFL_DROP_MIN
+		   ? dfl_drop_reason__name(f->drop_reason)
+		   : NULL);
 	if (f->is_reply != DFL_REPLY_UNKNOWN && want(&o, "is_reply")) {
 		KEY(&o, "is_reply");
 		if (f->is_reply == DFL_REPLY_YES)
@@ -750,10 +754,10 @@ static const struct {
 	size_t max_str, max_list;
 	bool shed;
 } attempts[] = {
-	{ (size_t)-1, (size_t)-1, false },
-	{ (size_t)-1, (size_t)-1, true },
-	{ 1024, 16, true },
-	{ 128, 4, true },
+    {(size_t)-1, (size_t)-1, false},
+    {(size_t)-1, (size_t)-1, true},
+    {1024, 16, true},
+    {128, 4, true},
 };
 
 int dfl_flow__to_json_line(const struct dfl_flow *f,
@@ -763,8 +767,8 @@ int dfl_flow__to_json_line(const struct dfl_flow *f,
 	size_t start = out->len;
 
 	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
-		struct enc e = { out, attempts[i].max_str, attempts[i].max_list,
-				 attempts[i].shed };
+		struct enc e = {out, attempts[i].max_str, attempts[i].max_list,
+				attempts[i].shed};
 
 		/* one growth up front instead of many small ones */
 		if (!out->err && out->cap - out->len < 4096) {
@@ -792,8 +796,8 @@ int dfl_lost_events__to_json_line(const struct dfl_lost_events *l,
 				  int64_t time_ns, const char *node_name,
 				  struct dfl_strbuf *out)
 {
-	struct enc e = { out, (size_t)-1, (size_t)-1, false };
-	struct obj o = { &e, NULL, true };
+	struct enc e = {out, (size_t)-1, (size_t)-1, false};
+	struct obj o = {&e, NULL, true};
 
 	PUTS(out, "{\"lost_events\":{");
 	F_ENUM(&o, "source", l->source, dfl_lost_source__name(l->source));

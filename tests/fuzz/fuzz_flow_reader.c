@@ -36,33 +36,37 @@ static void init(void)
 	}
 	if (metrics)
 		return;
-	metrics = dfl_metrics__new("flow drop tcp dns httpV2 policy "
-				   "port-distribution icmp "
-				   "flow:labelsContext=source_pod,traffic_direction",
-				   err, sizeof(err));
+	metrics =
+	    dfl_metrics__new("flow drop tcp dns httpV2 policy "
+			     "port-distribution icmp "
+			     "flow:labelsContext=source_pod,traffic_direction",
+			     err, sizeof(err));
 	if (!metrics)
 		metrics = dfl_metrics__new(NULL, err, sizeof(err));
 	if (allow.n)
 		return;
 	dfl_flow_filters__parse_json(
-		&allow,
-		"{\"source_pod\":[\"default/\"],\"http_path\":[\"^/v1\"]}"
-		"{\"source_label\":[\"k8s:app in (a,b),!c\"],\"destination_ip\":[\"10.0.0.0/8\"]}"
-		"{\"event_type\":[{\"type\":1,\"match_sub_type\":true,\"sub_type\":133}]}",
-		err, sizeof(err));
-	dfl_flow_filters__parse_json(&deny,
-				     "{\"destination_fqdn\":[\"*.example.com\"]}",
-				     err, sizeof(err));
+	    &allow,
+	    "{\"source_pod\":[\"default/\"],\"http_path\":[\"^/v1\"]}"
+	    "{\"source_label\":[\"k8s:app in "
+	    "(a,b),!c\"],\"destination_ip\":[\"10.0.0.0/8\"]}"
+	    "{\"event_type\":[{\"type\":1,\"match_sub_type\":true,\"sub_type\":"
+	    "133}]}",
+	    err, sizeof(err));
+	dfl_flow_filters__parse_json(
+	    &deny, "{\"destination_fqdn\":[\"*.example.com\"]}", err,
+	    sizeof(err));
 }
 
 static void check_record(const struct dfl_flow *f)
 {
 	static const struct dfl_printer_opts opts[] = {
-		{ .format = DFL_PRINT_COMPACT, .node_name = true },
-		{ .format = DFL_PRINT_COMPACT, .numeric = true,
-		  .time_format = DFL_TIME_RFC3339_NANO },
+	    {.format = DFL_PRINT_COMPACT, .node_name = true},
+	    {.format = DFL_PRINT_COMPACT,
+	     .numeric = true,
+	     .time_format = DFL_TIME_RFC3339_NANO},
 	};
-	struct dfl_strbuf a = { 0 }, b = { 0 }, text = { 0 };
+	struct dfl_strbuf a = {0}, b = {0}, text = {0};
 	struct dfl_flow_record rec;
 	struct dfl_json_error err;
 
@@ -76,11 +80,12 @@ static void check_record(const struct dfl_flow *f)
 	if (a.len - 1 > DFL_FLOW_LINE_MAX)
 		abort(); /* Hubble could not read it */
 	if (dfl_flow_record__from_json(a.buf, a.len - 1, &rec, &err)) {
-		fprintf(stderr, "own line does not decode: %s: %s\n%s", err.path,
-			err.text, a.buf);
+		fprintf(stderr, "own line does not decode: %s: %s\n%s",
+			err.path, err.text, a.buf);
 		abort();
 	}
-	if (dfl_flow__to_json_line(rec.flow, NULL, &b) || strcmp(a.buf, b.buf)) {
+	if (dfl_flow__to_json_line(rec.flow, NULL, &b) ||
+	    strcmp(a.buf, b.buf)) {
 		fprintf(stderr, "re-encoding differs:\n%s%s", a.buf, b.buf);
 		abort();
 	}
@@ -98,7 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	init();
 	/* the manifest parser sees the same bytes */
-	if (!dfl_manifest__parse(&m, (const char *)data, size, err, sizeof(err)))
+	if (!dfl_manifest__parse(&m, (const char *)data, size, err,
+				 sizeof(err)))
 		dfl_manifest__release(&m);
 
 	/* the line reader and decoder, through a pipe as stdin would be */
@@ -111,15 +117,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fds[1]);
 	{
-		struct dfl_flow_source *src = dfl_flow_source__from_fd(fds[0], "fuzz");
+		struct dfl_flow_source *src =
+		    dfl_flow_source__from_fd(fds[0], "fuzz");
 		struct dfl_flow_record rec;
 		const char *raw;
 		size_t len;
 		int ret;
 
-		while (src && (ret = dfl_flow_source__next(src, &rec, &raw, &len))) {
+		while (src &&
+		       (ret = dfl_flow_source__next(src, &rec, &raw, &len))) {
 			if (ret == -EINVAL)
-				continue; /* reported, skipped: as observe does */
+				continue; /* reported, skipped: as observe does
+					   */
 			if (ret < 0)
 				break;
 			if (rec.kind == DFL_RECORD_FLOW)

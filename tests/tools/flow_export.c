@@ -15,7 +15,7 @@
 
 int main(int argc, char **argv)
 {
-	struct dfl_exporter_config cfg = { .max_backups = 1000 };
+	struct dfl_exporter_config cfg = {.max_backups = 1000};
 	struct dfl_exporter_stats st;
 	struct dfl_exporter *e;
 	long repeat = 1;
@@ -44,7 +44,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (long r = 0; r < repeat && !bad; r++) {
-		struct dfl_flow_source *src = dfl_flow_source__open(argv[i + 1]);
+		struct dfl_flow_source *src =
+		    dfl_flow_source__open(argv[i + 1]);
 		struct dfl_flow_record rec;
 		const char *raw;
 		size_t len;
@@ -64,7 +65,8 @@ int main(int argc, char **argv)
 				break;
 			}
 			if (rec.kind == DFL_RECORD_FLOW) {
-				dfl_flow__set_uuid(rec.flow); /* each copy unique */
+				dfl_flow__set_uuid(
+				    rec.flow); /* each copy unique */
 				dfl_exporter__export(e, rec.flow);
 			}
 			dfl_flow_record__release(&rec);
