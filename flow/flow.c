@@ -179,6 +179,12 @@ void dfl_flow__free(struct dfl_flow *f)
 	free(f);
 }
 
+bool dfl_flow__has_l7(const struct dfl_flow *f)
+{
+	return f->l7.type != DFL_L7_UNKNOWN ||
+	       f->l7.proto != DFL_L7_PROTO_NONE || f->l7.latency_ns;
+}
+
 /* ---- Summary ------------------------------------------------------------ */
 
 static void put_join(struct dfl_strbuf *out, const char **v, size_t n,
@@ -320,7 +326,7 @@ int dfl_flow__summary(const struct dfl_flow *f, struct dfl_strbuf *out)
 				   sizeof(icmp)));
 		break;
 	case DFL_L4_NONE:
-		if (f->l7.type != DFL_L7_UNKNOWN)
+		if (dfl_flow__has_l7(f))
 			break;
 		if (f->ip.version)
 			dfl_strbuf__printf(out, "IPv%u", f->ip.version);

@@ -98,7 +98,7 @@ static inline bool clean8(uint64_t x)
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
 
-#define HAS_ZERO(v) (((v) - ones) & ~(v) & highs)
+#define HAS_ZERO(v)    (((v)-ones) & ~(v)&highs)
 #define HAS_BYTE(v, c) HAS_ZERO((v) ^ (ones * (uint8_t)(c)))
 	if ((x & highs) || ((x - ones * 0x20) & ~x & highs))
 		return false;
@@ -384,6 +384,9 @@ struct nested {
 	size_t mark;
 	size_t body;
 	bool parent_first;
+	/* a set oneof member is written even when empty ("TCP":{}), as
+	 * protojson does: it says which protocol the record has */
+	bool keep_empty;
 };
 
 static bool open_obj(struct obj *parent, const char *k, size_t klen,
@@ -399,6 +402,7 @@ static bool open_obj(struct obj *parent, const char *k, size_t klen,
 	putc1(parent->e->sb, '{');
 	n->body = parent->e->sb->len;
 	n->o = (struct obj){parent->e, sub, true};
+	n->keep_empty = false;
 	return true;
 }
 
@@ -406,7 +410,7 @@ static void close_obj(struct obj *parent, struct nested *n)
 {
 	struct dfl_strbuf *sb = parent->e->sb;
 
-	if (sb->len == n->body && !sb->err) {
+	if (sb->len == n->body && !sb->err && !n->keep_empty) {
 		sb->len = n->mark;
 		sb->buf[sb->len] = '\0';
 		parent->first = n->parent_first;
@@ -473,6 +477,7 @@ static void enc_l4(struct obj *flow, const struct dfl_flow_l4 *l4)
 		return;
 	name = names[l4->proto];
 	if (open_obj(&n4.o, name, strlen(name), &np)) {
+		np.keep_empty = !n4.o.mask;
 		if (l4->proto == DFL_L4_ICMPV4 || l4->proto == DFL_L4_ICMPV6) {
 			F_U64(&np.o, "type", l4->icmp_type);
 			F_U64(&np.o, "code", l4->icmp_code);
@@ -556,7 +561,8 @@ static void enc_l7(struct obj *flow, const struct dfl_flow_l7 *l7)
 	struct enc *e = flow->e;
 	struct nested n7, nr;
 
-	if (l7->type == DFL_L7_UNKNOWN && l7->proto == DFL_L7_PROTO_NONE)
+	if (l7->type == DFL_L7_UNKNOWN && l7->proto == DFL_L7_PROTO_NONE &&
+	    !l7->latency_ns)
 		return;
 	if (!OPEN(flow, "l7", &n7))
 		return;
@@ -565,6 +571,7 @@ static void enc_l7(struct obj *flow, const struct dfl_flow_l7 *l7)
 	if (l7->proto == DFL_L7_PROTO_DNS && OPEN(&n7.o, "dns", &nr)) {
 		const struct dfl_flow_dns *d = &l7->dns;
 
+		nr.keep_empty = !n7.o.mask;
 		F_STR(&nr.o, "query", d->query);
 		F_STRV(&nr.o, "ips", d->ips, d->n_ips);
 		F_U64(&nr.o, "ttl", d->ttl);
@@ -577,6 +584,7 @@ static void enc_l7(struct obj *flow, const struct dfl_flow_l7 *l7)
 	} else if (l7->proto == DFL_L7_PROTO_HTTP && OPEN(&n7.o, "http", &nr)) {
 		const struct dfl_flow_http *h = &l7->http;
 
+		nr.keep_empty = !n7.o.mask;
 		F_U64(&nr.o, "code", h->code);
 		F_STR(&nr.o, "method", h->method);
 		F_STR(&nr.o, "url", h->url);

@@ -150,16 +150,11 @@ static void put_identity(uint32_t id, struct dfl_strbuf *out)
 		dfl_strbuf__printf(out, "(ID:%u)", id);
 }
 
-static bool l7_present(const struct dfl_flow *f)
-{
-	return f->l7.type != DFL_L7_UNKNOWN || f->l7.proto != DFL_L7_PROTO_NONE;
-}
-
 int dfl_flow__format_type(const struct dfl_flow *f, struct dfl_strbuf *out)
 {
 	const char *s;
 
-	if (l7_present(f)) {
+	if (dfl_flow__has_l7(f)) {
 		const char *proto = f->l7.proto == DFL_L7_PROTO_HTTP  ? "http"
 				    : f->l7.proto == DFL_L7_PROTO_DNS ? "dns"
 								      : "l7";
