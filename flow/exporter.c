@@ -157,12 +157,13 @@ static void manifest_record(struct dfl_exporter *e, const char *line,
 			    size_t len)
 {
 	uint8_t d[DFL_CHAIN_LEN];
-	char hex[2 * DFL_CHAIN_REC_LEN + 1];
+	char rec[2 + 2 * DFL_CHAIN_REC_LEN + 2] = "r ";
 
 	dfl_chain__digest(&e->chain, line, len, d);
 	dfl_chain__step(&e->chain, d);
-	dfl_hex(d, DFL_CHAIN_REC_LEN, hex);
-	dfl_strbuf__printf(&e->mbuf, "r %s\n", hex);
+	dfl_hex(d, DFL_CHAIN_REC_LEN, rec + 2);
+	rec[sizeof(rec) - 2] = '\n';
+	dfl_strbuf__append(&e->mbuf, rec, sizeof(rec) - 1);
 }
 
 static void manifest_mark(struct dfl_exporter *e, const char *what)
