@@ -60,7 +60,7 @@ static void fill(struct dfl_flow *f, uint64_t i)
 	f->time_ns = dfl_time_now_ns();
 	dfl_flow__set_uuid(f);
 	f->verdict = DFL_VERDICT_DROPPED;
-	f->drop_reason = DFL_DROP_POLICY_DENIED;
+	f->drop_reason = DFL_DROP_POLICY;
 	f->ip.version = 4;
 	inet_pton(AF_INET, "10.244.1.23", f->ip.source);
 	inet_pton(AF_INET, "10.244.1.77", f->ip.destination);
@@ -88,8 +88,8 @@ static void fill(struct dfl_flow *f, uint64_t i)
 	f->type = DFL_FLOW_TYPE_L3_L4;
 	f->node_name = "kind-kind/kind-worker";
 	f->event_type = DFL_EVENT_DROP;
-	f->event_sub_type = DFL_DROP_POLICY_DENIED;
-	f->traffic_direction = DFL_DIR_INGRESS;
+	f->event_sub_type = DFL_DROP_POLICY;
+	f->traffic_direction = DFL_TRAFFIC_INGRESS;
 	f->ingress_denied_by = (struct dfl_flow_policies){&pol, 1};
 }
 

@@ -335,9 +335,9 @@ static int header_match(struct dfl_dc *dc, const json_t *v,
 	dc_known(dc, v, header_match_fields);
 	if (dc_str(dc, v, "name", &out->name) < 0 ||
 	    dc_str(dc, v, "value", &out->value) < 0 ||
-	    dc_str(dc, v, "mismatch", &mismatch) < 0 ||
-	    dc_obj(dc, v, "secret", &secret) < 0)
-		return -1;
+	    dc_obj(dc, v, "secret", &secret) < 0 ||
+	    dc_str(dc, v, "mismatch", &mismatch) < 0)
+		return -1; /* mismatch, read last, is NULL on every way here */
 	if (!out->name || !*out->name) {
 		dc_error(dc, v, "invalid-header-match", "Header name missing");
 		ret = -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crd/decoders.h"
+#include "crd/digest.h"
 #include "crd/load.h"
 #include "util/diag.h"
 #include "util/intern.h"
@@ -321,6 +322,8 @@ int dfl_object__decode_json(const json_t *root, const char *origin,
 	if (!dc.file)
 		return -ENOMEM;
 	ret = decode_object(&dc, root, NULL, NULL, out);
+	if (!ret)
+		out->meta->content_digest = dfl_content_digest(root);
 	if (!ret && dc.nomem) {
 		dfl_object__release(out);
 		ret = -ENOMEM;
@@ -372,6 +375,8 @@ static int load_object(struct loader *ld, const json_t *root,
 		dfl_object__release(&obj);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		obj.meta->content_digest = dfl_content_digest(root);
 	if (!ret) {
 		ssize_t prev = find_same(ld->objs, obj.meta);
 
@@ -390,6 +395,8 @@ static int load_object(struct loader *ld, const json_t *root,
 		}
 		if (!ret)
 			ret = dfl_objects__add(ld->objs, &obj);
+		else
+			dfl_object__release(&obj);
 		if (!ret && ld->stats)
 			ld->stats->objects++;
 	} else if (ret == -EINVAL && ld->stats) {
@@ -608,7 +615,8 @@ static int load_dir(struct dfl_objects *objs, const char *path,
 		 * editor swap files, .git. */
 		if (name[0] == '.')
 			goto next;
-		dfl_strbuf__printf(&sub, "%s/%s", path, name);
+		dfl_strbuf__printf(&sub, "%s%s%s", path,
+				   path[strlen(path) - 1] == '/' ? "" : "/", name);
 		if (sub.err) {
 			err = -ENOMEM;
 		} else if (stat(sub.buf, &st)) {

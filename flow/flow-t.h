@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "flow/drop-t.h"
+#include "bpf/include/dfl_drop_reasons.h"
 
 /* Monitor message types (event_type.type), Cilium's numbers. */
 enum dfl_event_type {
@@ -38,19 +38,8 @@ enum dfl_event_type {
 	DFL_EVENT_AGENT = 130,
 };
 
-enum dfl_verdict {
-	DFL_VERDICT_UNKNOWN = 0,
-	DFL_VERDICT_FORWARDED = 1,
-	DFL_VERDICT_DROPPED = 2,
-	DFL_VERDICT_ERROR = 3,
-	/* Audit mode: the flow was let through but policy would have dropped
-	 * it; *_denied_by names the policy that would have. */
-	DFL_VERDICT_AUDIT = 4,
-	DFL_VERDICT_REDIRECTED = 5, /* sent to the L7 proxy */
-	DFL_VERDICT_TRACED = 6,
-	DFL_VERDICT_TRANSLATED = 7,
-	DFL_VERDICT_MAX = 7,
-};
+/* enum dfl_verdict is bpf/include/dfl_drop_reasons.h (flow.proto Verdict). */
+#define DFL_VERDICT_MAX 7
 
 enum dfl_flow_type {
 	DFL_FLOW_TYPE_UNKNOWN = 0,
@@ -59,11 +48,8 @@ enum dfl_flow_type {
 	DFL_FLOW_TYPE_SOCK = 3,
 };
 
-enum dfl_traffic_direction {
-	DFL_DIR_UNKNOWN = 0,
-	DFL_DIR_INGRESS = 1,
-	DFL_DIR_EGRESS = 2,
-};
+/* enum dfl_traffic_direction (DFL_TRAFFIC_*) is in
+ * bpf/include/dfl_drop_reasons.h. */
 
 /* flow.proto TraceObservationPoint (note TO_ENDPOINT = 101). The datapath's
  * trace sub_type numbering differs (0 is to-endpoint): see
@@ -98,23 +84,6 @@ enum dfl_trace_reason {
 	DFL_TRACE_REASON_ENCRYPT_OVERLAY = 8,
 };
 
-/* policy_match_type of policy-verdict events (a plain number in JSON). */
-enum dfl_policy_match {
-	DFL_MATCH_NONE = 0,
-	DFL_MATCH_L3_ONLY = 1,
-	DFL_MATCH_L3_L4 = 2,
-	DFL_MATCH_L4_ONLY = 3,
-	DFL_MATCH_ALL = 4,
-	DFL_MATCH_L3_PROTO = 5,
-	DFL_MATCH_PROTO_ONLY = 6,
-};
-
-enum dfl_auth_type {
-	DFL_AUTH_DISABLED = 0,
-	DFL_AUTH_SPIRE = 1,
-	DFL_AUTH_TEST_ALWAYS_FAIL = 2,
-};
-
 /* is_reply is a google.protobuf.BoolValue: absent is not false. */
 enum dfl_reply {
 	DFL_REPLY_UNKNOWN = 0, /* prints "<>" */
@@ -142,19 +111,6 @@ enum dfl_tcp_flag {
 	DFL_TCP_ECE = 0x040,
 	DFL_TCP_CWR = 0x080,
 	DFL_TCP_NS = 0x100,
-};
-
-enum dfl_l7_type {
-	DFL_L7_UNKNOWN = 0,
-	DFL_L7_REQUEST = 1,
-	DFL_L7_RESPONSE = 2,
-	DFL_L7_SAMPLE = 3,
-};
-
-enum dfl_l7_proto {
-	DFL_L7_PROTO_NONE = 0,
-	DFL_L7_PROTO_DNS,
-	DFL_L7_PROTO_HTTP,
 };
 
 enum dfl_lost_source {

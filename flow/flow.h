@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "flow/flow-t.h"
+#include "util/drop_reason.h"
 #include "util/strbuf.h"
 
 /* Deep copy of <f> into one malloc'd block (struct, arrays and strings).
@@ -53,10 +54,7 @@ const char *dfl_verdict__name(enum dfl_verdict v);
  * compared case-sensitively, as protojson does. */
 int dfl_verdict__parse(const char *name);
 /* flow.proto DropReason name ("POLICY_DENIED"), NULL if the code has none. */
-const char *dfl_drop_reason__name(uint32_t code);
-int dfl_drop_reason__parse(const char *name);
 /* monitor/api text ("Policy denied"); NULL if the code has none. */
-const char *dfl_drop_reason__text(uint32_t code);
 const char *dfl_flow_type__name(enum dfl_flow_type t);
 int dfl_flow_type__parse(const char *name);
 const char *dfl_direction__name(enum dfl_traffic_direction d);

@@ -16,8 +16,8 @@
 #define MAX_LABELS 20
 
 /* Prometheus's default buckets, as Hubble's HTTP duration histogram uses. */
-static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-				 0.5,	1,    2.5,   5,	   10};
+static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+				  0.5,	 1,    2.5,   5,    10 };
 #define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
 struct series {
@@ -39,29 +39,23 @@ struct family {
 
 /* labelsContext names, in Hubble's fixed order */
 static const char *const ctx_labels[] = {
-    "source_ip",
-    "source_pod",
-    "source_namespace",
-    "source_workload",
-    "source_app",
-    "destination_ip",
-    "destination_pod",
-    "destination_namespace",
-    "destination_workload",
-    "destination_app",
-    "traffic_direction",
+	"source_ip",	       "source_pod",	       "source_namespace",
+	"source_workload",     "source_app",	       "destination_ip",
+	"destination_pod",     "destination_namespace", "destination_workload",
+	"destination_app",     "traffic_direction",
 };
 #define N_CTX_LABELS (sizeof(ctx_labels) / sizeof(ctx_labels[0]))
 
 /* sourceContext / destinationContext identifiers */
-static const char *const ctx_ids[] = {
-    "identity",	     "namespace", "pod", "pod-short",
-    "pod-name",	     "dns",	  "ip",	 "reserved-identity",
-    "workload-name", "app"};
+static const char *const ctx_ids[] = { "identity",	    "namespace",
+				       "pod",		    "pod-short",
+				       "pod-name",	    "dns",
+				       "ip",		    "reserved-identity",
+				       "workload-name",	    "app" };
 #define N_CTX_IDS (sizeof(ctx_ids) / sizeof(ctx_ids[0]))
 
 struct context {
-	unsigned int labels;		    /* bit i: ctx_labels[i] */
+	unsigned int labels; /* bit i: ctx_labels[i] */
 	int src[N_CTX_IDS], dst[N_CTX_IDS]; /* identifier indexes, -1 ends */
 	size_t n_src, n_dst;
 };
@@ -80,8 +74,8 @@ enum handler {
 };
 
 static const char *const handler_names[] = {
-    "flow", "drop",   "tcp",	"port-distribution", "icmp", "dns",
-    "http", "httpV2", "policy",
+	"flow", "drop", "tcp", "port-distribution", "icmp",
+	"dns",	"http", "httpV2", "policy",
 };
 
 enum fam {
@@ -141,10 +135,8 @@ static int parse_ids(const char *handler, const char *v, int *ids, size_t *n,
 		for (i = 0; i < N_CTX_IDS && strcmp(ctx_ids[i], t); i++)
 			;
 		if (i == N_CTX_IDS)
-			ret = merr(err, errlen,
-				   "metrics: %s: unknown context "
-				   "identifier '%s'",
-				   handler, t);
+			ret = merr(err, errlen, "metrics: %s: unknown context "
+				   "identifier '%s'", handler, t);
 		else
 			ids[(*n)++] = (int)i;
 	}
@@ -167,12 +159,11 @@ static int parse_option(struct dfl_metrics *m, enum handler h, char *opt,
 		     t = strtok_r(NULL, ",", &save)) {
 			size_t i;
 
-			for (i = 0;
-			     i < N_CTX_LABELS && strcmp(ctx_labels[i], t); i++)
+			for (i = 0; i < N_CTX_LABELS && strcmp(ctx_labels[i], t);
+			     i++)
 				;
 			if (i == N_CTX_LABELS)
-				return merr(err, errlen,
-					    "metrics: %s: unknown "
+				return merr(err, errlen, "metrics: %s: unknown "
 					    "labelsContext label '%s'",
 					    handler_names[h], t);
 			c->labels |= 1u << i;
@@ -218,12 +209,9 @@ static int parse_spec(struct dfl_metrics *m, const char *spec, char *err,
 		for (h = 0; h < H_N && strcmp(handler_names[h], t); h++)
 			;
 		if (h == H_N) {
-			ret =
-			    merr(err, errlen,
-				 "metrics: unknown metric '%s' "
-				 "(one of flow, drop, tcp, port-distribution, "
-				 "icmp, dns, http, httpV2, policy)",
-				 t);
+			ret = merr(err, errlen, "metrics: unknown metric '%s' "
+				   "(one of flow, drop, tcp, port-distribution, "
+				   "icmp, dns, http, httpV2, policy)", t);
 			break;
 		}
 		m->on[h] = true;
@@ -232,8 +220,7 @@ static int parse_spec(struct dfl_metrics *m, const char *spec, char *err,
 			ret = parse_option(m, (enum handler)h, o, err, errlen);
 	}
 	if (!ret && m->on[H_HTTP] && m->on[H_HTTPV2])
-		ret = merr(err, errlen,
-			   "metrics: http and httpV2 both define "
+		ret = merr(err, errlen, "metrics: http and httpV2 both define "
 			   "hubble_http_requests_total; enable one");
 	free(copy);
 	return ret;
@@ -264,7 +251,8 @@ static void family(struct dfl_metrics *m, enum fam f, enum handler h,
 		fa->labels[fa->n_labels++] = "destination";
 }
 
-struct dfl_metrics *dfl_metrics__new(const char *spec, char *err, size_t errlen)
+struct dfl_metrics *dfl_metrics__new(const char *spec, char *err,
+				     size_t errlen)
 {
 	struct dfl_metrics *m = calloc(1, sizeof(*m));
 	int ret;
@@ -281,8 +269,8 @@ struct dfl_metrics *dfl_metrics__new(const char *spec, char *err, size_t errlen)
 	family(m, F_FLOWS, H_FLOW, "hubble_flows_processed_total",
 	       "Total number of flows processed", false, "protocol", "type",
 	       "subtype", "verdict", NULL);
-	family(m, F_DROP, H_DROP, "hubble_drop_total", "Number of drops", false,
-	       "reason", "protocol", NULL);
+	family(m, F_DROP, H_DROP, "hubble_drop_total", "Number of drops",
+	       false, "reason", "protocol", NULL);
 	family(m, F_TCP, H_TCP, "hubble_tcp_flags_total",
 	       "TCP flag occurrences", false, "flag", "family", NULL);
 	family(m, F_PORT, H_PORT, "hubble_port_distribution_total",
@@ -324,12 +312,10 @@ struct dfl_metrics *dfl_metrics__new(const char *spec, char *err, size_t errlen)
 	       "Total number of Cilium network policy verdicts", false,
 	       "direction", "match", "action", NULL);
 	family(m, F_CIL_DROP, H_N, "cilium_drop_count_total",
-	       "Total dropped packets, tagged by drop reason and "
-	       "ingress/egress direction",
+	       "Total dropped packets, tagged by drop reason and ingress/egress direction",
 	       false, "reason", "direction", NULL);
 	family(m, F_CIL_DROP_BYTES, H_N, "cilium_drop_bytes_total",
-	       "Total dropped bytes, tagged by drop reason and ingress/egress "
-	       "direction",
+	       "Total dropped bytes, tagged by drop reason and ingress/egress direction",
 	       false, "reason", "direction", NULL);
 	family(m, F_CIL_FWD, H_N, "cilium_forward_count_total",
 	       "Total forwarded packets, tagged by ingress/egress direction",
@@ -360,7 +346,7 @@ void dfl_metrics__free(struct dfl_metrics *m)
  * sorted array is enough; insertion keeps the rendering order stable. */
 static struct series *get(struct family *fa, const char *const *values)
 {
-	struct dfl_strbuf key = {0};
+	struct dfl_strbuf key = { 0 };
 	struct series *s = NULL;
 	size_t lo = 0, hi;
 
@@ -407,7 +393,8 @@ static void inc(struct family *fa, const char *const *values)
 		s->count++;
 }
 
-static void observe_hist(struct family *fa, const char *const *values, double v)
+static void observe_hist(struct family *fa, const char *const *values,
+			 double v)
 {
 	struct series *s = get(fa, values);
 
@@ -425,8 +412,8 @@ static void observe_hist(struct family *fa, const char *const *values, double v)
 static const char *app_of(const struct dfl_flow_endpoint *ep, char *buf,
 			  size_t len)
 {
-	static const char *const keys[] = {
-	    "k8s:app.kubernetes.io/name=", "k8s:k8s-app=", "k8s:app="};
+	static const char *const keys[] = { "k8s:app.kubernetes.io/name=",
+					    "k8s:k8s-app=", "k8s:app=" };
 
 	for (size_t k = 0; k < 3; k++)
 		for (size_t i = 0; i < ep->n_labels; i++)
@@ -461,8 +448,7 @@ static void ctx_value(const struct dfl_flow *f, bool src, int id,
 					   ep->labels[i] ? ep->labels[i] : "");
 		break;
 	case 1:
-		dfl_strbuf__puts(out,
-				 present(ep->namespace) ? ep->namespace : "");
+		dfl_strbuf__puts(out, present(ep->namespace) ? ep->namespace : "");
 		break;
 	case 2:
 		if (present(ep->pod_name))
@@ -490,8 +476,7 @@ static void ctx_value(const struct dfl_flow *f, bool src, int id,
 		break;
 	}
 	case 4:
-		dfl_strbuf__puts(out,
-				 present(ep->pod_name) ? ep->pod_name : "");
+		dfl_strbuf__puts(out, present(ep->pod_name) ? ep->pod_name : "");
 		break;
 	case 5:
 		for (size_t i = 0; i < n_names; i++)
@@ -500,11 +485,11 @@ static void ctx_value(const struct dfl_flow *f, bool src, int id,
 		break;
 	case 6:
 		if (f->ip.version)
-			dfl_strbuf__puts(
-			    out, dfl_flow_ip__str(&f->ip,
-						  src ? f->ip.source
-						      : f->ip.destination,
-						  buf, sizeof(buf)));
+			dfl_strbuf__puts(out, dfl_flow_ip__str(
+						      &f->ip,
+						      src ? f->ip.source :
+							    f->ip.destination,
+						      buf, sizeof(buf)));
 		break;
 	case 7: /* reserved-identity */
 		for (size_t i = 0; i < ep->n_labels; i++)
@@ -514,8 +499,7 @@ static void ctx_value(const struct dfl_flow *f, bool src, int id,
 				return;
 			}
 		for (size_t i = 0; i < ep->n_labels; i++)
-			if (ep->labels[i] &&
-			    !strncmp(ep->labels[i], "reserved:", 9)) {
+			if (ep->labels[i] && !strncmp(ep->labels[i], "reserved:", 9)) {
 				dfl_strbuf__puts(out, ep->labels[i]);
 				return;
 			}
@@ -536,7 +520,8 @@ static void ctx_value(const struct dfl_flow *f, bool src, int id,
  * the client's side). */
 static void ctx_values(const struct dfl_metrics *m, enum handler h,
 		       const struct dfl_flow *f, bool invert,
-		       const char **values, size_t *n, struct dfl_strbuf *store)
+		       const char **values, size_t *n,
+		       struct dfl_strbuf *store)
 {
 	const struct context *c = &m->ctx[h];
 	char buf[256];
@@ -556,20 +541,17 @@ static void ctx_values(const struct dfl_metrics *m, enum handler h,
 		switch (i % 5 + (i == 10 ? 100 : 0)) {
 		case 0:
 			if (f->ip.version)
-				dfl_strbuf__puts(
-				    sb,
-				    dfl_flow_ip__str(&f->ip,
-						     src ? f->ip.source
-							 : f->ip.destination,
-						     buf, sizeof(buf)));
+				dfl_strbuf__puts(sb, dfl_flow_ip__str(
+							     &f->ip,
+							     src ? f->ip.source :
+								   f->ip.destination,
+							     buf, sizeof(buf)));
 			break;
 		case 1:
-			dfl_strbuf__puts(
-			    sb, present(ep->pod_name) ? ep->pod_name : "");
+			dfl_strbuf__puts(sb, present(ep->pod_name) ? ep->pod_name : "");
 			break;
 		case 2:
-			dfl_strbuf__puts(
-			    sb, present(ep->namespace) ? ep->namespace : "");
+			dfl_strbuf__puts(sb, present(ep->namespace) ? ep->namespace : "");
 			break;
 		case 3:
 			if (ep->n_workloads && ep->workloads[0].name)
@@ -579,12 +561,9 @@ static void ctx_values(const struct dfl_metrics *m, enum handler h,
 			dfl_strbuf__puts(sb, app_of(ep, buf, sizeof(buf)));
 			break;
 		default: /* traffic_direction */
-			dfl_strbuf__puts(
-			    sb, f->traffic_direction == DFL_DIR_INGRESS
-				    ? "ingress"
-				: f->traffic_direction == DFL_DIR_EGRESS
-				    ? "egress"
-				    : "unknown");
+			dfl_strbuf__puts(sb, f->traffic_direction == DFL_TRAFFIC_INGRESS ? "ingress" :
+					 f->traffic_direction == DFL_TRAFFIC_EGRESS ? "egress" :
+										  "unknown");
 		}
 		values[(*n)++] = dfl_strbuf__str(sb);
 	}
@@ -630,9 +609,9 @@ static const char *flow_protocol(const struct dfl_flow *f)
 
 	switch (f->event_type) {
 	case DFL_EVENT_L7:
-		return f->l7.proto == DFL_L7_PROTO_DNS	  ? "DNS"
-		       : f->l7.proto == DFL_L7_PROTO_HTTP ? "HTTP"
-							  : "Unknown L7";
+		return f->l7.proto == DFL_L7_PROTO_DNS	? "DNS" :
+		       f->l7.proto == DFL_L7_PROTO_HTTP ? "HTTP" :
+							  "Unknown L7";
 	case DFL_EVENT_DROP:
 	case DFL_EVENT_TRACE:
 	case DFL_EVENT_POLICY_VERDICT:
@@ -681,9 +660,9 @@ static void h_flow(struct dfl_metrics *m, const struct dfl_flow *f,
 	switch (f->event_type) {
 	case DFL_EVENT_L7:
 		type = "L7";
-		sub = f->l7.proto == DFL_L7_PROTO_DNS	 ? "DNS"
-		      : f->l7.proto == DFL_L7_PROTO_HTTP ? "HTTP"
-							 : "";
+		sub = f->l7.proto == DFL_L7_PROTO_DNS	? "DNS" :
+		      f->l7.proto == DFL_L7_PROTO_HTTP ? "HTTP" :
+							 "";
 		break;
 	case DFL_EVENT_DROP:
 		type = "Drop";
@@ -709,9 +688,8 @@ static void h_flow(struct dfl_metrics *m, const struct dfl_flow *f,
 	l->v[l->n++] = flow_protocol(f);
 	l->v[l->n++] = type;
 	l->v[l->n++] = sub;
-	l->v[l->n++] = dfl_verdict__name(f->verdict)
-			   ? dfl_verdict__name(f->verdict)
-			   : "VERDICT_UNKNOWN";
+	l->v[l->n++] = dfl_verdict__name(f->verdict) ? dfl_verdict__name(f->verdict) :
+						       "VERDICT_UNKNOWN";
 	emit(m, F_FLOWS, H_FLOW, f, false, l, 0);
 }
 
@@ -771,9 +749,9 @@ static void h_port(struct dfl_metrics *m, const struct dfl_flow *f,
 	if (!forwarded(f) || f->is_reply != DFL_REPLY_NO || !p)
 		return;
 	snprintf(port, sizeof(port), "%u",
-		 f->l4.proto == DFL_L4_ICMPV4 || f->l4.proto == DFL_L4_ICMPV6
-		     ? 0
-		     : f->l4.destination_port);
+		 f->l4.proto == DFL_L4_ICMPV4 || f->l4.proto == DFL_L4_ICMPV6 ?
+			 0 :
+			 f->l4.destination_port);
 	l->n = 0;
 	l->v[l->n++] = p;
 	l->v[l->n++] = port;
@@ -791,9 +769,9 @@ static void h_icmp(struct dfl_metrics *m, const struct dfl_flow *f,
 	/* Hubble labels ICMPv6 with family "IPv4" too; dashboards built on it
 	 * expect that, so it is kept */
 	l->v[l->n++] = "IPv4";
-	l->v[l->n++] =
-	    dfl_icmp__text(f->l4.proto == DFL_L4_ICMPV6, f->l4.icmp_type,
-			   f->l4.icmp_code, text, sizeof(text));
+	l->v[l->n++] = dfl_icmp__text(f->l4.proto == DFL_L4_ICMPV6,
+				      f->l4.icmp_type, f->l4.icmp_code, text,
+				      sizeof(text));
 	emit(m, F_ICMP, H_ICMP, f, false, l, 0);
 }
 
@@ -801,7 +779,7 @@ static void h_dns(struct dfl_metrics *m, const struct dfl_flow *f,
 		  struct labels *l)
 {
 	const struct dfl_flow_dns *d = &f->l7.dns;
-	struct dfl_strbuf qt = {0};
+	struct dfl_strbuf qt = { 0 };
 	char ips[16], rcode[32];
 	bool response = f->is_reply == DFL_REPLY_YES;
 	bool aaaa = true;
@@ -821,8 +799,7 @@ static void h_dns(struct dfl_metrics *m, const struct dfl_flow *f,
 	else if (!response)
 		rcode[0] = '\0';
 	else if (dfl_dns_rcode__text(d->rcode))
-		snprintf(rcode, sizeof(rcode), "%s",
-			 dfl_dns_rcode__text(d->rcode));
+		snprintf(rcode, sizeof(rcode), "%s", dfl_dns_rcode__text(d->rcode));
 	else
 		snprintf(rcode, sizeof(rcode), "%u", d->rcode);
 	l->n = 0;
@@ -851,10 +828,9 @@ static void h_http(struct dfl_metrics *m, bool v2, const struct dfl_flow *f,
 		   struct labels *l)
 {
 	const struct dfl_flow_http *h = &f->l7.http;
-	const char *reporter = f->traffic_direction == DFL_DIR_EGRESS ? "client"
-			       : f->traffic_direction == DFL_DIR_INGRESS
-				   ? "server"
-				   : "unknown";
+	const char *reporter = f->traffic_direction == DFL_TRAFFIC_EGRESS ? "client" :
+			       f->traffic_direction == DFL_TRAFFIC_INGRESS ? "server" :
+									  "unknown";
 	enum handler hd = v2 ? H_HTTPV2 : H_HTTP;
 	char status[16];
 
@@ -891,27 +867,25 @@ static void h_policy(struct dfl_metrics *m, const struct dfl_flow *f,
 	const char *v = dfl_verdict__name(f->verdict);
 
 	if (f->event_type == DFL_EVENT_POLICY_VERDICT) {
-		/* Hubble leaves out verdicts of the host and of health checks
-		 */
+		/* Hubble leaves out verdicts of the host and of health checks */
 		if (f->source.identity == 1 || f->source.identity == 4 ||
 		    f->destination.identity == 4)
 			return;
 		snprintf(match, sizeof(match), "%s",
 			 dfl_policy_match__text(f->policy_match_type));
-	} else if (f->event_type == DFL_EVENT_L7 &&
-		   f->l7.type == DFL_L7_REQUEST) {
+	} else if (f->event_type == DFL_EVENT_L7 && f->l7.type == DFL_L7_REQUEST) {
 		/* an L7 decision is made on the request */
 		snprintf(match, sizeof(match), "l7/%s",
-			 f->l7.proto == DFL_L7_PROTO_HTTP  ? "http"
-			 : f->l7.proto == DFL_L7_PROTO_DNS ? "dns"
-							   : "unknown");
+			 f->l7.proto == DFL_L7_PROTO_HTTP ? "http" :
+			 f->l7.proto == DFL_L7_PROTO_DNS  ? "dns" :
+							    "unknown");
 	} else {
 		return;
 	}
 	snprintf(direction, sizeof(direction), "%s",
-		 dfl_direction__name(f->traffic_direction)
-		     ? dfl_direction__name(f->traffic_direction)
-		     : "TRAFFIC_DIRECTION_UNKNOWN");
+		 dfl_direction__name(f->traffic_direction) ?
+			 dfl_direction__name(f->traffic_direction) :
+			 "TRAFFIC_DIRECTION_UNKNOWN");
 	snprintf(action, sizeof(action), "%s", v ? v : "VERDICT_UNKNOWN");
 	lower(direction);
 	lower(match);
@@ -925,7 +899,7 @@ static void h_policy(struct dfl_metrics *m, const struct dfl_flow *f,
 
 void dfl_metrics__observe(struct dfl_metrics *m, const struct dfl_flow *f)
 {
-	struct labels l = {.n = 0};
+	struct labels l = { .n = 0 };
 
 	pthread_mutex_lock(&m->lock);
 	if (m->on[H_FLOW])
@@ -954,9 +928,9 @@ void dfl_metrics__datapath_add(struct dfl_metrics *m, bool drop,
 			       enum dfl_traffic_direction direction,
 			       uint64_t packets, uint64_t bytes)
 {
-	const char *dir = direction == DFL_DIR_INGRESS	? "INGRESS"
-			  : direction == DFL_DIR_EGRESS ? "EGRESS"
-							: "UNKNOWN";
+	const char *dir = direction == DFL_TRAFFIC_INGRESS ? "INGRESS" :
+			  direction == DFL_TRAFFIC_EGRESS  ? "EGRESS" :
+							 "UNKNOWN";
 	const char *text = dfl_drop_reason__text(reason);
 	char num[16];
 	const char *v[2];
@@ -1026,8 +1000,8 @@ int dfl_metrics__render(struct dfl_metrics *m, struct dfl_strbuf *out)
 
 		if (!fa->name || !fa->n)
 			continue;
-		dfl_strbuf__printf(out, "# HELP %s %s\n# TYPE %s %s\n",
-				   fa->name, fa->help, fa->name,
+		dfl_strbuf__printf(out, "# HELP %s %s\n# TYPE %s %s\n", fa->name,
+				   fa->help, fa->name,
 				   fa->histogram ? "histogram" : "counter");
 		for (size_t i = 0; i < fa->n; i++) {
 			const struct series *s = &fa->series[i];
@@ -1035,23 +1009,21 @@ int dfl_metrics__render(struct dfl_metrics *m, struct dfl_strbuf *out)
 			if (!fa->histogram) {
 				dfl_strbuf__puts(out, fa->name);
 				put_labels(out, fa, s->key, NULL, NULL);
-				dfl_strbuf__printf(out, " %" PRIu64 "\n",
-						   s->count);
+				dfl_strbuf__printf(out, " %" PRIu64 "\n", s->count);
 				continue;
 			}
 			for (size_t b = 0; b <= N_BUCKETS; b++) {
 				char le[32];
 
 				if (b < N_BUCKETS)
-					snprintf(le, sizeof(le), "%g",
-						 buckets[b]);
+					snprintf(le, sizeof(le), "%g", buckets[b]);
 				else
 					snprintf(le, sizeof(le), "+Inf");
 				dfl_strbuf__printf(out, "%s_bucket", fa->name);
 				put_labels(out, fa, s->key, "le", le);
 				dfl_strbuf__printf(out, " %" PRIu64 "\n",
-						   b < N_BUCKETS ? s->bucket[b]
-								 : s->count);
+						   b < N_BUCKETS ? s->bucket[b] :
+								   s->count);
 			}
 			dfl_strbuf__printf(out, "%s_sum", fa->name);
 			put_labels(out, fa, s->key, NULL, NULL);

@@ -232,7 +232,7 @@ static void put_summary(const struct dfl_flow *f, struct dfl_strbuf *out)
 	struct dfl_strbuf scratch = {0};
 
 	dfl_strbuf__puts(out, dfl_flow__summary_str(f, &scratch));
-	if (f->auth_type != DFL_AUTH_DISABLED) {
+	if (f->auth_type != DFL_AUTH_TYPE_DISABLED) {
 		const char *a = dfl_auth_type__name(f->auth_type);
 
 		if (a)

@@ -648,7 +648,8 @@ END_TEST
 /* Inputs the fuzzer once found a crash or leak with. */
 START_TEST(fuzz_regressions)
 {
-	static const char *const files[] = {FIX "fuzz-knp-leak.yaml"};
+	static const char *const files[] = {FIX "fuzz-knp-leak.yaml",
+					    FIX "fuzz-header-match-leak.yaml"};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct loaded l;

@@ -52,7 +52,7 @@ static struct dfl_flow drop(uint64_t seq, const char *src_pod, uint16_t port)
 	snprintf(f.uuid, sizeof(f.uuid), "00000000-0000-4000-8000-%012llx",
 		 (unsigned long long)seq);
 	f.verdict = DFL_VERDICT_DROPPED;
-	f.drop_reason = DFL_DROP_POLICY_DENIED;
+	f.drop_reason = DFL_DROP_POLICY;
 	f.ip.version = 4;
 	inet_pton(AF_INET, "10.0.0.1", f.ip.source);
 	inet_pton(AF_INET, "10.0.0.2", f.ip.destination);
@@ -67,7 +67,7 @@ static struct dfl_flow drop(uint64_t seq, const char *src_pod, uint16_t port)
 	f.node_name = "node1";
 	f.event_type = DFL_EVENT_DROP;
 	f.event_sub_type = 133;
-	f.traffic_direction = DFL_DIR_INGRESS;
+	f.traffic_direction = DFL_TRAFFIC_INGRESS;
 	return f;
 }
 

@@ -21,7 +21,7 @@ static struct dfl_flow xwing_drop(void)
 	struct dfl_flow f = {0};
 
 	f.verdict = DFL_VERDICT_DROPPED;
-	f.drop_reason = DFL_DROP_POLICY_DENIED;
+	f.drop_reason = DFL_DROP_POLICY;
 	f.ip.version = 4;
 	inet_pton(AF_INET, "10.244.1.23", f.ip.source);
 	inet_pton(AF_INET, "10.244.1.77", f.ip.destination);
@@ -42,7 +42,7 @@ static struct dfl_flow xwing_drop(void)
 				       .n_labels = 3};
 	f.event_type = DFL_EVENT_DROP;
 	f.event_sub_type = 133;
-	f.traffic_direction = DFL_DIR_INGRESS;
+	f.traffic_direction = DFL_TRAFFIC_INGRESS;
 	f.node_name = "kind/worker";
 	return f;
 }

@@ -71,7 +71,7 @@ static struct dfl_flow example_drop(void)
 	dfl_json__parse_time("2026-07-24T15:03:55.120112233Z", &f.time_ns);
 	strcpy(f.uuid, "5f0c2c8e-5a3e-4a8e-9d0e-1f2a3b4c5d6e");
 	f.verdict = DFL_VERDICT_DROPPED;
-	f.drop_reason = DFL_DROP_POLICY_DENIED;
+	f.drop_reason = DFL_DROP_POLICY;
 	f.has_ethernet = true;
 	memcpy(f.ethernet_source, smac, 6);
 	memcpy(f.ethernet_destination, dmac, 6);
@@ -102,8 +102,8 @@ static struct dfl_flow example_drop(void)
 	f.type = DFL_FLOW_TYPE_L3_L4;
 	f.node_name = "kind-kind/kind-worker";
 	f.event_type = DFL_EVENT_DROP;
-	f.event_sub_type = DFL_DROP_POLICY_DENIED;
-	f.traffic_direction = DFL_DIR_INGRESS;
+	f.event_sub_type = DFL_DROP_POLICY;
+	f.traffic_direction = DFL_TRAFFIC_INGRESS;
 	f.file_name = "bpf_lxc.c";
 	f.file_line = 2036;
 	return f;
@@ -171,7 +171,7 @@ static struct dfl_flow example_http_request(void)
 	    .n_headers = 5,
 	};
 	f.event_type = DFL_EVENT_L7;
-	f.traffic_direction = DFL_DIR_INGRESS;
+	f.traffic_direction = DFL_TRAFFIC_INGRESS;
 	f.is_reply = DFL_REPLY_NO;
 	return f;
 }
@@ -261,7 +261,7 @@ static struct dfl_flow example_dns(bool response)
 		f.l7.dns.n_rrtypes = 1;
 	}
 	f.event_type = DFL_EVENT_L7;
-	f.traffic_direction = DFL_DIR_EGRESS;
+	f.traffic_direction = DFL_TRAFFIC_EGRESS;
 	f.is_reply = response ? DFL_REPLY_YES : DFL_REPLY_NO;
 	return f;
 }
@@ -696,7 +696,7 @@ START_TEST(decoder_takes_camel_names_numbers_and_lost_events)
 	    dfl_flow_record__from_json(line, strlen(line), &rec, &err), 0);
 	ck_assert_int_eq(rec.flow->verdict, DFL_VERDICT_DROPPED);
 	ck_assert_uint_eq(rec.flow->drop_reason, 181);
-	ck_assert_int_eq(rec.flow->traffic_direction, DFL_DIR_EGRESS);
+	ck_assert_int_eq(rec.flow->traffic_direction, DFL_TRAFFIC_EGRESS);
 	ck_assert_int_eq(rec.flow->is_reply, DFL_REPLY_YES);
 	ck_assert_uint_eq(rec.flow->l7.latency_ns, 5000000);
 	ck_assert_str_eq(rec.flow->source.pod_name, "a");

@@ -38,10 +38,10 @@ static struct dfl_flow xwing_to_deathstar(void)
 				       .namespace = "default",
 				       .pod_name = "deathstar-8c4c77fb7-2wlfr"};
 	f.verdict = DFL_VERDICT_DROPPED;
-	f.drop_reason = DFL_DROP_POLICY_DENIED;
+	f.drop_reason = DFL_DROP_POLICY;
 	f.event_type = DFL_EVENT_DROP;
-	f.event_sub_type = DFL_DROP_POLICY_DENIED;
-	f.traffic_direction = DFL_DIR_INGRESS;
+	f.event_sub_type = DFL_DROP_POLICY;
+	f.traffic_direction = DFL_TRAFFIC_INGRESS;
 	f.type = DFL_FLOW_TYPE_L3_L4;
 	f.node_name = "kind-kind/kind-worker";
 	return f;
@@ -121,7 +121,7 @@ START_TEST(policy_verdicts_say_allowed_denied_audited)
 	f.drop_reason = 0;
 	f.is_reply = DFL_REPLY_NO;
 	f.policy_match_type = DFL_MATCH_L3_L4;
-	f.traffic_direction = DFL_DIR_EGRESS;
+	f.traffic_direction = DFL_TRAFFIC_EGRESS;
 	ASSERT_COMPACT(&f, NULL,
 		       "Apr  5 21:03:18.803: default/xwing:50548 (ID:7904) -> "
 		       "default/deathstar-8c4c77fb7-2wlfr:80 (ID:14731) "

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Datapath benchmark: TCP request/response and bulk throughput between two
+# pod namespaces routed through a node namespace (the netns tier's
+# topology), with
+#   (a) no program,
+#   (b) deflector with N entries in each pod's policy map and N ipcache
+#       addresses (pod 2 admits pod 1 on TCP 5001 with one of them),
+#   (c) nftables in the node's forward hook doing the same filtering:
+#       "nft-linear": N rules checked for every packet (both directions, as
+#       deflector decides every forward packet), and
+#       "nft-stateful": ct state established,related accept, then N rules,
+# for N in $SIZES, plus the per-packet cost of the programs with
+# BPF_PROG_TEST_RUN (build/bench/datapath_prog). Client and server are
+# pinned to the same CPU (stable on a 2-vCPU VM; reference/performance-
+# anchors.md §6). Prints one table with ratios to (a).
+# Usage: bench/datapath.sh [SECONDS]   (env SIZES="10 1000 100000",
+#        ROUNDS=3: each figure is the best of ROUNDS runs)
+set -u
+cd "$(dirname "$0")/.."
+SECS=${1:-5}
+SIZES=${SIZES:-10 1000 100000}
+B=build/bench
+T=build/tests/tools
+SID=$$
+NODE=dflt-bpf-$SID-bn
+P1=dflt-bpf-$SID-b1
+P2=dflt-bpf-$SID-b2
+ROOT=/sys/fs/bpf/dflt-bpf-bench-$SID
+WORK=$(mktemp -d /tmp/dflt-bpf-bench.XXXXXX)
+PIDS=()
+
+[ "$(id -u)" = 0 ] || { echo "bench/datapath.sh needs root" >&2; exit 1; }
+make --no-print-directory -j2 DFL_DEPS_DONE=1 tools >/dev/null || exit 1
+command -v nft >/dev/null || { echo "needs nft (apt-get install nftables)" >&2; exit 1; }
+
+nsx() { nsenter --net="/run/netns/$NODE" "$@"; }
+dp() { nsx "$T/dfl_dp" --root "$ROOT" --policy-max "$MAXN" --ipcache-max "$MAXN" "$@"; }
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for ns in $NODE $P1 $P2; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	done
+	wait 2>/dev/null
+	nsx "$T/dfl_dp" --root "$ROOT" purge >/dev/null 2>&1
+	ip netns del "$P1" 2>/dev/null
+	ip netns del "$P2" 2>/dev/null
+	ip netns del "$NODE" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+MAXN=16384
+for n in $SIZES; do [ "$n" -gt "$MAXN" ] && MAXN=$((n + 16)); done
+
+ip netns add "$NODE"
+nsx ip link set lo up
+nsx sysctl -qw net.ipv4.ip_forward=1
+for i in 1 2; do
+	ns=dflt-bpf-$SID-b$i
+	ip netns add "$ns"
+	ip link add name "dfl-h$i" netns "$NODE" type veth peer name eth0 netns "$ns"
+	nsx ip addr add "10.200.$i.1/24" dev "dfl-h$i"
+	nsx ip link set "dfl-h$i" up
+	ip netns exec "$ns" ip link set lo up
+	ip netns exec "$ns" ip addr add "10.200.$i.2/24" dev eth0
+	ip netns exec "$ns" ip link set eth0 up
+	ip netns exec "$ns" ip route add default via "10.200.$i.1"
+done
+ip netns exec "$P2" taskset -c 0 "$B/datapath_perf" server 5001 &
+PIDS+=($!)
+sleep 0.3
+
+# Best of $ROUNDS runs of each measure: on a shared machine the noise is
+# one-sided (other tenants only ever slow a run down).
+ROUNDS=${ROUNDS:-3}
+best() { # mode key -> the run with the highest <key>
+	local i out best_out="" best_v=0 v
+	for i in $(seq "$ROUNDS"); do
+		out=$(ip netns exec "$P1" taskset -c 0 "$B/datapath_perf" "$1" \
+			10.200.2.2 5001 "$SECS") || return 1
+		v=$(sed -E "s/.*$2=([0-9.]+).*/\1/" <<<"$out")
+		if awk -v a="$v" -v b="$best_v" 'BEGIN { exit !(a > b) }'; then
+			best_v=$v
+			best_out=$out
+		fi
+	done
+	echo "$best_out"
+}
+measure() { # label
+	local rr st
+	rr=$(best rr trans_per_s) && st=$(best stream gbit_per_s) &&
+		[ -n "$rr" ] && [ -n "$st" ] ||
+		{ echo "$1: measurement failed" >&2; return 1; }
+	echo "$1 $rr $st" >>"$WORK/results"
+}
+
+# Filler entries: N-1 other identities / addresses, then the one that
+# matters, so that the matching entry sits among N.
+gen_policy() { # n dir peer_id
+	awk -v n="$1" -v d="$2" -v peer="$3" 'BEGIN {
+		for (i = 0; i < n - 1; i++)
+			printf "%s,%d,tcp,%d,allow\n", d, 100000 + i, 1000 + i % 50000
+		printf "%s,%d,tcp,5001,allow\n", d, peer
+	}' >"$WORK/policy.$2"
+}
+gen_ipcache() { # n
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n - 2; i++)
+			printf "11.%d.%d.%d/32 %d\n", int(i / 65536) % 256,
+				int(i / 256) % 256, i % 256, 100000 + i
+		print "10.200.1.2/32 1001"
+		print "10.200.2.2/32 1002"
+	}' >"$WORK/ipcache"
+}
+
+measure "none" || exit 1
+
+for n in $SIZES; do
+	gen_ipcache "$n"
+	gen_policy "$n" egress 1002
+	dp ipcache-file "$WORK/ipcache" || exit 1
+	dp policy-file 1 "$WORK/policy.egress" || exit 1
+	gen_policy "$n" ingress 1001
+	dp policy-file 2 "$WORK/policy.ingress" || exit 1
+	dp attach dfl-h1 1 1001 10.200.1.2 || exit 1
+	dp attach dfl-h2 2 1002 10.200.2.2 || exit 1
+	measure "deflector-$n" || exit 1
+	nsx "$T/dfl_dp" --root "$ROOT" purge || exit 1
+done
+
+for n in $SIZES; do
+	for mode in linear stateful; do
+		awk -v n="$n" -v mode="$mode" 'BEGIN {
+			print "table inet dflbench {"
+			print " chain filter_fwd { type filter hook forward priority 0; policy drop;"
+			if (mode == "stateful")
+				print "  ct state established,related accept"
+			for (i = 0; i < n - 1; i++)
+				printf "  ip saddr 11.%d.%d.%d tcp dport %d accept\n",
+					int(i / 65536) % 256, int(i / 256) % 256, i % 256, 1000 + i % 50000
+			print "  ip saddr 10.200.1.2 ip daddr 10.200.2.2 tcp dport 5001 accept"
+			if (mode == "linear")
+				print "  ip saddr 10.200.2.2 ip daddr 10.200.1.2 tcp sport 5001 accept"
+			print " }"
+			print "}"
+		}' >"$WORK/nft"
+		nsx nft -f "$WORK/nft" || exit 1
+		measure "nft-$mode-$n" || exit 1
+		nsx nft delete table inet dflbench
+	done
+done
+
+echo "BPF_PROG_TEST_RUN, ns per packet (cache-hot, same packet repeated):"
+# shellcheck disable=SC2086
+"$B/datapath_prog" 1000000 $SIZES | sed 's/^/  /'
+echo
+echo "veth pod-to-pod through a node namespace, ${SECS}s each, same CPU:"
+awk '
+function val(s, k,   a) { split(s, a, "="); return a[2] }
+{
+	rr = val($3); p50 = val($4); p99 = val($5); gb = val($7)
+	if (NR == 1) { rr0 = rr; gb0 = gb
+		printf "  %-22s %10s %6s %8s %8s %9s %6s\n", "config", "RR/s", "ratio",
+			"p50 us", "p99 us", "Gbit/s", "ratio" }
+	printf "  %-22s %10.0f %6.3f %8.1f %8.1f %9.2f %6.3f\n", $1, rr, rr / rr0,
+		p50, p99, gb, gb / gb0
+}' "$WORK/results"
+echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg); the machine is shared)"
