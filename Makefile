@@ -34,7 +34,8 @@ DEPS_PROFILE_check := test
 DEPS_PROFILE_demo := demo
 DEPS_PROFILE_bench := bench
 DEPS_PROFILE_fuzz := fuzz
-ENTRY_TARGETS := all check demo bench fuzz
+DEPS_PROFILE_tools := build
+ENTRY_TARGETS := all check demo bench fuzz tools
 
 ifndef DFL_DEPS_DONE
 .DEFAULT_GOAL := all

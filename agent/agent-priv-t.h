@@ -44,12 +44,12 @@ struct dfl_agent {
 
 	struct dfl_evloop *loop;
 	struct dfl_api *api;
-	int lock_fd;   /* flock on <state_dir>/lock */
+	int lock_fd; /* flock on <state_dir>/lock */
 	int signal_fd;
 	int timer_fd;
 	struct dfl_dirwatch *policy_watch; /* --policy-dir, or NULL */
-	long long started_at_ms; /* CLOCK_MONOTONIC */
-	bool loaded;		 /* state file read (restart) */
+	long long started_at_ms;	   /* CLOCK_MONOTONIC */
+	bool loaded;			   /* state file read (restart) */
 };
 
 #endif

@@ -39,6 +39,12 @@ void dfl_agent__refresh_hosts(struct dfl_agent *a);
 /* services.c: creates <state>/ns/<ns>/ and writes its path to <buf>. */
 int dfl_agent__namespace_dir(struct dfl_agent *a, const char *ns, char *buf,
 			     size_t len);
+/* services.c: the backend sets of the Services of <ns> selecting pod <x>
+ * or pod <y> (either may be NULL: old and new labels) changed; tells
+ * hooks.service_changed. */
+void dfl_agent__backends_changed(struct dfl_agent *a, const char *ns,
+				 const struct dfl_pod_desc *x,
+				 const struct dfl_pod_desc *y);
 /* services.c: frees every Service. */
 void dfl_agent__free_services(struct dfl_agent *a);
 /* deployments.c */

@@ -17,9 +17,10 @@
 #include "crd/crd-t.h"
 
 /* Netns names are "dfl-" + 12 hex digits; host-side veths "lxc" + 12 hex
- * digits (15 characters, the kernel's IFNAMSIZ - 1, like Cilium's lxc names). */
+ * digits (15 characters, the kernel's IFNAMSIZ - 1, like Cilium's lxc names).
+ */
 #define DFL_NETNS_NAME_MAX 32
-#define DFL_IFNAME_MAX 16
+#define DFL_IFNAME_MAX	   16
 
 /* A pod as the agent needs it: identity (namespace/name), labels, ports and
  * what runs in it. Filled from the control-socket JSON (agent/pod.h) or from
@@ -30,8 +31,8 @@ struct dfl_pod_desc {
 	struct dfl_kvs labels; /* sorted by key, keys unique; pos unused */
 	struct dfl_container_port *ports;
 	size_t n_ports;
-	char *image;	       /* NULL when the pod has no image */
-	char **command;	       /* container command + args, may be empty */
+	char *image;	/* NULL when the pod has no image */
+	char **command; /* container command + args, may be empty */
 	size_t n_command;
 	char *service_account; /* "default" when omitted */
 	char *workload_name;   /* owning Deployment, or NULL */
@@ -49,12 +50,12 @@ enum dfl_endpoint_state {
 
 /* The long-running program of a pod (agent/process.h). */
 struct dfl_pod_process {
-	char *program;	 /* absolute path, NULL when the image maps to nothing */
-	pid_t pid;	 /* 0 when not running */
+	char *program; /* absolute path, NULL when the image maps to nothing */
+	pid_t pid;     /* 0 when not running */
 	unsigned long long start_time; /* /proc/PID/stat field 22: tells a
 					* restarted agent that the PID is still
 					* the same process */
-	int pidfd;	 /* -1 when not running */
+	int pidfd;		       /* -1 when not running */
 	unsigned int restarts;
 	int last_status; /* wait status of the last exit, -1 when none */
 	long long restart_at_ms; /* CLOCK_MONOTONIC ms; 0 = no restart due */
@@ -62,22 +63,24 @@ struct dfl_pod_process {
 	long long started_at_ms;
 };
 
-/* One pod on this node. Created and owned by the endpoint manager
- * (agent/endpoint.h); other components receive const pointers. */
+/* One pod on this node. Created, owned and freed by the agent
+ * (agent/pods.c); hooks may set identity and policy_* (then call
+ * dfl_agent__endpoint_changed), and must not keep the pointer past
+ * endpoint_deleted. */
 struct dfl_endpoint {
 	uint16_t id; /* 1..4095, random, like Cilium's endpoint ids */
 	struct dfl_pod_desc pod;
 	enum dfl_endpoint_state state;
 	char *reason; /* why NOT_READY, or NULL */
 
-	char netns[DFL_NETNS_NAME_MAX];	 /* /run/netns/<netns> */
-	char ifname[DFL_IFNAME_MAX];	 /* host side, in the node's netns */
-	int ifindex;			 /* host side, in the node's netns */
-	uint8_t mac[6];			 /* eth0 inside the pod */
-	uint8_t host_mac[6];		 /* host side */
-	uint32_t ipv4;			 /* host byte order */
-	char *hosts_path;		 /* per-pod /etc/hosts */
-	char *resolv_path;		 /* per-pod /etc/resolv.conf */
+	char netns[DFL_NETNS_NAME_MAX]; /* /run/netns/<netns> */
+	char ifname[DFL_IFNAME_MAX];	/* host side, in the node's netns */
+	int ifindex;			/* host side, in the node's netns */
+	uint8_t mac[6];			/* eth0 inside the pod */
+	uint8_t host_mac[6];		/* host side */
+	uint32_t ipv4;			/* host byte order */
+	char *hosts_path;  /* its /etc/hosts (shared by its namespace) */
+	char *resolv_path; /* its /etc/resolv.conf (idem) */
 
 	/* Filled by the integrator (identity allocation, policy engine);
 	 * printed by `deflector endpoint list`. 0 / NULL until then. */
@@ -119,9 +122,9 @@ struct dfl_agent_config {
 	const char *policy_dir;	  /* NULL: no directory watch */
 };
 
-#define DFL_AGENT_SOCKET "/run/deflector/agent.sock"
-#define DFL_AGENT_STATE_DIR "/var/lib/deflector"
-#define DFL_AGENT_POD_CIDR "10.200.0.0/16"
+#define DFL_AGENT_SOCKET       "/run/deflector/agent.sock"
+#define DFL_AGENT_STATE_DIR    "/var/lib/deflector"
+#define DFL_AGENT_POD_CIDR     "10.200.0.0/16"
 #define DFL_AGENT_SERVICE_CIDR "10.96.0.0/16"
 
 struct dfl_agent;
@@ -151,11 +154,15 @@ struct dfl_agent_hooks {
 	/* Called before the endpoint's kernel objects are removed. */
 	void (*endpoint_deleted)(void *ctx, struct dfl_agent *agent,
 				 const struct dfl_endpoint *ep);
-	/* A Service was added, changed (deleted = false) or removed. The
-	 * backends are the ready endpoints its selector matches
-	 * (dfl_agent__service_backends). */
+	/* A Service was added, changed, or its backends changed (a pod it
+	 * selects was created, deleted or relabelled; deleted = false), or it
+	 * was removed (deleted = true). The backends are the ready endpoints
+	 * its selector matches (dfl_agent__service_backends), on the ports
+	 * dfl_agent__backend_port gives. After a restart it is called for
+	 * every Service once the endpoints are restored. */
 	void (*service_changed)(void *ctx, struct dfl_agent *agent,
-				const struct dfl_service_desc *svc, bool deleted);
+				const struct dfl_service_desc *svc,
+				bool deleted);
 	/* A policy file (*.yaml, *.yml, *.json) of the --policy-dir directory
 	 * was added, changed or removed. At start-up every file present is
 	 * reported as added. */

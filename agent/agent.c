@@ -66,7 +66,8 @@ void dfl_agent__event(struct dfl_agent *a, const char *event, const char *key,
 	}
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	msg = json_pack("{s:s, s:o, s:s}", "event", event, key, obj, "time", ts);
+	msg =
+	    json_pack("{s:s, s:o, s:s}", "event", event, key, obj, "time", ts);
 	if (msg)
 		dfl_api__publish(a->api, "agent", msg);
 	json_decref(msg);
@@ -86,13 +87,15 @@ static int copy_config(struct dfl_agent *a, const struct dfl_agent_config *cfg,
 	    (!*cfg->node_netns || strchr(cfg->node_netns, '/') ||
 	     cfg->node_netns[0] == '.' || strlen(cfg->node_netns) > 64)) {
 		snprintf(err, errlen,
-			 "--node-netns '%s': want a name for /run/netns (no '/', at most 64 characters)",
+			 "--node-netns '%s': want a name for /run/netns (no "
+			 "'/', at most 64 characters)",
 			 cfg->node_netns);
 		return -EINVAL;
 	}
 	gethostname(host, sizeof(host) - 1);
 	a->node_netns = cfg->node_netns ? strdup(cfg->node_netns) : NULL;
-	a->node_name = dup_or(cfg->node_name, cfg->node_netns ? cfg->node_netns : host);
+	a->node_name =
+	    dup_or(cfg->node_name, cfg->node_netns ? cfg->node_netns : host);
 	a->socket_path = dup_or(cfg->socket_path, DFL_AGENT_SOCKET);
 	a->state_dir = dup_or(cfg->state_dir, DFL_AGENT_STATE_DIR);
 	a->pod_cidr = dup_or(cfg->pod_cidr, DFL_AGENT_POD_CIDR);
@@ -119,19 +122,22 @@ static int setup_allocators(struct dfl_agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "--pod-cidr: %s", msg);
 		return ret;
 	}
-	ret = dfl_ipam__init(&a->svc_ipam, a->service_cidr, false, msg, sizeof(msg));
+	ret = dfl_ipam__init(&a->svc_ipam, a->service_cidr, false, msg,
+			     sizeof(msg));
 	if (ret) {
 		snprintf(err, errlen, "--service-cidr: %s", msg);
 		return ret;
 	}
 	/* Overlapping ranges would route ClusterIPs into pods. */
 	{
-		uint8_t p = a->pod_ipam.plen < a->svc_ipam.plen ? a->pod_ipam.plen
-								: a->svc_ipam.plen;
+		uint8_t p = a->pod_ipam.plen < a->svc_ipam.plen
+				? a->pod_ipam.plen
+				: a->svc_ipam.plen;
 		uint32_t mask = ~0u << (32 - p);
 
 		if ((a->pod_ipam.net & mask) == (a->svc_ipam.net & mask)) {
-			snprintf(err, errlen, "pod CIDR %s and service CIDR %s overlap",
+			snprintf(err, errlen,
+				 "pod CIDR %s and service CIDR %s overlap",
 				 a->pod_cidr, a->service_cidr);
 			return -EINVAL;
 		}
@@ -191,42 +197,55 @@ static int lock_state_dir(struct dfl_agent *a, char *err, size_t errlen)
 		n = pread(a->lock_fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		snprintf(err, errlen, "an agent (pid %s) already uses state directory %s",
+		snprintf(err, errlen,
+			 "an agent (pid %s) already uses state directory %s",
 			 pid[0] ? pid : "?", a->state_dir);
 		return ret == -EWOULDBLOCK ? -EBUSY : ret;
 	}
 	n = snprintf(pid, sizeof(pid), "%d\n", getpid());
-	if (ftruncate(a->lock_fd, 0) || pwrite(a->lock_fd, pid, (size_t)n, 0) != n)
+	if (ftruncate(a->lock_fd, 0) ||
+	    pwrite(a->lock_fd, pid, (size_t)n, 0) != n)
 		pr_warn("cannot write %s: %s\n", path, strerror(errno));
 	return 0;
 }
 
-static struct dfl_agent *agent_alloc(const struct dfl_agent_config *cfg,
-				     char *err, size_t errlen)
+/* The agent's memory, configuration, locked state directory and loaded
+ * state; nothing in the kernel yet. */
+static int agent_alloc(const struct dfl_agent_config *cfg,
+		       struct dfl_agent **out, char *err, size_t errlen)
 {
 	struct dfl_agent *a = calloc(1, sizeof(*a));
+	int ret;
 
+	*out = NULL;
 	if (!a) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		return -ENOMEM;
 	}
 	a->lock_fd = a->signal_fd = a->timer_fd = -1;
 	a->node.netns_fd = -1;
 	a->node.nl.fd = -1;
 	a->started_at_ms = dfl_now_ms();
-	if (copy_config(a, cfg, err, errlen) || setup_allocators(a, err, errlen) ||
-	    lock_state_dir(a, err, errlen) || dfl_state__load(a, err, errlen)) {
+	ret = copy_config(a, cfg, err, errlen);
+	if (!ret)
+		ret = setup_allocators(a, err, errlen);
+	if (!ret)
+		ret = lock_state_dir(a, err, errlen);
+	if (!ret)
+		ret = dfl_state__load(a, err, errlen);
+	if (ret) {
 		dfl_agent__free(a);
-		return NULL;
+		return ret;
 	}
-	return a;
+	*out = a;
+	return 0;
 }
 
 static int setup_node(struct dfl_agent *a, char *err, size_t errlen)
 {
-	int ret = dfl_node__setup(&a->node, a->node_name, a->node_netns,
-				  a->pod_ipam.gateway, a->prev_forward, err,
-				  errlen);
+	int ret =
+	    dfl_node__setup(&a->node, a->node_name, a->node_netns,
+			    a->pod_ipam.gateway, a->prev_forward, err, errlen);
 
 	if (ret)
 		return ret;
@@ -290,15 +309,17 @@ static int setup_loop(struct dfl_agent *a, char *err, size_t errlen)
 }
 
 struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
-				 const struct dfl_agent_hooks *hooks,
-				 char *err, size_t errlen)
+				 const struct dfl_agent_hooks *hooks, char *err,
+				 size_t errlen)
 {
-	struct dfl_agent *a = agent_alloc(cfg, err, errlen);
+	struct dfl_agent *a;
 	char gw[16];
-	int ret;
+	int ret = agent_alloc(cfg, &a, err, errlen);
 
-	if (!a)
+	if (ret) {
+		errno = -ret;
 		return NULL;
+	}
 	if (hooks)
 		a->hooks = *hooks;
 	ret = setup_loop(a, err, errlen);
@@ -313,7 +334,8 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 	}
 	ret = dfl_agent__register_handlers(a);
 	if (ret) {
-		snprintf(err, errlen, "registering socket ops: %s", strerror(-ret));
+		snprintf(err, errlen, "registering socket ops: %s",
+			 strerror(-ret));
 		goto fail;
 	}
 	/* Policy files before endpoints, so that restored endpoints meet
@@ -328,7 +350,8 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 	if (ret)
 		goto fail;
 	dfl_agent__restore_endpoints(a);
-	pr_info("node %s%s%s: pod CIDR %s (gateway %s on %s), service CIDR %s; %zu endpoint(s) %s; serving %s (ready in %lld ms)\n",
+	pr_info("node %s%s%s: pod CIDR %s (gateway %s on %s), service CIDR %s; "
+		"%zu endpoint(s) %s; serving %s (ready in %lld ms)\n",
 		a->node_name, a->node_netns ? " in netns " : " (host)",
 		a->node_netns ? a->node_netns : "", a->pod_cidr,
 		dfl_ip4__fmt(a->pod_ipam.gateway, gw, sizeof(gw)),
@@ -349,7 +372,8 @@ int dfl_agent__run(struct dfl_agent *a)
 	if (a->hooks.shutdown)
 		a->hooks.shutdown(a->hooks.ctx, a);
 	dfl_agent__persist(a);
-	pr_info("stopped; %zu endpoint(s) keep running and are adopted on restart\n",
+	pr_info("stopped; %zu endpoint(s) keep running and are adopted on "
+		"restart\n",
 		a->n_eps);
 	return ret;
 }
@@ -377,7 +401,8 @@ void dfl_agent__free(struct dfl_agent *a)
 		if (a->timer_fd >= 0)
 			dfl_evloop__del(a->loop, a->timer_fd);
 		if (a->policy_watch)
-			dfl_evloop__del(a->loop, dfl_dirwatch__fd(a->policy_watch));
+			dfl_evloop__del(a->loop,
+					dfl_dirwatch__fd(a->policy_watch));
 	}
 	dfl_dirwatch__free(a->policy_watch);
 	if (a->signal_fd >= 0)
@@ -408,7 +433,8 @@ void dfl_agent__free(struct dfl_agent *a)
 static int open_node(struct dfl_agent *a)
 {
 	struct dfl_node *node = &a->node;
-	int fd = a->node_netns ? dfl_netns__open(a->node_netns) : dfl_netns__current();
+	int fd = a->node_netns ? dfl_netns__open(a->node_netns)
+			       : dfl_netns__current();
 	int ret;
 
 	if (fd < 0)
@@ -418,8 +444,8 @@ static int open_node(struct dfl_agent *a)
 	node->created_netns = a->node_netns_created;
 	snprintf(node->prev_forward, sizeof(node->prev_forward), "%s",
 		 a->prev_forward);
-	snprintf(node->alias, sizeof(node->alias), DFL_LINK_ALIAS_PREFIX "%.50s",
-		 a->node_name);
+	snprintf(node->alias, sizeof(node->alias),
+		 DFL_LINK_ALIAS_PREFIX "%.50s", a->node_name);
 	node->name = strdup(a->node_name);
 	node->netns = a->node_netns ? strdup(a->node_netns) : NULL;
 	if (!node->name || (a->node_netns && !node->netns))
@@ -447,12 +473,13 @@ static void remove_state_files(struct dfl_agent *a)
 int dfl_agent__cleanup(const struct dfl_agent_config *cfg, char *err,
 		       size_t errlen)
 {
-	struct dfl_agent *a = agent_alloc(cfg, err, errlen);
+	struct dfl_agent *a;
+	struct stat st;
 	size_t n;
-	int ret;
+	int ret = agent_alloc(cfg, &a, err, errlen);
 
-	if (!a)
-		return -errno ? -errno : -EINVAL;
+	if (ret)
+		return ret;
 	if (a->node_netns && !a->loaded && !dfl_netns__exists(a->node_netns)) {
 		/* Nothing was ever made for this node (or it is gone). */
 		remove_state_files(a);
@@ -461,7 +488,8 @@ int dfl_agent__cleanup(const struct dfl_agent_config *cfg, char *err,
 	}
 	ret = open_node(a);
 	if (ret && ret != -ENOENT) {
-		snprintf(err, errlen, "node %s: %s", a->node_name, strerror(-ret));
+		snprintf(err, errlen, "node %s: %s", a->node_name,
+			 strerror(-ret));
 		dfl_agent__free(a);
 		return ret;
 	}
@@ -478,17 +506,15 @@ int dfl_agent__cleanup(const struct dfl_agent_config *cfg, char *err,
 	else
 		ret = 0;
 	/* A socket left by an agent killed with SIGKILL. */
-	{
-		struct stat st;
-
-		if (!lstat(a->socket_path, &st) && S_ISSOCK(st.st_mode))
-			unlink(a->socket_path);
-	}
+	if (!lstat(a->socket_path, &st) && S_ISSOCK(st.st_mode))
+		unlink(a->socket_path);
 	remove_state_files(a);
-	pr_info("cleanup: removed %zu endpoint(s) of node %s\n", n, a->node_name);
+	pr_info("cleanup: removed %zu endpoint(s) of node %s\n", n,
+		a->node_name);
 	dfl_agent__free(a);
 	if (ret)
-		snprintf(err, errlen, "some objects could not be removed (see above)");
+		snprintf(err, errlen,
+			 "some objects could not be removed (see above)");
 	return ret;
 }
 
@@ -516,8 +542,11 @@ int dfl_agent__endpoint_changed(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
 	int ret = dfl_state__save(a);
 
-	dfl_agent__event(a, "endpoint-updated", "endpoint",
-			 dfl_agent__endpoint_json(a, ep));
+	/* A change made while the endpoint is being created is part of its
+	 * "endpoint-created" event, which follows. */
+	if (ep->state != DFL_EP_CREATING)
+		dfl_agent__event(a, "endpoint-updated", "endpoint",
+				 dfl_agent__endpoint_json(a, ep));
 	return ret;
 }
 
@@ -579,11 +608,12 @@ struct dfl_endpoint *dfl_agent__endpoint_lookup(struct dfl_agent *a,
 		ns[slash - ref] = '\0';
 		return dfl_agent__endpoint_by_name(a, ns, slash + 1);
 	}
-	return dfl_agent__endpoint_by_name(a, default_ns ? default_ns : "default",
-					   ref);
+	return dfl_agent__endpoint_by_name(
+	    a, default_ns ? default_ns : "default", ref);
 }
 
-size_t dfl_agent__endpoints(struct dfl_agent *a, struct dfl_endpoint *const **eps)
+size_t dfl_agent__endpoints(struct dfl_agent *a,
+			    struct dfl_endpoint *const **eps)
 {
 	*eps = a->eps;
 	return a->n_eps;

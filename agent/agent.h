@@ -25,8 +25,8 @@
  * with errno set and a message in <err>. <hooks> (may be NULL) is copied;
  * hooks run for restored endpoints before this returns. */
 struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
-				 const struct dfl_agent_hooks *hooks,
-				 char *err, size_t errlen);
+				 const struct dfl_agent_hooks *hooks, char *err,
+				 size_t errlen);
 /* Serves until SIGTERM/SIGINT. Endpoints and their programs keep running
  * after it returns. Returns 0 or -errno. */
 int dfl_agent__run(struct dfl_agent *a);
@@ -62,7 +62,7 @@ int dfl_agent__deployment_delete(struct dfl_agent *a, const char *ns,
 				 const char *name, char *err, size_t errlen);
 
 /* Services: a ClusterIP is allocated from the service CIDR unless given;
- * every pod's hosts file is rewritten. <out> receives the stored copy. */
+ * the hosts files are rewritten. <out> receives the stored copy. */
 int dfl_agent__service_apply(struct dfl_agent *a,
 			     const struct dfl_service_desc *svc,
 			     const struct dfl_service_desc **out, char *err,
@@ -72,7 +72,8 @@ int dfl_agent__service_delete(struct dfl_agent *a, const char *ns,
 
 /* Lookups; NULL when absent. Pointers stay valid until the object is
  * deleted. */
-struct dfl_endpoint *dfl_agent__endpoint_by_id(struct dfl_agent *a, uint16_t id);
+struct dfl_endpoint *dfl_agent__endpoint_by_id(struct dfl_agent *a,
+					       uint16_t id);
 struct dfl_endpoint *dfl_agent__endpoint_by_name(struct dfl_agent *a,
 						 const char *ns,
 						 const char *name);
@@ -84,7 +85,8 @@ struct dfl_endpoint *dfl_agent__endpoint_lookup(struct dfl_agent *a,
 						const char *default_ns);
 /* All endpoints, sorted by id; the array is the agent's (do not keep it
  * across calls that add or remove endpoints). */
-size_t dfl_agent__endpoints(struct dfl_agent *a, struct dfl_endpoint *const **eps);
+size_t dfl_agent__endpoints(struct dfl_agent *a,
+			    struct dfl_endpoint *const **eps);
 size_t dfl_agent__services(struct dfl_agent *a,
 			   struct dfl_service_desc *const **svcs);
 size_t dfl_agent__deployments(struct dfl_agent *a,
@@ -94,6 +96,13 @@ size_t dfl_agent__deployments(struct dfl_agent *a,
 size_t dfl_agent__service_backends(struct dfl_agent *a,
 				   const struct dfl_service_desc *svc,
 				   struct dfl_endpoint **out, size_t max);
+
+/* The port backend <ep> serves Service port <sp> on: the numeric target
+ * port, or the container port of <ep> that a named target port names; 0
+ * when <ep> has no such port (it is then no backend for <sp>, as in
+ * Kubernetes). */
+uint16_t dfl_agent__backend_port(const struct dfl_endpoint *ep,
+				 const struct dfl_service_port *sp);
 
 /* Records a change the integrator made to an endpoint (identity, policy
  * status): persists it and notifies followers of the "agent" topic. */

@@ -28,10 +28,10 @@ struct dfl_api_conn {
 	int fd;
 	struct dfl_strbuf in;
 	struct dfl_strbuf out;
-	size_t out_off;	   /* bytes of <out> already written */
-	char *topic;	   /* following this topic, or NULL */
-	bool follow_next;  /* becomes a follower after this response */
-	bool closing;	   /* close once <out> is written */
+	size_t out_off;	  /* bytes of <out> already written */
+	char *topic;	  /* following this topic, or NULL */
+	bool follow_next; /* becomes a follower after this response */
+	bool closing;	  /* close once <out> is written */
 	unsigned long long lost;
 	struct dfl_api_conn *next;
 };
@@ -100,7 +100,8 @@ static bool conn_flush(struct dfl_api_conn *c)
 			char line[160];
 
 			snprintf(line, sizeof(line),
-				 "{\"lost_events\":{\"source\":\"DEFLECTOR_AGENT\",\"num_events_lost\":%llu}}\n",
+				 "{\"lost_events\":{\"source\":\"DEFLECTOR_"
+				 "AGENT\",\"num_events_lost\":%llu}}\n",
 				 c->lost);
 			c->lost = 0;
 			dfl_strbuf__puts(&c->out, line);
@@ -125,7 +126,8 @@ static void queue_json(struct dfl_api_conn *c, const json_t *msg)
 }
 
 static void reply_error(struct dfl_api_conn *c, const json_t *id,
-			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+			const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void reply_error(struct dfl_api_conn *c, const json_t *id,
 			const char *fmt, ...)
@@ -169,7 +171,7 @@ static const struct op *find_op(const struct dfl_api *api, const char *name)
 
 static void handle_line(struct dfl_api_conn *c, const char *line, size_t len)
 {
-	struct dfl_api_call call = { .conn = c };
+	struct dfl_api_call call = {.conn = c};
 	json_error_t jerr;
 	json_t *req, *id, *resp;
 	const struct op *op;
@@ -184,17 +186,22 @@ static void handle_line(struct dfl_api_conn *c, const char *line, size_t len)
 	}
 	id = json_object_get(req, "id");
 	if (!json_is_object(req)) {
-		reply_error(c, NULL, "request must be a JSON object like {\"op\": \"status\"}");
+		reply_error(
+		    c, NULL,
+		    "request must be a JSON object like {\"op\": \"status\"}");
 		goto out;
 	}
 	name = json_string_value(json_object_get(req, "op"));
 	if (!name) {
-		reply_error(c, id, "request has no \"op\" string; {\"op\": \"help\"} lists the ops");
+		reply_error(c, id,
+			    "request has no \"op\" string; {\"op\": \"help\"} "
+			    "lists the ops");
 		goto out;
 	}
 	op = find_op(c->api, name);
 	if (!op) {
-		reply_error(c, id, "unknown op '%s'; {\"op\": \"help\"} lists the ops",
+		reply_error(c, id,
+			    "unknown op '%s'; {\"op\": \"help\"} lists the ops",
 			    name);
 		goto out;
 	}
@@ -202,12 +209,14 @@ static void handle_line(struct dfl_api_conn *c, const char *line, size_t len)
 	call.req = req;
 	err = op->fn(op->ctx, &call);
 	if (err) {
-		reply_error(c, id, "%s", call.error ? call.error : strerror(-err));
+		reply_error(c, id, "%s",
+			    call.error ? call.error : strerror(-err));
 		free(c->topic);
 		c->topic = NULL;
 	} else {
 		resp = json_pack("{s:o}", "result",
-				 call.result ? json_incref(call.result) : json_object());
+				 call.result ? json_incref(call.result)
+					     : json_object());
 		if (resp && id)
 			json_object_set(resp, "id", id);
 		if (resp)
@@ -246,7 +255,8 @@ static bool handle_input(struct dfl_api_conn *c)
 		c->in.buf[c->in.len] = '\0';
 	}
 	if (c->in.len > DFL_API_MAX_LINE) {
-		reply_error(c, NULL, "request longer than %u bytes", DFL_API_MAX_LINE);
+		reply_error(c, NULL, "request longer than %u bytes",
+			    DFL_API_MAX_LINE);
 		c->closing = true;
 	}
 	return conn_flush(c);
@@ -295,12 +305,13 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				pr_warn("control socket: accept: %s\n", strerror(errno));
+				pr_warn("control socket: accept: %s\n",
+					strerror(errno));
 			return;
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c || dfl_evloop__add(api->loop, cfd, EPOLLIN | EPOLLRDHUP,
-					on_conn, c)) {
+					  on_conn, c)) {
 			free(c);
 			close(cfd);
 			continue;
@@ -315,7 +326,7 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 /* A socket file left by a previous agent: replace it when nobody answers. */
 static int clear_stale(const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd, ret;
 
@@ -364,7 +375,7 @@ static int mkdir_parents(const char *path)
 struct dfl_api *dfl_api__new(struct dfl_evloop *loop, const char *path,
 			     char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct dfl_api *api;
 	int ret;
 
@@ -384,8 +395,8 @@ struct dfl_api *dfl_api__new(struct dfl_evloop *loop, const char *path,
 		goto nomem;
 	ret = mkdir_parents(path);
 	if (ret) {
-		snprintf(err, errlen, "cannot create the directory of %s: %s", path,
-			 strerror(-ret));
+		snprintf(err, errlen, "cannot create the directory of %s: %s",
+			 path, strerror(-ret));
 		goto fail;
 	}
 	err[0] = '\0';
@@ -395,7 +406,8 @@ struct dfl_api *dfl_api__new(struct dfl_evloop *loop, const char *path,
 			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		goto fail;
 	}
-	api->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	api->fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (api->fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -411,7 +423,8 @@ struct dfl_api *dfl_api__new(struct dfl_evloop *loop, const char *path,
 	}
 	ret = dfl_evloop__add(loop, api->fd, EPOLLIN, on_accept, api);
 	if (!ret)
-		ret = dfl_api__register(api, "help", "list the ops", op_help, api);
+		ret = dfl_api__register(api, "help", "list the ops", op_help,
+					api);
 	if (ret) {
 		snprintf(err, errlen, "control socket: %s", strerror(-ret));
 		goto fail;
@@ -454,8 +467,8 @@ int dfl_api__register(struct dfl_api *api, const char *op, const char *summary,
 	o = DFL_PUSH(api->ops, api->n_ops, api->cap_ops);
 	if (!o)
 		return -ENOMEM;
-	*o = (struct op){ .name = strdup(op), .summary = summary, .fn = fn,
-			  .ctx = ctx };
+	*o = (struct op){
+	    .name = strdup(op), .summary = summary, .fn = fn, .ctx = ctx};
 	if (!o->name) {
 		api->n_ops--;
 		return -ENOMEM;

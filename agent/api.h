@@ -2,7 +2,8 @@
  * message per line (JSON text never contains a raw newline).
  *
  *   request:  {"op": "endpoint.list", "id": <any, optional>, ...arguments}
- *   response: {"result": <value>, "id": ...}  or  {"error": "<sentence>", "id": ...}
+ *   response: {"result": <value>, "id": ...}  or  {"error": "<sentence>", "id":
+ * ...}
  *
  * A connection may carry any number of requests, answered in order. A
  * handler may turn its connection into a follower of a topic
@@ -59,7 +60,7 @@ int dfl_api__register(struct dfl_api *api, const char *op, const char *summary,
 
 /* Records the error message for <call> and returns <err> (negative). */
 int dfl_api_call__fail(struct dfl_api_call *call, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Makes <conn> a follower of <topic> once the current response is sent. */
 int dfl_api_conn__follow(struct dfl_api_conn *conn, const char *topic);

@@ -95,9 +95,10 @@ static int replica_pod(struct dfl_agent *a, const struct dfl_deployment_desc *d,
 			kv[n].value = strdup(hash);
 			pod->labels.n++;
 			/* Keep the labels sorted by key. */
-			for (size_t i = n; i > 0 &&
-			     strcmp(kv[i - 1].key ? kv[i - 1].key : "",
-				    kv[i].key ? kv[i].key : "") > 0; i--) {
+			for (size_t i = n;
+			     i > 0 && strcmp(kv[i - 1].key ? kv[i - 1].key : "",
+					     kv[i].key ? kv[i].key : "") > 0;
+			     i--) {
 				struct dfl_kv t = kv[i];
 
 				kv[i] = kv[i - 1];
@@ -106,7 +107,8 @@ static int replica_pod(struct dfl_agent *a, const struct dfl_deployment_desc *d,
 		}
 	}
 	if (!kv || !pod->namespace || !pod->name || !pod->workload_name ||
-	    !pod->workload_kind || !dfl_kvs__get(&pod->labels, "pod-template-hash")) {
+	    !pod->workload_kind ||
+	    !dfl_kvs__get(&pod->labels, "pod-template-hash")) {
 		dfl_pod_desc__release(pod);
 		return -ENOMEM;
 	}
@@ -122,7 +124,8 @@ deployment_copy(const struct dfl_deployment_desc *d, char *err, size_t errlen)
 
 	snprintf(err, errlen, "out of memory");
 	if (!copy || !j ||
-	    dfl_deployment_desc__from_json(copy, j, "deployment", err, errlen)) {
+	    dfl_deployment_desc__from_json(copy, j, "deployment", err,
+					   errlen)) {
 		dfl_deployment_desc__release(copy);
 		free(copy);
 		copy = NULL;
@@ -145,8 +148,8 @@ int dfl_agent__deployment_apply(struct dfl_agent *a,
 	if ((msg = dfl_k8s__check_label(d->namespace)) ||
 	    (msg = dfl_k8s__check_subdomain(d->name))) {
 		snprintf(err, errlen, "deployment %s/%s: %s",
-			 d->namespace ? d->namespace : "", d->name ? d->name : "",
-			 msg);
+			 d->namespace ? d->namespace : "",
+			 d->name ? d->name : "", msg);
 		return -EINVAL;
 	}
 	copy = deployment_copy(d, err, errlen);
@@ -159,7 +162,7 @@ int dfl_agent__deployment_apply(struct dfl_agent *a,
 		a->deps[idx] = copy;
 	} else {
 		struct dfl_deployment_desc **slot =
-			DFL_PUSH(a->deps, a->n_deps, a->cap_deps);
+		    DFL_PUSH(a->deps, a->n_deps, a->cap_deps);
 
 		if (!slot) {
 			dfl_deployment_desc__release(copy);
@@ -189,9 +192,10 @@ int dfl_agent__deployment_apply(struct dfl_agent *a,
 			break;
 	}
 	dfl_agent__persist(a);
-	pr_info("deployment %s/%s: %u replica(s), template %s\n", copy->namespace,
-		copy->name, copy->replicas, hash);
-	dfl_agent__event(a, idx >= 0 ? "deployment-updated" : "deployment-created",
+	pr_info("deployment %s/%s: %u replica(s), template %s\n",
+		copy->namespace, copy->name, copy->replicas, hash);
+	dfl_agent__event(a,
+			 idx >= 0 ? "deployment-updated" : "deployment-created",
 			 "deployment", dfl_deployment_desc__to_json(copy));
 	return ret;
 }

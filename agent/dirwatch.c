@@ -80,7 +80,7 @@ struct dfl_dirwatch *dfl_dirwatch__new(const char *dir, dfl_dirwatch_fn fn,
 	if (w->fd < 0 ||
 	    inotify_add_watch(w->fd, dir,
 			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-				      IN_DELETE | IN_ONLYDIR) < 0) {
+				  IN_DELETE | IN_ONLYDIR) < 0) {
 		saved = errno;
 		snprintf(err, errlen, "cannot watch directory %s: %s", dir,
 			 strerror(saved));
@@ -136,7 +136,8 @@ int dfl_dirwatch__scan(struct dfl_dirwatch *w)
 
 int dfl_dirwatch__process(struct dfl_dirwatch *w)
 {
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[8192]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	int count = 0;
 
 	for (;;) {
@@ -151,7 +152,8 @@ int dfl_dirwatch__process(struct dfl_dirwatch *w)
 			if (!ev->len || ev->mask & IN_ISDIR ||
 			    !is_policy_file(ev->name))
 				continue;
-			report(w, ev->name, ev->mask & (IN_DELETE | IN_MOVED_FROM));
+			report(w, ev->name,
+			       ev->mask & (IN_DELETE | IN_MOVED_FROM));
 			count++;
 		}
 	}

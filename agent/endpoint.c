@@ -39,14 +39,15 @@ static int get_link(struct dfl_nl *nl, const char *name, struct link_info *li)
 static int configure_pod_side(struct dfl_node *node, struct dfl_endpoint *ep,
 			      int podns, char *err, size_t errlen)
 {
-	struct dfl_nl nl = { .fd = -1 };
+	struct dfl_nl nl = {.fd = -1};
 	struct link_info eth0;
 	char ip[16];
 	int ret;
 
 	ret = dfl_nl__open_in(&nl, podns);
 	if (ret) {
-		snprintf(err, errlen, "netlink in %s: %s", ep->netns, strerror(-ret));
+		snprintf(err, errlen, "netlink in %s: %s", ep->netns,
+			 strerror(-ret));
 		return ret;
 	}
 	ret = get_link(&nl, POD_IFNAME, &eth0);
@@ -60,13 +61,15 @@ static int configure_pod_side(struct dfl_node *node, struct dfl_endpoint *ep,
 	if (!ret)
 		ret = dfl_nl__addr_add(&nl, eth0.ifindex, ep->ipv4, 32);
 	if (!ret)
-		ret = dfl_nl__route_replace(&nl, node->gateway, 32, 0, eth0.ifindex);
+		ret = dfl_nl__route_replace(&nl, node->gateway, 32, 0,
+					    eth0.ifindex);
 	if (!ret)
-		ret = dfl_nl__route_replace(&nl, 0, 0, node->gateway, eth0.ifindex);
+		ret = dfl_nl__route_replace(&nl, 0, 0, node->gateway,
+					    eth0.ifindex);
 	if (ret)
-		snprintf(err, errlen, "configuring %s %s in %s: %s",
-			 POD_IFNAME, dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)),
-			 ep->netns, dfl_nl__strerror(&nl, ret));
+		snprintf(err, errlen, "configuring %s %s in %s: %s", POD_IFNAME,
+			 dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)), ep->netns,
+			 dfl_nl__strerror(&nl, ret));
 out:
 	dfl_nl__close(&nl);
 	return ret;
@@ -81,7 +84,8 @@ static int configure_host_side(struct dfl_node *node, struct dfl_endpoint *ep,
 
 	ret = get_link(&node->nl, ep->ifname, &host);
 	if (ret) {
-		snprintf(err, errlen, "link %s: %s", ep->ifname, strerror(-ret));
+		snprintf(err, errlen, "link %s: %s", ep->ifname,
+			 strerror(-ret));
 		return ret;
 	}
 	ep->ifindex = host.ifindex;
@@ -91,7 +95,8 @@ static int configure_host_side(struct dfl_node *node, struct dfl_endpoint *ep,
 	dfl_netns__sysctl(node->netns_fd, key, "1", NULL, 0);
 	ret = dfl_nl__link_up(&node->nl, host.ifindex);
 	if (!ret)
-		ret = dfl_nl__route_replace(&node->nl, ep->ipv4, 32, 0, host.ifindex);
+		ret = dfl_nl__route_replace(&node->nl, ep->ipv4, 32, 0,
+					    host.ifindex);
 	if (ret)
 		snprintf(err, errlen, "routing %s to %s: %s",
 			 dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)), ep->ifname,
@@ -108,7 +113,8 @@ int dfl_endpoint__plumb(struct dfl_node *node, struct dfl_endpoint *ep,
 	if (podns == -ENOENT) {
 		podns = dfl_netns__create(ep->netns);
 		if (podns >= 0)
-			dfl_netns__sysctl(podns, "net/ipv6/conf/default/disable_ipv6",
+			dfl_netns__sysctl(podns,
+					  "net/ipv6/conf/default/disable_ipv6",
 					  "1", NULL, 0);
 	}
 	if (podns < 0) {
@@ -126,7 +132,8 @@ int dfl_endpoint__plumb(struct dfl_node *node, struct dfl_endpoint *ep,
 			goto out;
 		}
 	} else if (ret < 0) {
-		snprintf(err, errlen, "link %s: %s", ep->ifname, strerror(-ret));
+		snprintf(err, errlen, "link %s: %s", ep->ifname,
+			 strerror(-ret));
 		goto out;
 	}
 	ret = configure_pod_side(node, ep, podns, err, errlen);
@@ -162,13 +169,14 @@ int dfl_endpoint__unplumb(struct dfl_node *node, const struct dfl_endpoint *ep)
 int dfl_endpoint__verify(struct dfl_node *node, struct dfl_endpoint *ep,
 			 char *err, size_t errlen)
 {
-	struct dfl_nl nl = { .fd = -1 };
+	struct dfl_nl nl = {.fd = -1};
 	struct link_info eth0;
 	int podns, ret;
 
 	podns = dfl_netns__open(ep->netns);
 	if (podns < 0) {
-		snprintf(err, errlen, "network namespace %s is gone", ep->netns);
+		snprintf(err, errlen, "network namespace %s is gone",
+			 ep->netns);
 		return -ENOENT;
 	}
 	ret = dfl_nl__link_index(&node->nl, ep->ifname);
@@ -219,7 +227,8 @@ char **dfl_endpoint__labels(const struct dfl_endpoint *ep)
 		goto nomem;
 	n++;
 	if (asprintf(&out[n], "k8s:io.cilium.k8s.policy.serviceaccount=%s",
-		     pod->service_account ? pod->service_account : "default") < 0)
+		     pod->service_account ? pod->service_account : "default") <
+	    0)
 		goto nomem;
 	n++;
 	if (asprintf(&out[n], "k8s:io.kubernetes.pod.namespace=%s",
@@ -238,11 +247,11 @@ nomem:
 }
 
 static const char *const state_names[] = {
-	[DFL_EP_CREATING] = "waiting-to-regenerate",
-	[DFL_EP_READY] = "ready",
-	[DFL_EP_RESTORING] = "restoring",
-	[DFL_EP_NOT_READY] = "not-ready",
-	[DFL_EP_DISCONNECTING] = "disconnecting",
+    [DFL_EP_CREATING] = "waiting-to-regenerate",
+    [DFL_EP_READY] = "ready",
+    [DFL_EP_RESTORING] = "restoring",
+    [DFL_EP_NOT_READY] = "not-ready",
+    [DFL_EP_DISCONNECTING] = "disconnecting",
 };
 
 const char *dfl_endpoint_state__name(enum dfl_endpoint_state s)

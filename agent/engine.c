@@ -18,10 +18,33 @@
 
 #define DFL_FRONTEND_KEY_MAX 64
 
+/* Loads or adopts the datapath. Deferred until the agent has passed its own
+ * checks (its lock on the state directory, its socket), so that an agent
+ * that refuses to start never touches the pinned maps of one that runs. */
+static int open_datapath(struct dfl_engine *e)
+{
+	struct dfl_datapath_opts dopts = { .sz = sizeof(dopts) };
+
+	if (e->dp)
+		return 0;
+	dopts.pin_root = e->cfg.pin_root;
+	dopts.policy_map_max = (__u32)e->cfg.policy_map_max;
+	e->dp = dfl_datapath__open(&dopts);
+	if (!e->dp) {
+		int err = -errno;
+
+		pr_warn("engine: cannot load the datapath: %s (deflector needs root, bpffs and a kernel with BPF and tc)\n",
+			strerror(-err));
+		return err;
+	}
+	if (dfl_datapath__adopted(e->dp))
+		pr_info("engine: adopted the pinned maps of a previous agent: enforcement never stopped\n");
+	return 0;
+}
+
 struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 				   char *err, size_t errlen)
 {
-	struct dfl_datapath_opts dopts = { .sz = sizeof(dopts) };
 	struct dfl_policy_config pcfg = { 0 };
 	struct dfl_engine *e = calloc(1, sizeof(*e));
 
@@ -47,17 +70,6 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 	}
 	if (engine_objects_restore(e, err, errlen))
 		goto fail;
-	dopts.pin_root = e->cfg.pin_root;
-	dopts.policy_map_max = (__u32)e->cfg.policy_map_max;
-	e->dp = dfl_datapath__open(&dopts);
-	if (!e->dp) {
-		snprintf(err, errlen,
-			 "cannot load the datapath: %s (deflector needs root, bpffs and a kernel with BPF and tc)",
-			 strerror(errno));
-		goto fail;
-	}
-	if (dfl_datapath__adopted(e->dp))
-		pr_info("engine: adopted the pinned maps of a previous agent: enforcement never stopped\n");
 	return e;
 fail:
 	dfl_engine__free(e);
@@ -470,13 +482,19 @@ int engine_resolve_and_sync(struct dfl_engine *e, char *err, size_t errlen)
 
 /* ---- hooks ------------------------------------------------------------- */
 
-static void ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
+/* The first call from the agent (a hook, or start): the agent is set up,
+ * so the datapath may be loaded and the node's address registered. */
+static int ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
 {
 	struct dfl_prefix gw = { .family = AF_INET, .len = 32 };
 	uint32_t ip;
+	int err;
 
 	if (e->agent)
-		return;
+		return 0;
+	err = open_datapath(e);
+	if (err)
+		return err;
 	e->agent = agent;
 	ip = htonl(dfl_agent__node(agent)->gateway);
 	memcpy(gw.addr, &ip, 4);
@@ -484,6 +502,7 @@ static void ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
 	if (dfl_compiler__add_node(e->compiler, &gw, true))
 		pr_warn("engine: cannot register the node address\n");
 	pthread_rwlock_unlock(&e->lock);
+	return 0;
 }
 
 static int on_endpoint_created(void *ctx, struct dfl_agent *agent,
@@ -494,7 +513,9 @@ static int on_endpoint_created(void *ctx, struct dfl_agent *agent,
 	char ip[INET_ADDRSTRLEN];
 	int err;
 
-	ensure_node(e, agent);
+	err = ensure_node(e, agent);
+	if (err)
+		return err;
 	engine_pod_from_endpoint(ep, &pod, ip, sizeof(ip));
 	pthread_rwlock_wrlock(&e->lock);
 	err = dfl_compiler__upsert_pod(e->compiler, &pod);
@@ -528,7 +549,8 @@ static void on_endpoint_updated(void *ctx, struct dfl_agent *agent,
 	char ip[INET_ADDRSTRLEN];
 	int err;
 
-	ensure_node(e, agent);
+	if (ensure_node(e, agent))
+		return;
 	engine_pod_from_endpoint(ep, &pod, ip, sizeof(ip));
 	pthread_rwlock_wrlock(&e->lock);
 	err = dfl_compiler__upsert_pod(e->compiler, &pod);
@@ -549,7 +571,8 @@ static void on_endpoint_deleted(void *ctx, struct dfl_agent *agent,
 	char name[512];
 	__u32 ifindex = (__u32)ep->ifindex;
 
-	ensure_node(e, agent);
+	if (ensure_node(e, agent))
+		return;
 	snprintf(name, sizeof(name), "%s/%s", ep->pod.namespace, ep->pod.name);
 	in_node_netns(e, detach_fn, &ifindex);
 	pthread_rwlock_wrlock(&e->lock);
@@ -565,7 +588,8 @@ static void on_service_changed(void *ctx, struct dfl_agent *agent,
 	struct dfl_engine *e = ctx;
 	int err;
 
-	ensure_node(e, agent);
+	if (ensure_node(e, agent))
+		return;
 	pthread_rwlock_wrlock(&e->lock);
 	err = sync_services(e);
 	pthread_rwlock_unlock(&e->lock);
@@ -589,7 +613,12 @@ int dfl_engine__start(struct dfl_engine *e, struct dfl_agent *agent, char *err,
 {
 	int ret;
 
-	ensure_node(e, agent);
+	ret = ensure_node(e, agent);
+	if (ret) {
+		snprintf(err, errlen, "cannot load the datapath: %s (deflector needs root, bpffs and a kernel with BPF and tc)",
+			 strerror(-ret));
+		return ret;
+	}
 	ret = engine_flows_start(e, err, errlen);
 	if (!ret)
 		ret = engine_objects_register(e);

@@ -48,7 +48,8 @@ int dfl_pod__enter(const struct dfl_pod_enter *e, char *err, size_t errlen)
 	/* Our mounts must not propagate back to the host's namespace. */
 	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL)) {
 		ret = -errno;
-		snprintf(err, errlen, "making / a slave mount: %s", strerror(errno));
+		snprintf(err, errlen, "making / a slave mount: %s",
+			 strerror(errno));
 		return ret;
 	}
 	if (e->hosts_path &&
@@ -60,13 +61,15 @@ int dfl_pod__enter(const struct dfl_pod_enter *e, char *err, size_t errlen)
 	}
 	/* Best effort: a host without /etc/resolv.conf keeps its resolver. */
 	if (e->resolv_path)
-		mount(e->resolv_path, "/etc/resolv.conf", "none", MS_BIND, NULL);
+		mount(e->resolv_path, "/etc/resolv.conf", "none", MS_BIND,
+		      NULL);
 	/* A sysfs mounted now shows the namespace we are in (ip netns exec
 	 * does the same); keep it read-only if the host's was. */
 	if (statvfs("/sys", &sys) == 0 && umount2("/sys", MNT_DETACH) == 0)
 		mount("sysfs", "/sys", "sysfs",
 		      sys.f_flag & ST_RDONLY ? MS_RDONLY : 0, NULL);
-	if (e->hostname && sethostname(e->hostname, hostname_len(e->hostname))) {
+	if (e->hostname &&
+	    sethostname(e->hostname, hostname_len(e->hostname))) {
 		ret = -errno;
 		snprintf(err, errlen, "sethostname %s: %s", e->hostname,
 			 strerror(errno));

@@ -13,10 +13,10 @@
 #include <stddef.h>
 
 struct dfl_pod_enter {
-	const char *netns;	/* name under /run/netns */
-	const char *hosts_path; /* NULL: keep the host's /etc/hosts */
+	const char *netns;	 /* name under /run/netns */
+	const char *hosts_path;	 /* NULL: keep the host's /etc/hosts */
 	const char *resolv_path; /* NULL: keep the host's /etc/resolv.conf */
-	const char *hostname;	/* NULL: keep the host name */
+	const char *hostname;	 /* NULL: keep the host name */
 };
 
 /* Returns 0, or a negative errno with a message in <err>. Nothing is undone

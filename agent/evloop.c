@@ -66,9 +66,9 @@ void dfl_evloop__free(struct dfl_evloop *loop)
 }
 
 int dfl_evloop__add(struct dfl_evloop *loop, int fd, uint32_t events,
-		  dfl_evloop_fn fn, void *ctx)
+		    dfl_evloop_fn fn, void *ctx)
 {
-	struct epoll_event ev = { .events = events, .data.fd = fd };
+	struct epoll_event ev = {.events = events, .data.fd = fd};
 	struct watch *w;
 
 	if (fd < 0)
@@ -77,7 +77,8 @@ int dfl_evloop__add(struct dfl_evloop *loop, int fd, uint32_t events,
 		size_t old = loop->cap;
 		void *arr = loop->by_fd;
 
-		if (dfl_grow(&arr, &loop->cap, (size_t)fd + 1, sizeof(*loop->by_fd)))
+		if (dfl_grow(&arr, &loop->cap, (size_t)fd + 1,
+			     sizeof(*loop->by_fd)))
 			return -ENOMEM;
 		loop->by_fd = arr;
 		for (size_t i = old; i < loop->cap; i++)
@@ -88,7 +89,7 @@ int dfl_evloop__add(struct dfl_evloop *loop, int fd, uint32_t events,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	*w = (struct watch){ .fd = fd, .fn = fn, .ctx = ctx };
+	*w = (struct watch){.fd = fd, .fn = fn, .ctx = ctx};
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		int err = -errno;
 
@@ -101,7 +102,7 @@ int dfl_evloop__add(struct dfl_evloop *loop, int fd, uint32_t events,
 
 int dfl_evloop__mod(struct dfl_evloop *loop, int fd, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.fd = fd };
+	struct epoll_event ev = {.events = events, .data.fd = fd};
 
 	if (fd < 0 || (size_t)fd >= loop->cap || !loop->by_fd[fd])
 		return -ENOENT;
@@ -175,12 +176,12 @@ static void on_timer(void *ctx, int fd, uint32_t events)
 		w->fn(w->ctx, fd, events);
 }
 
-int dfl_evloop__add_timer(struct dfl_evloop *loop, unsigned int ms, dfl_evloop_fn fn,
-			void *ctx)
+int dfl_evloop__add_timer(struct dfl_evloop *loop, unsigned int ms,
+			  dfl_evloop_fn fn, void *ctx)
 {
 	struct itimerspec its = {
-		.it_interval = { ms / 1000, (long)(ms % 1000) * 1000000 },
-		.it_value = { ms / 1000, (long)(ms % 1000) * 1000000 },
+	    .it_interval = {ms / 1000, (long)(ms % 1000) * 1000000},
+	    .it_value = {ms / 1000, (long)(ms % 1000) * 1000000},
 	};
 	struct watch *inner;
 	int fd, err;
@@ -193,7 +194,7 @@ int dfl_evloop__add_timer(struct dfl_evloop *loop, unsigned int ms, dfl_evloop_f
 		close(fd);
 		return -ENOMEM;
 	}
-	*inner = (struct watch){ .fd = fd, .fn = fn, .ctx = ctx };
+	*inner = (struct watch){.fd = fd, .fn = fn, .ctx = ctx};
 	if (timerfd_settime(fd, 0, &its, NULL)) {
 		err = -errno;
 		goto fail;

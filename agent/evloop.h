@@ -18,7 +18,7 @@ void dfl_evloop__free(struct dfl_evloop *loop);
 /* Watches <fd> for <events> (EPOLLIN, EPOLLOUT, ...). Returns 0 or -errno
  * (-EEXIST when <fd> is already watched). */
 int dfl_evloop__add(struct dfl_evloop *loop, int fd, uint32_t events,
-		  dfl_evloop_fn fn, void *ctx);
+		    dfl_evloop_fn fn, void *ctx);
 int dfl_evloop__mod(struct dfl_evloop *loop, int fd, uint32_t events);
 /* Stops watching <fd>; safe from inside any callback, including <fd>'s own:
  * no callback for <fd> runs after this returns. */
@@ -31,7 +31,7 @@ void dfl_evloop__stop(struct dfl_evloop *loop);
 int dfl_evloop__run_once(struct dfl_evloop *loop, int timeout_ms);
 /* A periodic timer calling <fn> every <ms> milliseconds. Returns its fd (for
  * dfl_evloop__del and close) or -errno. */
-int dfl_evloop__add_timer(struct dfl_evloop *loop, unsigned int ms, dfl_evloop_fn fn,
-			void *ctx);
+int dfl_evloop__add_timer(struct dfl_evloop *loop, unsigned int ms,
+			  dfl_evloop_fn fn, void *ctx);
 
 #endif

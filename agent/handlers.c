@@ -50,8 +50,8 @@ static json_t *process_json(const struct dfl_pod_process *p)
 		      p->pid > 0);
 	if (o && p->last_status != -1)
 		json_object_set_new(o, "lastExit",
-				    json_string(dfl_wait_status__fmt(p->last_status, how,
-								     sizeof(how))));
+				    json_string(dfl_wait_status__fmt(
+					p->last_status, how, sizeof(how))));
 	return o;
 }
 
@@ -62,30 +62,35 @@ json_t *dfl_agent__endpoint_json(struct dfl_agent *a,
 	char **labels = dfl_endpoint__labels(ep);
 	json_t *o;
 
-	o = json_pack("{s:i, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s?, s:s?, s:o}",
-		      "id", ep->id, "namespace", ep->pod.namespace, "name",
-		      ep->pod.name, "pod", dfl_pod_desc__to_json(&ep->pod),
-		      "labels", strv_json(labels), "ipv4",
-		      dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)), "netns", ep->netns,
-		      "netnsPath", dfl_netns__path(ep->netns, path, sizeof(path)),
-		      "ifname", ep->ifname, "ifindex", ep->ifindex, "mac",
-		      mac_str(ep->mac, mac), "hostMac", mac_str(ep->host_mac, hmac),
-		      "hostsFile", ep->hosts_path, "reason", ep->reason,
-		      "process", process_json(&ep->proc));
+	o = json_pack(
+	    "{s:i, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:s, "
+	    "s:s?, s:s?, s:o}",
+	    "id", ep->id, "namespace", ep->pod.namespace, "name", ep->pod.name,
+	    "pod", dfl_pod_desc__to_json(&ep->pod), "labels", strv_json(labels),
+	    "ipv4", dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)), "netns", ep->netns,
+	    "netnsPath", dfl_netns__path(ep->netns, path, sizeof(path)),
+	    "ifname", ep->ifname, "ifindex", ep->ifindex, "mac",
+	    mac_str(ep->mac, mac), "hostMac", mac_str(ep->host_mac, hmac),
+	    "hostsFile", ep->hosts_path, "reason", ep->reason, "process",
+	    process_json(&ep->proc));
 	strv_free(labels);
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "state", json_string(dfl_endpoint_state__name(ep->state)));
-	json_object_set_new(o, "identity", ep->identity ? json_integer(ep->identity)
-							: json_null());
-	json_object_set_new(o, "policy",
-			    json_pack("{s:s, s:s}", "ingress",
-				      ep->policy_ingress ? ep->policy_ingress : "Disabled",
-				      "egress",
-				      ep->policy_egress ? ep->policy_egress : "Disabled"));
+	json_object_set_new(o, "state",
+			    json_string(dfl_endpoint_state__name(ep->state)));
+	json_object_set_new(o, "identity",
+			    ep->identity ? json_integer(ep->identity)
+					 : json_null());
+	json_object_set_new(
+	    o, "policy",
+	    json_pack("{s:s, s:s}", "ingress",
+		      ep->policy_ingress ? ep->policy_ingress : "Disabled",
+		      "egress",
+		      ep->policy_egress ? ep->policy_egress : "Disabled"));
 	json_object_set_new(o, "node", json_string(a->node_name));
 	if (ep->resolv_path)
-		json_object_set_new(o, "resolvFile", json_string(ep->resolv_path));
+		json_object_set_new(o, "resolvFile",
+				    json_string(ep->resolv_path));
 	return o;
 }
 
@@ -104,9 +109,9 @@ static int arg_str(struct dfl_api_call *call, const char *key, bool required,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return dfl_api_call__fail(call, -EINVAL,
-					  "%s: argument \"%s\" must be a string",
-					  call->op, key);
+		return dfl_api_call__fail(
+		    call, -EINVAL, "%s: argument \"%s\" must be a string",
+		    call->op, key);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -115,9 +120,9 @@ static int arg_obj(struct dfl_api_call *call, const char *key, json_t **out)
 {
 	*out = json_object_get(call->req, key);
 	if (!json_is_object(*out))
-		return dfl_api_call__fail(call, -EINVAL,
-					  "%s: argument \"%s\" must be an object",
-					  call->op, key);
+		return dfl_api_call__fail(
+		    call, -EINVAL, "%s: argument \"%s\" must be an object",
+		    call->op, key);
 	return 0;
 }
 
@@ -130,17 +135,17 @@ static int op_status(void *ctx, struct dfl_api_call *call)
 	for (size_t i = 0; i < a->n_eps; i++)
 		ready += a->eps[i]->state == DFL_EP_READY;
 	call->result = json_pack(
-		"{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:i, s:i, s:I, s:i, s:i}",
-		"version", DFL_VERSION, "node", a->node_name, "nodeNetns",
-		a->node_netns, "podCIDR", a->pod_cidr, "gateway",
-		dfl_ip4__fmt(a->pod_ipam.gateway, gw, sizeof(gw)), "serviceCIDR",
-		a->service_cidr, "stateDir", a->state_dir, "socket",
-		a->socket_path, "endpoints", "total", (int)a->n_eps, "ready",
-		(int)ready, "services", (int)a->n_svcs, "deployments",
-		(int)a->n_deps, "uptimeMs",
-		(json_int_t)(dfl_now_ms() - a->started_at_ms), "ipsUsed",
-		(int)dfl_ipam__used(&a->pod_ipam), "ipsTotal",
-		(int)dfl_ipam__capacity(&a->pod_ipam));
+	    "{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:i, s:i, "
+	    "s:I, s:i, s:i}",
+	    "version", DFL_VERSION, "node", a->node_name, "nodeNetns",
+	    a->node_netns, "podCIDR", a->pod_cidr, "gateway",
+	    dfl_ip4__fmt(a->pod_ipam.gateway, gw, sizeof(gw)), "serviceCIDR",
+	    a->service_cidr, "stateDir", a->state_dir, "socket", a->socket_path,
+	    "endpoints", "total", (int)a->n_eps, "ready", (int)ready,
+	    "services", (int)a->n_svcs, "deployments", (int)a->n_deps,
+	    "uptimeMs", (json_int_t)(dfl_now_ms() - a->started_at_ms),
+	    "ipsUsed", (int)dfl_ipam__used(&a->pod_ipam), "ipsTotal",
+	    (int)dfl_ipam__capacity(&a->pod_ipam));
 	return call->result ? 0 : -ENOMEM;
 }
 
@@ -152,7 +157,8 @@ static int op_endpoint_list(void *ctx, struct dfl_api_call *call)
 	if (!arr)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->n_eps; i++)
-		json_array_append_new(arr, dfl_agent__endpoint_json(a, a->eps[i]));
+		json_array_append_new(arr,
+				      dfl_agent__endpoint_json(a, a->eps[i]));
 	call->result = arr;
 	return 0;
 }
@@ -170,9 +176,11 @@ static struct dfl_endpoint *lookup(struct dfl_agent *a,
 		return NULL;
 	ep = dfl_agent__endpoint_lookup(a, ref, ns);
 	if (!ep)
-		*err = dfl_api_call__fail(call, -ENOENT,
-					  "endpoint '%s' not found (give an id, NAMESPACE/NAME, or a pod name in namespace %s)",
-					  ref, ns ? ns : "default");
+		*err = dfl_api_call__fail(
+		    call, -ENOENT,
+		    "endpoint '%s' not found (give an id, NAMESPACE/NAME, or a "
+		    "pod name in namespace %s)",
+		    ref, ns ? ns : "default");
 	return ep;
 }
 
@@ -203,8 +211,8 @@ static int apply_pod(struct dfl_agent *a, struct dfl_api_call *call,
 	err = dfl_pod_desc__from_json(&pod, j, "pod", msg, sizeof(msg));
 	if (!err && create_only &&
 	    dfl_agent__endpoint_by_name(a, pod.namespace, pod.name)) {
-		snprintf(msg, sizeof(msg), "pod %s/%s already exists", pod.namespace,
-			 pod.name);
+		snprintf(msg, sizeof(msg), "pod %s/%s already exists",
+			 pod.namespace, pod.name);
 		err = -EEXIST;
 	}
 	if (!err)
@@ -240,9 +248,10 @@ static int op_endpoint_delete(void *ctx, struct dfl_api_call *call)
 	err = dfl_agent__endpoint_delete(a, ep);
 	if (err) {
 		json_decref(gone);
-		return dfl_api_call__fail(call, err,
-					  "endpoint deleted with errors: %s (see the agent's log)",
-					  strerror(-err));
+		return dfl_api_call__fail(
+		    call, err,
+		    "endpoint deleted with errors: %s (see the agent's log)",
+		    strerror(-err));
 	}
 	call->result = gone;
 	return 0;
@@ -262,7 +271,8 @@ static int op_service_apply(void *ctx, struct dfl_api_call *call)
 		return err;
 	err = dfl_service_desc__from_json(&svc, j, "service", msg, sizeof(msg));
 	if (!err)
-		err = dfl_agent__service_apply(a, &svc, &stored, msg, sizeof(msg));
+		err = dfl_agent__service_apply(a, &svc, &stored, msg,
+					       sizeof(msg));
 	dfl_service_desc__release(&svc);
 	if (err)
 		return dfl_api_call__fail(call, err, "%s", msg);
@@ -270,7 +280,8 @@ static int op_service_apply(void *ctx, struct dfl_api_call *call)
 	return call->result ? 0 : -ENOMEM;
 }
 
-static int ns_name(struct dfl_api_call *call, const char **ns, const char **name)
+static int ns_name(struct dfl_api_call *call, const char **ns,
+		   const char **name)
 {
 	int err = arg_str(call, "name", true, name);
 
@@ -287,7 +298,8 @@ static int op_service_delete(void *ctx, struct dfl_api_call *call)
 	char msg[512];
 	int err = ns_name(call, &ns, &name);
 
-	if (!err && (err = dfl_agent__service_delete(ctx, ns, name, msg, sizeof(msg))))
+	if (!err &&
+	    (err = dfl_agent__service_delete(ctx, ns, name, msg, sizeof(msg))))
 		return dfl_api_call__fail(call, err, "%s", msg);
 	return err;
 }
@@ -301,12 +313,16 @@ static int op_service_list(void *ctx, struct dfl_api_call *call)
 	if (!arr)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->n_svcs; i++) {
-		json_t *s = dfl_service_desc__to_json(a->svcs[i]), *b = json_array();
-		size_t n = dfl_agent__service_backends(a, a->svcs[i], backends, 64);
+		json_t *s = dfl_service_desc__to_json(a->svcs[i]),
+		       *b = json_array();
+		size_t n =
+		    dfl_agent__service_backends(a, a->svcs[i], backends, 64);
 		char ip[16];
 
 		for (size_t k = 0; k < n && k < 64; k++)
-			json_array_append_new(b, json_string(dfl_ip4__fmt(backends[k]->ipv4, ip, sizeof(ip))));
+			json_array_append_new(
+			    b, json_string(dfl_ip4__fmt(backends[k]->ipv4, ip,
+							sizeof(ip))));
 		json_object_set_new(s, "backends", b);
 		json_array_append_new(arr, s);
 	}
@@ -325,7 +341,8 @@ static int op_deployment_apply(void *ctx, struct dfl_api_call *call)
 	err = arg_obj(call, "deployment", &j);
 	if (err)
 		return err;
-	err = dfl_deployment_desc__from_json(&d, j, "deployment", msg, sizeof(msg));
+	err = dfl_deployment_desc__from_json(&d, j, "deployment", msg,
+					     sizeof(msg));
 	if (!err)
 		err = dfl_agent__deployment_apply(a, &d, msg, sizeof(msg));
 	if (err) {
@@ -338,10 +355,12 @@ static int op_deployment_apply(void *ctx, struct dfl_api_call *call)
 
 		if (p->workload_name && !strcmp(p->workload_name, d.name) &&
 		    !strcmp(p->namespace, d.namespace))
-			json_array_append_new(pods, dfl_agent__endpoint_json(a, a->eps[i]));
+			json_array_append_new(
+			    pods, dfl_agent__endpoint_json(a, a->eps[i]));
 	}
-	call->result = json_pack("{s:o, s:o}", "deployment",
-				 dfl_deployment_desc__to_json(&d), "endpoints", pods);
+	call->result =
+	    json_pack("{s:o, s:o}", "deployment",
+		      dfl_deployment_desc__to_json(&d), "endpoints", pods);
 	dfl_deployment_desc__release(&d);
 	return call->result ? 0 : -ENOMEM;
 }
@@ -352,8 +371,8 @@ static int op_deployment_delete(void *ctx, struct dfl_api_call *call)
 	char msg[512];
 	int err = ns_name(call, &ns, &name);
 
-	if (!err &&
-	    (err = dfl_agent__deployment_delete(ctx, ns, name, msg, sizeof(msg))))
+	if (!err && (err = dfl_agent__deployment_delete(ctx, ns, name, msg,
+							sizeof(msg))))
 		return dfl_api_call__fail(call, err, "%s", msg);
 	return err;
 }
@@ -364,7 +383,8 @@ static int op_deployment_list(void *ctx, struct dfl_api_call *call)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && i < a->n_deps; i++)
-		json_array_append_new(arr, dfl_deployment_desc__to_json(a->deps[i]));
+		json_array_append_new(arr,
+				      dfl_deployment_desc__to_json(a->deps[i]));
 	call->result = arr;
 	return arr ? 0 : -ENOMEM;
 }
@@ -390,25 +410,29 @@ int dfl_agent__register_handlers(struct dfl_agent *a)
 		const char *summary;
 		dfl_api_fn fn;
 	} ops[] = {
-		{ "status", "node, CIDRs, counts, uptime", op_status },
-		{ "endpoint.list", "every endpoint", op_endpoint_list },
-		{ "endpoint.get", "one endpoint: {\"endpoint\": ID|NS/NAME|NAME}",
-		  op_endpoint_get },
-		{ "endpoint.create", "new pod: {\"pod\": {...}}", op_endpoint_create },
-		{ "endpoint.delete", "{\"endpoint\": ID|NS/NAME|NAME}",
-		  op_endpoint_delete },
-		{ "pod.apply", "create a pod or update its labels: {\"pod\": {...}}",
-		  op_pod_apply },
-		{ "service.apply", "{\"service\": {...}}", op_service_apply },
-		{ "service.delete", "{\"namespace\", \"name\"}", op_service_delete },
-		{ "service.list", "every Service with its backends", op_service_list },
-		{ "deployment.apply", "{\"deployment\": {...}}", op_deployment_apply },
-		{ "deployment.delete", "{\"namespace\", \"name\"}",
-		  op_deployment_delete },
-		{ "deployment.list", "every Deployment", op_deployment_list },
-		{ "subscribe",
-		  "follow a topic: {\"topic\": \"agent\"} streams endpoint/service events",
-		  op_subscribe },
+	    {"status", "node, CIDRs, counts, uptime", op_status},
+	    {"endpoint.list", "every endpoint", op_endpoint_list},
+	    {"endpoint.get", "one endpoint: {\"endpoint\": ID|NS/NAME|NAME}",
+	     op_endpoint_get},
+	    {"endpoint.create", "new pod: {\"pod\": {...}}",
+	     op_endpoint_create},
+	    {"endpoint.delete", "{\"endpoint\": ID|NS/NAME|NAME}",
+	     op_endpoint_delete},
+	    {"pod.apply", "create a pod or update its labels: {\"pod\": {...}}",
+	     op_pod_apply},
+	    {"service.apply", "{\"service\": {...}}", op_service_apply},
+	    {"service.delete", "{\"namespace\", \"name\"}", op_service_delete},
+	    {"service.list", "every Service with its backends",
+	     op_service_list},
+	    {"deployment.apply", "{\"deployment\": {...}}",
+	     op_deployment_apply},
+	    {"deployment.delete", "{\"namespace\", \"name\"}",
+	     op_deployment_delete},
+	    {"deployment.list", "every Deployment", op_deployment_list},
+	    {"subscribe",
+	     "follow a topic: {\"topic\": \"agent\"} streams endpoint/service "
+	     "events",
+	     op_subscribe},
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {

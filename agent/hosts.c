@@ -13,10 +13,10 @@ static void service_line(struct dfl_strbuf *out, uint32_t ip,
 {
 	char buf[16];
 
-	dfl_strbuf__printf(out, "%s\t%s.%s.svc." DFL_CLUSTER_DOMAIN " %s.%s.svc %s.%s",
-			   dfl_ip4__fmt(ip, buf, sizeof(buf)), svc->name,
-			   svc->namespace, svc->name, svc->namespace, svc->name,
-			   svc->namespace);
+	dfl_strbuf__printf(
+	    out, "%s\t%s.%s.svc." DFL_CLUSTER_DOMAIN " %s.%s.svc %s.%s",
+	    dfl_ip4__fmt(ip, buf, sizeof(buf)), svc->name, svc->namespace,
+	    svc->name, svc->namespace, svc->name, svc->namespace);
 	if (same_ns)
 		dfl_strbuf__printf(out, " %s", svc->name);
 	dfl_strbuf__putc(out, '\n');
@@ -28,15 +28,16 @@ int dfl_hosts__render(struct dfl_strbuf *out, const char *ns,
 {
 	char ip[16];
 
-	dfl_strbuf__printf(out,
-			   "# Kubernetes-managed hosts file (deflector, namespace %s).\n"
-			   "127.0.0.1\tlocalhost\n"
-			   "::1\tlocalhost ip6-localhost ip6-loopback\n"
-			   "fe00::0\tip6-localnet\n"
-			   "fe00::0\tip6-mcastprefix\n"
-			   "fe00::1\tip6-allnodes\n"
-			   "fe00::2\tip6-allrouters\n",
-			   ns);
+	dfl_strbuf__printf(
+	    out,
+	    "# Kubernetes-managed hosts file (deflector, namespace %s).\n"
+	    "127.0.0.1\tlocalhost\n"
+	    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+	    "fe00::0\tip6-localnet\n"
+	    "fe00::0\tip6-mcastprefix\n"
+	    "fe00::1\tip6-allnodes\n"
+	    "fe00::2\tip6-allrouters\n",
+	    ns);
 	if (n_svcs)
 		dfl_strbuf__puts(out, "# Services\n");
 	for (size_t i = 0; i < n_svcs; i++) {
@@ -49,7 +50,8 @@ int dfl_hosts__render(struct dfl_strbuf *out, const char *ns,
 		}
 		for (size_t j = 0; j < n_eps; j++)
 			if (!strcmp(eps[j]->pod.namespace, svc->namespace) &&
-			    dfl_pod_desc__selected_by(&eps[j]->pod, &svc->selector))
+			    dfl_pod_desc__selected_by(&eps[j]->pod,
+						      &svc->selector))
 				service_line(out, eps[j]->ipv4, svc, same);
 	}
 	if (n_eps)
@@ -61,8 +63,9 @@ int dfl_hosts__render(struct dfl_strbuf *out, const char *ns,
 
 		/* A Service of the same name owns name.ns and name. */
 		for (size_t k = 0; k < n_svcs && !shadowed; k++)
-			shadowed = !strcmp(svcs[k]->name, ep->pod.name) &&
-				   !strcmp(svcs[k]->namespace, ep->pod.namespace);
+			shadowed =
+			    !strcmp(svcs[k]->name, ep->pod.name) &&
+			    !strcmp(svcs[k]->namespace, ep->pod.namespace);
 
 		dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip));
 		memcpy(dashed, ip, sizeof(ip));
@@ -81,13 +84,15 @@ int dfl_hosts__render(struct dfl_strbuf *out, const char *ns,
 	return out->err;
 }
 
-int dfl_resolv__render(struct dfl_strbuf *out, const char *ns, uint32_t nameserver)
+int dfl_resolv__render(struct dfl_strbuf *out, const char *ns,
+		       uint32_t nameserver)
 {
 	char ip[16];
 
 	dfl_strbuf__printf(out,
-			   "search %s.svc." DFL_CLUSTER_DOMAIN " svc." DFL_CLUSTER_DOMAIN
-			   " " DFL_CLUSTER_DOMAIN "\nnameserver %s\noptions ndots:5\n",
+			   "search %s.svc." DFL_CLUSTER_DOMAIN
+			   " svc." DFL_CLUSTER_DOMAIN " " DFL_CLUSTER_DOMAIN
+			   "\nnameserver %s\noptions ndots:5\n",
 			   ns, dfl_ip4__fmt(nameserver, ip, sizeof(ip)));
 	return out->err;
 }

@@ -29,7 +29,8 @@ int dfl_hosts__render(struct dfl_strbuf *out, const char *ns,
  * on it (the DNS proxy can): until then a name that is not in the hosts file
  * fails at once (the node refuses the query) instead of timing out on the
  * host's resolver, which pods cannot reach. */
-int dfl_resolv__render(struct dfl_strbuf *out, const char *ns, uint32_t nameserver);
+int dfl_resolv__render(struct dfl_strbuf *out, const char *ns,
+		       uint32_t nameserver);
 
 /* Writes <content> to <path> in place (truncate and write, not rename): the
  * file is bind-mounted over /etc/hosts in running pods, and a bind mount

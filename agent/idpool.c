@@ -8,7 +8,7 @@ int dfl_idpool__init(struct dfl_idpool *p, uint32_t lo, uint32_t hi)
 {
 	uint64_t n = (uint64_t)hi - lo + 1;
 
-	*p = (struct dfl_idpool){ .lo = lo, .hi = hi };
+	*p = (struct dfl_idpool){.lo = lo, .hi = hi};
 	if (lo > hi)
 		return -EINVAL;
 	p->bits = calloc((n + 63) / 64, sizeof(*p->bits));
@@ -20,7 +20,7 @@ void dfl_idpool__release(struct dfl_idpool *p)
 	if (!p)
 		return;
 	free(p->bits);
-	*p = (struct dfl_idpool){ 0 };
+	*p = (struct dfl_idpool){0};
 }
 
 static bool bit(const struct dfl_idpool *p, uint32_t off)

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 struct dfl_idpool {
-	uint32_t lo, hi;   /* inclusive range */
-	uint32_t used;	   /* ids taken */
-	uint32_t cursor;   /* next-fit position, an offset from lo */
-	uint64_t *bits;	   /* bit i set: id lo + i taken */
+	uint32_t lo, hi; /* inclusive range */
+	uint32_t used;	 /* ids taken */
+	uint32_t cursor; /* next-fit position, an offset from lo */
+	uint64_t *bits;	 /* bit i set: id lo + i taken */
 };
 
 /* Sets up an empty pool for [lo, hi] (lo <= hi). Returns 0 or -ENOMEM,

@@ -61,9 +61,11 @@ int dfl_cidr4__parse(const char *s, uint32_t *net, uint8_t *plen, char *err,
 		return -EINVAL;
 	}
 	if (a & ~mask_of((uint8_t)len)) {
-		snprintf(err, errlen, "'%s' has host bits set (did you mean %s/%lu?)",
-			 s, dfl_ip4__fmt(a & mask_of((uint8_t)len), fixed,
-					 sizeof(fixed)), len);
+		snprintf(err, errlen,
+			 "'%s' has host bits set (did you mean %s/%lu?)", s,
+			 dfl_ip4__fmt(a & mask_of((uint8_t)len), fixed,
+				      sizeof(fixed)),
+			 len);
 		return -EINVAL;
 	}
 	*net = a;
@@ -84,7 +86,8 @@ int dfl_ipam__init(struct dfl_ipam *ipam, const char *cidr,
 		return ret;
 	if (plen < 8 || plen > 30) {
 		snprintf(err, errlen,
-			 "'%s': prefix length must be 8-30 (room for a gateway and pods)",
+			 "'%s': prefix length must be 8-30 (room for a gateway "
+			 "and pods)",
 			 cidr);
 		return -EINVAL;
 	}

@@ -11,9 +11,9 @@
 #include "agent/idpool.h"
 
 struct dfl_ipam {
-	uint32_t net;	  /* network address */
-	uint8_t plen;	  /* prefix length, 8..30 */
-	uint32_t gateway; /* reserved first host address, or 0 */
+	uint32_t net;		/* network address */
+	uint8_t plen;		/* prefix length, 8..30 */
+	uint32_t gateway;	/* reserved first host address, or 0 */
 	struct dfl_idpool pool; /* host addresses net+1 .. broadcast-1 */
 };
 

@@ -46,7 +46,8 @@ void dfl_endpoint__names(const char *node, const char *ns, const char *name,
 
 static uint32_t fnv1a32(uint32_t h, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : "");; p++) {
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "");;
+	     p++) {
 		h ^= *p;
 		h *= 16777619u;
 		if (!*p)
@@ -77,7 +78,8 @@ void dfl_pod_template__hash(const struct dfl_pod_desc *tmpl, char out[11])
 	h = fnv1a32(h, tmpl->service_account);
 	snprintf(num, sizeof(num), "%u", h);
 	for (i = 0; num[i]; i++)
-		out[i] = alphanums[(unsigned char)num[i] % (sizeof(alphanums) - 1)];
+		out[i] =
+		    alphanums[(unsigned char)num[i] % (sizeof(alphanums) - 1)];
 	out[i] = '\0';
 }
 
@@ -168,7 +170,8 @@ static const char *check_qualified(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++)
 		if (!is_alnum_any(s[i]) && s[i] != '-' && s[i] != '_' &&
 		    s[i] != '.')
-			return "may only contain A-Z, a-z, 0-9, '-', '_' and '.'";
+			return "may only contain A-Z, a-z, 0-9, '-', '_' and "
+			       "'.'";
 	if (len && (!is_alnum_any(s[0]) || !is_alnum_any(s[len - 1])))
 		return "must start and end with a letter or digit";
 	return NULL;
@@ -188,7 +191,8 @@ const char *dfl_k8s__check_label_key(const char *s)
 		memcpy(prefix, s, (size_t)(slash - s));
 		prefix[slash - s] = '\0';
 		if (dfl_k8s__check_subdomain(prefix))
-			return "prefix must be a DNS subdomain (a-z, 0-9, '-', '.')";
+			return "prefix must be a DNS subdomain (a-z, 0-9, '-', "
+			       "'.')";
 	}
 	return check_qualified(name, strlen(name));
 }

@@ -40,7 +40,8 @@ static void *req_init(struct req *r, uint16_t type, uint16_t flags,
 static struct rtattr *put_attr(struct req *r, uint16_t type, const void *data,
 			       size_t len)
 {
-	struct rtattr *a = (struct rtattr *)(r->buf + NLMSG_ALIGN(r->nh.nlmsg_len));
+	struct rtattr *a =
+	    (struct rtattr *)(r->buf + NLMSG_ALIGN(r->nh.nlmsg_len));
 	size_t total = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(len);
 
 	/* Requests are built from bounded names: overflowing is a bug. */
@@ -68,7 +69,8 @@ static struct rtattr *put_u32(struct req *r, uint16_t type, uint32_t v)
 
 static void nest_end(struct req *r, struct rtattr *nest)
 {
-	nest->rta_len = (unsigned short)(r->buf + r->nh.nlmsg_len - (char *)nest);
+	nest->rta_len =
+	    (unsigned short)(r->buf + r->nh.nlmsg_len - (char *)nest);
 }
 
 const char *dfl_nl__strerror(const struct dfl_nl *nl, int err)
@@ -85,7 +87,7 @@ const char *dfl_nl__strerror(const struct dfl_nl *nl, int err)
 
 int dfl_nl__open(struct dfl_nl *nl)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int one = 1;
 
 	nl->seq = 1;
@@ -145,7 +147,8 @@ static void keep_ext_ack(struct dfl_nl *nl, const struct nlmsghdr *h)
 	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
 		if (a->rta_type == NLMSGERR_ATTR_MSG)
 			snprintf(nl->msg, sizeof(nl->msg), "%.*s",
-				 (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
+				 (int)RTA_PAYLOAD(a),
+				 (const char *)RTA_DATA(a));
 }
 
 /* Sends <r> and reads until its acknowledgement (or the end of a dump),
@@ -196,13 +199,15 @@ int dfl_nl__veth_add(struct dfl_nl *nl, const char *name, const char *alias,
 	struct req r;
 	int err;
 
-	req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
+	req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+		 sizeof(struct ifinfomsg));
 	put_str(&r, IFLA_IFNAME, name);
 	linkinfo = put_attr(&r, IFLA_LINKINFO, NULL, 0);
 	put_str(&r, IFLA_INFO_KIND, "veth");
 	data = put_attr(&r, IFLA_INFO_DATA, NULL, 0);
 	/* The peer's attributes follow its own (zeroed) struct ifinfomsg. */
-	peer_attr = put_attr(&r, VETH_INFO_PEER, NULL, sizeof(struct ifinfomsg));
+	peer_attr =
+	    put_attr(&r, VETH_INFO_PEER, NULL, sizeof(struct ifinfomsg));
 	put_str(&r, IFLA_IFNAME, peer);
 	put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
 	nest_end(&r, peer_attr);
@@ -211,13 +216,15 @@ int dfl_nl__veth_add(struct dfl_nl *nl, const char *name, const char *alias,
 	err = transact(nl, &r, NULL, NULL);
 	if (err || !alias)
 		return err;
-	/* The alias cannot be given at creation (rtnl_create_link ignores it). */
+	/* The alias cannot be given at creation (rtnl_create_link ignores it).
+	 */
 	err = dfl_nl__link_index(nl, name);
 	if (err < 0)
 		return err;
 	{
 		int ifindex = err;
-		struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+		struct ifinfomsg *ifi =
+		    req_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
 
 		ifi->ifi_index = ifindex;
 		put_str(&r, IFLA_IFALIAS, alias);
@@ -244,8 +251,8 @@ static void on_link(void *ctx, const struct nlmsghdr *h)
 {
 	const struct link_cb *lc = ctx;
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
-	struct dfl_nl_link l = { .ifindex = ifi->ifi_index,
-				 .up = ifi->ifi_flags & IFF_UP };
+	struct dfl_nl_link l = {.ifindex = ifi->ifi_index,
+				.up = ifi->ifi_flags & IFF_UP};
 	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
 
 	if (h->nlmsg_type != RTM_NEWLINK)
@@ -276,7 +283,7 @@ int dfl_nl__link_get(struct dfl_nl *nl, const char *name,
 		     void (*cb)(void *ctx, const struct dfl_nl_link *l),
 		     void *ctx)
 {
-	struct link_cb lc = { cb, ctx };
+	struct link_cb lc = {cb, ctx};
 	struct req r;
 
 	if (strlen(name) >= IFNAMSIZ)
@@ -302,7 +309,7 @@ int dfl_nl__link_index(struct dfl_nl *nl, const char *name)
 int dfl_nl__links(struct dfl_nl *nl,
 		  void (*cb)(void *ctx, const struct dfl_nl_link *l), void *ctx)
 {
-	struct link_cb lc = { cb, ctx };
+	struct link_cb lc = {cb, ctx};
 	struct ifinfomsg *ifi;
 	struct req r;
 
@@ -341,7 +348,8 @@ int dfl_nl__addr_add(struct dfl_nl *nl, int ifindex, uint32_t addr,
 	struct req r;
 	int err;
 
-	ifa = req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
+	ifa =
+	    req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = plen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
@@ -363,7 +371,8 @@ int dfl_nl__route_replace(struct dfl_nl *nl, uint32_t dst, uint8_t plen,
 	struct rtmsg *rt;
 	struct req r;
 
-	rt = req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sizeof(*rt));
+	rt = req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
+		      sizeof(*rt));
 	rt->rtm_family = AF_INET;
 	rt->rtm_dst_len = plen;
 	rt->rtm_table = RT_TABLE_MAIN;

@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 struct dfl_nl {
-	int fd;		/* -1 when closed */
+	int fd; /* -1 when closed */
 	uint32_t seq;
-	char msg[256];	/* kernel's extended-ack text of the last error */
+	char msg[256]; /* kernel's extended-ack text of the last error */
 };
 
 /* A link as listed by dfl_nl__links(). Strings point into the dump buffer:
@@ -57,7 +57,8 @@ int dfl_nl__link_up(struct dfl_nl *nl, int ifindex);
 int dfl_nl__link_del(struct dfl_nl *nl, int ifindex);
 /* Calls <cb> for every link of the netns. */
 int dfl_nl__links(struct dfl_nl *nl,
-		  void (*cb)(void *ctx, const struct dfl_nl_link *l), void *ctx);
+		  void (*cb)(void *ctx, const struct dfl_nl_link *l),
+		  void *ctx);
 
 /* Adds <addr>/<plen> to <ifindex>; an address that is already there is not
  * an error. */

@@ -30,7 +30,8 @@ int dfl_netns__open(const char *name)
 	char path[128];
 	int fd;
 
-	fd = open(dfl_netns__path(name, path, sizeof(path)), O_RDONLY | O_CLOEXEC);
+	fd = open(dfl_netns__path(name, path, sizeof(path)),
+		  O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -60,7 +61,8 @@ int dfl_netns__switch(int fd, int *saved)
 void dfl_netns__restore(int saved)
 {
 	if (setns(saved, CLONE_NEWNET)) {
-		pr_warn("cannot return to the agent's network namespace: %s; exiting\n",
+		pr_warn("cannot return to the agent's network namespace: %s; "
+			"exiting\n",
 			strerror(errno));
 		_exit(70);
 	}
@@ -79,8 +81,8 @@ static int prepare_run_dir(void)
 	if (errno != EINVAL)
 		return -errno;
 	/* Not a mount point yet: bind it onto itself, then share it. */
-	if (mount(DFL_NETNS_RUN_DIR, DFL_NETNS_RUN_DIR, "none", MS_BIND | MS_REC,
-		  NULL))
+	if (mount(DFL_NETNS_RUN_DIR, DFL_NETNS_RUN_DIR, "none",
+		  MS_BIND | MS_REC, NULL))
 		return -errno;
 	if (mount("", DFL_NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL))
 		return -errno;

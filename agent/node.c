@@ -16,7 +16,8 @@ static int setup_netns(struct dfl_node *node, char *err, size_t errlen)
 	if (!node->netns) {
 		fd = dfl_netns__current();
 		if (fd < 0)
-			snprintf(err, errlen, "cannot open the host's network namespace: %s",
+			snprintf(err, errlen,
+				 "cannot open the host's network namespace: %s",
 				 strerror(-fd));
 		node->netns_fd = fd;
 		return fd < 0 ? fd : 0;
@@ -26,12 +27,14 @@ static int setup_netns(struct dfl_node *node, char *err, size_t errlen)
 		fd = dfl_netns__create(node->netns);
 		if (fd >= 0) {
 			node->created_netns = true;
-			pr_info("node: created network namespace %s\n", node->netns);
+			pr_info("node: created network namespace %s\n",
+				node->netns);
 		}
 	}
 	if (fd < 0) {
-		snprintf(err, errlen, "node network namespace %s: %s%s", node->netns,
-			 strerror(-fd), fd == -EPERM ? " (run as root)" : "");
+		snprintf(err, errlen, "node network namespace %s: %s%s",
+			 node->netns, strerror(-fd),
+			 fd == -EPERM ? " (run as root)" : "");
 		return fd;
 	}
 	node->netns_fd = fd;
@@ -55,21 +58,23 @@ int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	snprintf(node->alias, sizeof(node->alias), DFL_LINK_ALIAS_PREFIX "%.50s",
-		 name);
+	snprintf(node->alias, sizeof(node->alias),
+		 DFL_LINK_ALIAS_PREFIX "%.50s", name);
 	ret = setup_netns(node, err, errlen);
 	if (ret)
 		return ret;
 	ret = dfl_nl__open_in(&node->nl, node->netns_fd);
 	if (ret) {
-		snprintf(err, errlen, "netlink socket in the node namespace: %s",
+		snprintf(err, errlen,
+			 "netlink socket in the node namespace: %s",
 			 strerror(-ret));
 		return ret;
 	}
 	ret = dfl_netns__sysctl(node->netns_fd, "net/ipv4/ip_forward", "1", old,
 				sizeof(old));
 	if (ret) {
-		snprintf(err, errlen, "cannot enable ip_forward on the node: %s",
+		snprintf(err, errlen,
+			 "cannot enable ip_forward on the node: %s",
 			 strerror(-ret));
 		return ret;
 	}
@@ -77,27 +82,30 @@ int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
 	snprintf(node->prev_forward, sizeof(node->prev_forward), "%s",
 		 prev_forward && *prev_forward ? prev_forward : old);
 	if (node->created_netns)
-		dfl_netns__sysctl(node->netns_fd, "net/ipv6/conf/default/disable_ipv6",
-				  "1", NULL, 0);
+		dfl_netns__sysctl(node->netns_fd,
+				  "net/ipv6/conf/default/disable_ipv6", "1",
+				  NULL, 0);
 	/* Pods' DNS goes to the gateway (agent/hosts.h); until something
 	 * serves it, the node's port-unreachable answers make lookups fail at
 	 * once. The default rate limit (6, then 1 per second per pod) would
 	 * turn most of them into 5 s timeouts. Not changed on the host. */
 	if (node->netns)
-		dfl_netns__sysctl(node->netns_fd, "net/ipv4/icmp_ratelimit", "0",
-				  NULL, 0);
+		dfl_netns__sysctl(node->netns_fd, "net/ipv4/icmp_ratelimit",
+				  "0", NULL, 0);
 
 	node->host_ifindex = dfl_nl__link_index(&node->nl, DFL_NODE_HOST_LINK);
 	if (node->host_ifindex == -ENODEV) {
-		ret = dfl_nl__veth_add(&node->nl, DFL_NODE_HOST_LINK, node->alias,
-				       DFL_NODE_NET_LINK, node->netns_fd);
+		ret =
+		    dfl_nl__veth_add(&node->nl, DFL_NODE_HOST_LINK, node->alias,
+				     DFL_NODE_NET_LINK, node->netns_fd);
 		if (ret && ret != -EEXIST) {
 			snprintf(err, errlen, "cannot create link %s: %s",
 				 DFL_NODE_HOST_LINK,
 				 dfl_nl__strerror(&node->nl, ret));
 			return ret;
 		}
-		node->host_ifindex = dfl_nl__link_index(&node->nl, DFL_NODE_HOST_LINK);
+		node->host_ifindex =
+		    dfl_nl__link_index(&node->nl, DFL_NODE_HOST_LINK);
 	}
 	if (node->host_ifindex < 0) {
 		snprintf(err, errlen, "link %s: %s", DFL_NODE_HOST_LINK,
@@ -111,11 +119,13 @@ int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
 		ret = net < 0 ? net : dfl_nl__link_up(&node->nl, net);
 	}
 	if (!ret)
-		ret = dfl_nl__addr_add(&node->nl, node->host_ifindex, gateway, 32);
+		ret = dfl_nl__addr_add(&node->nl, node->host_ifindex, gateway,
+				       32);
 	if (ret) {
-		snprintf(err, errlen, "cannot give %s the gateway address %s: %s",
-			 DFL_NODE_HOST_LINK, dfl_ip4__fmt(gateway, ip, sizeof(ip)),
-			 dfl_nl__strerror(&node->nl, ret));
+		snprintf(
+		    err, errlen, "cannot give %s the gateway address %s: %s",
+		    DFL_NODE_HOST_LINK, dfl_ip4__fmt(gateway, ip, sizeof(ip)),
+		    dfl_nl__strerror(&node->nl, ret));
 		return ret;
 	}
 	return 0;
@@ -151,7 +161,7 @@ static void collect_marked(void *ctx, const struct dfl_nl_link *l)
 
 int dfl_node__teardown(struct dfl_node *node)
 {
-	struct marked m = { .alias = node->alias };
+	struct marked m = {.alias = node->alias};
 	int ret = 0, err;
 
 	/* Links carrying our alias: dfl_host and any veth left behind. Done in
@@ -181,11 +191,13 @@ int dfl_node__teardown(struct dfl_node *node)
 	if (node->netns && node->created_netns) {
 		err = dfl_netns__delete(node->netns);
 		if (err && err != -ENOENT) {
-			pr_warn("node: cannot delete network namespace %s: %s\n",
-				node->netns, strerror(-err));
+			pr_warn(
+			    "node: cannot delete network namespace %s: %s\n",
+			    node->netns, strerror(-err));
 			ret = err;
 		} else {
-			pr_info("node: deleted network namespace %s\n", node->netns);
+			pr_info("node: deleted network namespace %s\n",
+				node->netns);
 		}
 	}
 	dfl_node__close(node);

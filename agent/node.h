@@ -17,8 +17,8 @@
 
 #include "agent/netlink.h"
 
-#define DFL_NODE_HOST_LINK "dfl_host"
-#define DFL_NODE_NET_LINK "dfl_net"
+#define DFL_NODE_HOST_LINK    "dfl_host"
+#define DFL_NODE_NET_LINK     "dfl_net"
 #define DFL_LINK_ALIAS_PREFIX "deflector:"
 
 struct dfl_node {

@@ -58,7 +58,8 @@ static int check_keys(const json_t *j, const char *const *allowed,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)j, key, v) {
+	json_object_foreach((json_t *)j, key, v)
+	{
 		const char *const *a;
 
 		for (a = allowed; *a; a++)
@@ -80,14 +81,16 @@ static int get_str(const json_t *j, const char *key, bool required, char **out,
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
-			return fail(err, errlen, path, key, "required field is missing");
+			return fail(err, errlen, path, key,
+				    "required field is missing");
 		return 0;
 	}
 	if (!json_is_string(v))
 		return fail(err, errlen, path, key, "must be a string, not %s",
 			    json_kind(v));
 	if (strlen(json_string_value(v)) != json_string_length(v))
-		return fail(err, errlen, path, key, "must not contain NUL bytes");
+		return fail(err, errlen, path, key,
+			    "must not contain NUL bytes");
 	*out = strdup(json_string_value(v));
 	return *out ? 0 : -ENOMEM;
 }
@@ -127,7 +130,8 @@ static int get_kvs(const json_t *j, const char *key, bool labels,
 	kvs->items = calloc(json_object_size(obj) + 1, sizeof(*kvs->items));
 	if (!kvs->items)
 		return -ENOMEM;
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		struct dfl_kv *kv = &kvs->items[kvs->n];
 
 		snprintf(field, sizeof(field), "%s.%s", key, k);
@@ -137,8 +141,8 @@ static int get_kvs(const json_t *j, const char *key, bool labels,
 		if (labels && (msg = dfl_k8s__check_label_key(k)))
 			return fail(err, errlen, path, field,
 				    "invalid label key: %s", msg);
-		if (labels && (msg = dfl_k8s__check_label_value(
-				       json_string_value(v))))
+		if (labels &&
+		    (msg = dfl_k8s__check_label_value(json_string_value(v))))
 			return fail(err, errlen, path, field,
 				    "invalid label value '%s': %s",
 				    json_string_value(v), msg);
@@ -172,7 +176,8 @@ static int kvs_copy(struct dfl_kvs *dst, const struct dfl_kvs *src)
 		return -ENOMEM;
 	for (size_t i = 0; i < src->n; i++) {
 		dst->items[i].key = strdup(src->items[i].key);
-		dst->items[i].value = strdup(src->items[i].value ? src->items[i].value : "");
+		dst->items[i].value =
+		    strdup(src->items[i].value ? src->items[i].value : "");
 		dst->n++;
 		if (!dst->items[i].key || !dst->items[i].value)
 			return -ENOMEM;
@@ -221,12 +226,13 @@ static int get_port_number(const json_t *p, const char *key, bool required,
 	*out = 0;
 	if (!v) {
 		if (required)
-			return fail(err, errlen, path, key, "required field is missing");
+			return fail(err, errlen, path, key,
+				    "required field is missing");
 		return 0;
 	}
 	if (!json_is_integer(v))
-		return fail(err, errlen, path, key, "must be an integer, not %s",
-			    json_kind(v));
+		return fail(err, errlen, path, key,
+			    "must be an integer, not %s", json_kind(v));
 	if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
 		return fail(err, errlen, path, key,
 			    "%lld is out of range 1-65535",
@@ -235,8 +241,8 @@ static int get_port_number(const json_t *p, const char *key, bool required,
 	return 0;
 }
 
-static int get_proto(const json_t *p, uint8_t *out, const char *path,
-		     char *err, size_t errlen)
+static int get_proto(const json_t *p, uint8_t *out, const char *path, char *err,
+		     size_t errlen)
 {
 	json_t *v = json_object_get(p, "protocol");
 	int proto;
@@ -259,7 +265,7 @@ static int get_proto(const json_t *p, uint8_t *out, const char *path,
 static int get_container_ports(const json_t *j, struct dfl_pod_desc *pod,
 			       const char *path, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "port", "protocol", "name", NULL };
+	static const char *const keys[] = {"port", "protocol", "name", NULL};
 	json_t *arr = json_object_get(j, "ports"), *p;
 	char ppath[256];
 	size_t i;
@@ -268,12 +274,13 @@ static int get_container_ports(const json_t *j, struct dfl_pod_desc *pod,
 	if (!arr || json_is_null(arr))
 		return 0;
 	if (!json_is_array(arr))
-		return fail(err, errlen, path, "ports", "must be an array, not %s",
-			    json_kind(arr));
+		return fail(err, errlen, path, "ports",
+			    "must be an array, not %s", json_kind(arr));
 	pod->ports = calloc(json_array_size(arr) + 1, sizeof(*pod->ports));
 	if (!pod->ports)
 		return -ENOMEM;
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		struct dfl_container_port *cp = &pod->ports[pod->n_ports++];
 
 		snprintf(ppath, sizeof(ppath), "%s.ports[%zu]", path, i);
@@ -305,11 +312,13 @@ static int get_command(const json_t *j, struct dfl_pod_desc *pod,
 		return 0;
 	if (!json_is_array(arr))
 		return fail(err, errlen, path, "command",
-			    "must be an array of strings, not %s", json_kind(arr));
+			    "must be an array of strings, not %s",
+			    json_kind(arr));
 	pod->command = calloc(json_array_size(arr) + 1, sizeof(*pod->command));
 	if (!pod->command)
 		return -ENOMEM;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		char field[64];
 
 		snprintf(field, sizeof(field), "command[%zu]", i);
@@ -327,7 +336,7 @@ static int get_command(const json_t *j, struct dfl_pod_desc *pod,
 static int get_workload(const json_t *j, struct dfl_pod_desc *pod,
 			const char *path, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "name", "kind", NULL };
+	static const char *const keys[] = {"name", "kind", NULL};
 	json_t *w = json_object_get(j, "workload");
 	char wpath[256];
 	int ret;
@@ -336,8 +345,8 @@ static int get_workload(const json_t *j, struct dfl_pod_desc *pod,
 		return 0;
 	snprintf(wpath, sizeof(wpath), "%s.workload", path);
 	if (!json_is_object(w))
-		return fail(err, errlen, wpath, NULL, "must be an object, not %s",
-			    json_kind(w));
+		return fail(err, errlen, wpath, NULL,
+			    "must be an object, not %s", json_kind(w));
 	ret = check_keys(w, keys, wpath, err, errlen);
 	if (!ret)
 		ret = get_str(w, "name", true, &pod->workload_name, wpath, err,
@@ -392,7 +401,8 @@ static int get_pod_body(const json_t *j, struct dfl_pod_desc *pod,
 	if (!ret)
 		ret = get_container_ports(j, pod, path, err, errlen);
 	if (!ret)
-		ret = get_str(j, "image", false, &pod->image, path, err, errlen);
+		ret =
+		    get_str(j, "image", false, &pod->image, path, err, errlen);
 	if (!ret)
 		ret = get_command(j, pod, path, err, errlen);
 	if (!ret)
@@ -409,14 +419,15 @@ static int get_pod_body(const json_t *j, struct dfl_pod_desc *pod,
 int dfl_pod_desc__from_json(struct dfl_pod_desc *pod, const json_t *j,
 			    const char *path, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "namespace", "name", "labels",
-					    "ports", "image", "command",
-					    "serviceAccount", "workload", NULL };
+	static const char *const keys[] = {
+	    "namespace", "name",	   "labels",   "ports", "image",
+	    "command",	 "serviceAccount", "workload", NULL};
 	int ret;
 
 	memset(pod, 0, sizeof(*pod));
 	if (!json_is_object(j))
-		return fail(err, errlen, path, NULL, "must be an object, not %s",
+		return fail(err, errlen, path, NULL,
+			    "must be an object, not %s",
 			    j ? json_kind(j) : "missing");
 	ret = check_keys(j, keys, path, err, errlen);
 	if (!ret)
@@ -437,11 +448,13 @@ static json_t *ports_to_json(const struct dfl_container_port *ports, size_t n)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && i < n; i++) {
-		json_t *p = json_pack("{s:i, s:s}", "port", ports[i].port,
-				      "protocol", dfl_l4proto__name(ports[i].proto));
+		json_t *p =
+		    json_pack("{s:i, s:s}", "port", ports[i].port, "protocol",
+			      dfl_l4proto__name(ports[i].proto));
 
 		if (p && ports[i].name)
-			json_object_set_new(p, "name", json_string(ports[i].name));
+			json_object_set_new(p, "name",
+					    json_string(ports[i].name));
 		json_array_append_new(arr, p);
 	}
 	return arr;
@@ -461,7 +474,8 @@ static json_t *pod_body_to_json(const struct dfl_pod_desc *pod, json_t *o)
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "labels", kvs_to_json(&pod->labels));
-	json_object_set_new(o, "ports", ports_to_json(pod->ports, pod->n_ports));
+	json_object_set_new(o, "ports",
+			    ports_to_json(pod->ports, pod->n_ports));
 	if (pod->image)
 		json_object_set_new(o, "image", json_string(pod->image));
 	if (pod->n_command)
@@ -475,15 +489,15 @@ static json_t *pod_body_to_json(const struct dfl_pod_desc *pod, json_t *o)
 
 json_t *dfl_pod_desc__to_json(const struct dfl_pod_desc *pod)
 {
-	json_t *o = json_pack("{s:s, s:s}", "namespace", pod->namespace,
-			      "name", pod->name);
+	json_t *o = json_pack("{s:s, s:s}", "namespace", pod->namespace, "name",
+			      pod->name);
 
 	o = pod_body_to_json(pod, o);
 	if (o && pod->workload_name)
-		json_object_set_new(o, "workload",
-				    json_pack("{s:s, s:s}", "name",
-					      pod->workload_name, "kind",
-					      pod->workload_kind ? pod->workload_kind : ""));
+		json_object_set_new(
+		    o, "workload",
+		    json_pack("{s:s, s:s}", "name", pod->workload_name, "kind",
+			      pod->workload_kind ? pod->workload_kind : ""));
 	return o;
 }
 
@@ -588,7 +602,8 @@ bool dfl_pod_desc__selected_by(const struct dfl_pod_desc *pod,
 	if (!selector->n)
 		return false;
 	for (size_t i = 0; i < selector->n; i++) {
-		const char *v = dfl_kvs__get(&pod->labels, selector->items[i].key);
+		const char *v =
+		    dfl_kvs__get(&pod->labels, selector->items[i].key);
 
 		if (!v || strcmp(v, selector->items[i].value))
 			return false;
@@ -601,8 +616,8 @@ bool dfl_pod_desc__selected_by(const struct dfl_pod_desc *pod,
 static int get_service_ports(const json_t *j, struct dfl_service_desc *svc,
 			     const char *path, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "name", "port", "protocol",
-					    "targetPort", NULL };
+	static const char *const keys[] = {"name", "port", "protocol",
+					   "targetPort", NULL};
 	json_t *arr = json_object_get(j, "ports"), *p;
 	char ppath[256];
 	size_t i;
@@ -611,12 +626,13 @@ static int get_service_ports(const json_t *j, struct dfl_service_desc *svc,
 	if (!arr || json_is_null(arr))
 		return 0;
 	if (!json_is_array(arr))
-		return fail(err, errlen, path, "ports", "must be an array, not %s",
-			    json_kind(arr));
+		return fail(err, errlen, path, "ports",
+			    "must be an array, not %s", json_kind(arr));
 	svc->ports = calloc(json_array_size(arr) + 1, sizeof(*svc->ports));
 	if (!svc->ports)
 		return -ENOMEM;
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		struct dfl_service_port *sp = &svc->ports[svc->n_ports++];
 		json_t *tp;
 
@@ -642,7 +658,8 @@ static int get_service_ports(const json_t *j, struct dfl_service_desc *svc,
 				return -ENOMEM;
 		} else if (tp) {
 			ret = get_port_number(p, "targetPort", false,
-					      &sp->target_port, ppath, err, errlen);
+					      &sp->target_port, ppath, err,
+					      errlen);
 			if (ret)
 				return ret;
 		} else {
@@ -655,14 +672,15 @@ static int get_service_ports(const json_t *j, struct dfl_service_desc *svc,
 int dfl_service_desc__from_json(struct dfl_service_desc *svc, const json_t *j,
 				const char *path, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "namespace", "name", "clusterIP",
-					    "selector", "ports", NULL };
+	static const char *const keys[] = {"namespace", "name",	 "clusterIP",
+					   "selector",	"ports", NULL};
 	char *ip = NULL;
 	int ret;
 
 	memset(svc, 0, sizeof(*svc));
 	if (!json_is_object(j))
-		return fail(err, errlen, path, NULL, "must be an object, not %s",
+		return fail(err, errlen, path, NULL,
+			    "must be an object, not %s",
 			    j ? json_kind(j) : "missing");
 	ret = check_keys(j, keys, path, err, errlen);
 	if (!ret)
@@ -680,8 +698,9 @@ int dfl_service_desc__from_json(struct dfl_service_desc *svc, const json_t *j,
 		if (!strcmp(ip, "None"))
 			svc->headless = true;
 		else if (dfl_ip4__parse(ip, &svc->cluster_ip))
-			ret = fail(err, errlen, path, "clusterIP",
-				   "'%s' is not an IPv4 address or \"None\"", ip);
+			ret =
+			    fail(err, errlen, path, "clusterIP",
+				 "'%s' is not an IPv4 address or \"None\"", ip);
 	}
 	free(ip);
 	if (ret == -ENOMEM)
@@ -696,16 +715,17 @@ json_t *dfl_service_desc__to_json(const struct dfl_service_desc *svc)
 
 	o = json_pack("{s:s, s:s, s:s}", "namespace", svc->namespace, "name",
 		      svc->name, "clusterIP",
-		      svc->headless ? "None"
-				    : dfl_ip4__fmt(svc->cluster_ip, ip, sizeof(ip)));
+		      svc->headless
+			  ? "None"
+			  : dfl_ip4__fmt(svc->cluster_ip, ip, sizeof(ip)));
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "selector", kvs_to_json(&svc->selector));
 	ports = json_array();
 	for (size_t i = 0; ports && i < svc->n_ports; i++) {
 		const struct dfl_service_port *sp = &svc->ports[i];
-		json_t *p = json_pack("{s:i, s:s}", "port", sp->port, "protocol",
-				      dfl_l4proto__name(sp->proto));
+		json_t *p = json_pack("{s:i, s:s}", "port", sp->port,
+				      "protocol", dfl_l4proto__name(sp->proto));
 
 		if (!p)
 			continue;
@@ -713,8 +733,8 @@ json_t *dfl_service_desc__to_json(const struct dfl_service_desc *svc)
 			json_object_set_new(p, "name", json_string(sp->name));
 		json_object_set_new(p, "targetPort",
 				    sp->target_port_name
-					    ? json_string(sp->target_port_name)
-					    : json_integer(sp->target_port));
+					? json_string(sp->target_port_name)
+					: json_integer(sp->target_port));
 		json_array_append_new(ports, p);
 	}
 	json_object_set_new(o, "ports", ports);
@@ -779,20 +799,21 @@ void dfl_service_desc__release(struct dfl_service_desc *svc)
 /* ---- deployments ------------------------------------------------------- */
 
 int dfl_deployment_desc__from_json(struct dfl_deployment_desc *d,
-				   const json_t *j, const char *path,
-				   char *err, size_t errlen)
+				   const json_t *j, const char *path, char *err,
+				   size_t errlen)
 {
-	static const char *const keys[] = { "namespace", "name", "replicas",
-					    "template", NULL };
-	static const char *const tkeys[] = { "labels", "ports", "image",
-					     "command", "serviceAccount", NULL };
+	static const char *const keys[] = {"namespace", "name", "replicas",
+					   "template", NULL};
+	static const char *const tkeys[] = {
+	    "labels", "ports", "image", "command", "serviceAccount", NULL};
 	json_t *r, *t;
 	char tpath[256];
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	if (!json_is_object(j))
-		return fail(err, errlen, path, NULL, "must be an object, not %s",
+		return fail(err, errlen, path, NULL,
+			    "must be an object, not %s",
 			    j ? json_kind(j) : "missing");
 	ret = check_keys(j, keys, path, err, errlen);
 	if (!ret)
@@ -814,8 +835,9 @@ int dfl_deployment_desc__from_json(struct dfl_deployment_desc *d,
 	t = json_object_get(j, "template");
 	snprintf(tpath, sizeof(tpath), "%s.template", path);
 	if (!json_is_object(t)) {
-		ret = fail(err, errlen, tpath, NULL, "must be an object, not %s",
-			   t ? json_kind(t) : "missing");
+		ret =
+		    fail(err, errlen, tpath, NULL, "must be an object, not %s",
+			 t ? json_kind(t) : "missing");
 		goto out;
 	}
 	ret = check_keys(t, tkeys, tpath, err, errlen);
@@ -836,8 +858,9 @@ json_t *dfl_deployment_desc__to_json(const struct dfl_deployment_desc *d)
 			      "name", d->name, "replicas", (int)d->replicas);
 
 	if (o)
-		json_object_set_new(o, "template",
-				    pod_body_to_json(&d->template, json_object()));
+		json_object_set_new(
+		    o, "template",
+		    pod_body_to_json(&d->template, json_object()));
 	return o;
 }
 

@@ -30,7 +30,8 @@ int dfl_pod_desc__from_json(struct dfl_pod_desc *pod, const json_t *j,
 			    const char *path, char *err, size_t errlen);
 json_t *dfl_pod_desc__to_json(const struct dfl_pod_desc *pod);
 /* Deep copy; returns 0 or -ENOMEM (dst is then released). */
-int dfl_pod_desc__copy(struct dfl_pod_desc *dst, const struct dfl_pod_desc *src);
+int dfl_pod_desc__copy(struct dfl_pod_desc *dst,
+		       const struct dfl_pod_desc *src);
 void dfl_pod_desc__release(struct dfl_pod_desc *pod);
 /* From crd's decoded Pod (deep copy). Returns 0 or -ENOMEM. */
 int dfl_pod_desc__from_pod(struct dfl_pod_desc *dst, const struct dfl_pod *pod);
@@ -51,8 +52,8 @@ int dfl_service_desc__from_service(struct dfl_service_desc *dst,
 void dfl_service_desc__release(struct dfl_service_desc *svc);
 
 int dfl_deployment_desc__from_json(struct dfl_deployment_desc *d,
-				   const json_t *j, const char *path,
-				   char *err, size_t errlen);
+				   const json_t *j, const char *path, char *err,
+				   size_t errlen);
 json_t *dfl_deployment_desc__to_json(const struct dfl_deployment_desc *d);
 int dfl_deployment_desc__from_deployment(struct dfl_deployment_desc *dst,
 					 const struct dfl_deployment *d);

@@ -22,8 +22,8 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define RESTART_MIN_MS 1000
-#define RESTART_MAX_MS 60000
+#define RESTART_MIN_MS	1000
+#define RESTART_MAX_MS	60000
 #define STOP_TIMEOUT_MS 3000
 
 void dfl_endpoint__free(struct dfl_endpoint *ep)
@@ -59,7 +59,8 @@ static int insert_sorted(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
 	size_t i;
 
-	if (dfl_grow((void **)&a->eps, &a->cap_eps, a->n_eps + 1, sizeof(*a->eps)))
+	if (dfl_grow((void **)&a->eps, &a->cap_eps, a->n_eps + 1,
+		     sizeof(*a->eps)))
 		return -ENOMEM;
 	for (i = a->n_eps; i > 0 && a->eps[i - 1]->id > ep->id; i--)
 		a->eps[i] = a->eps[i - 1];
@@ -85,7 +86,8 @@ static void remove_from_list(struct dfl_agent *a, struct dfl_endpoint *ep)
 static void on_process_exit(void *ctx, int fd, uint32_t events);
 
 static const char *log_path(const struct dfl_agent *a,
-			    const struct dfl_endpoint *ep, char *buf, size_t len)
+			    const struct dfl_endpoint *ep, char *buf,
+			    size_t len)
 {
 	const char *slash = strrchr(ep->proc.program, '/');
 	char dir[4096];
@@ -98,24 +100,47 @@ static const char *log_path(const struct dfl_agent *a,
 
 static int watch_process(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
-	return dfl_evloop__add(a->loop, ep->proc.pidfd, EPOLLIN, on_process_exit, a);
+	return dfl_evloop__add(a->loop, ep->proc.pidfd, EPOLLIN,
+			       on_process_exit, a);
 }
 
+/* Schedules the next start of ep's program after the current back-off
+ * (1 s, doubling up to 60 s; a run longer than 60 s starts over). */
+static void schedule_restart(struct dfl_endpoint *ep, long long ran_ms)
+{
+	if (ran_ms > RESTART_MAX_MS || !ep->proc.backoff_ms)
+		ep->proc.backoff_ms = RESTART_MIN_MS;
+	ep->proc.restart_at_ms = dfl_now_ms() + ep->proc.backoff_ms;
+	ep->proc.backoff_ms = ep->proc.backoff_ms * 2 > RESTART_MAX_MS
+				  ? RESTART_MAX_MS
+				  : ep->proc.backoff_ms * 2;
+}
+
+/* A program that cannot start leaves its endpoint not-ready (with the
+ * reason); one that starts makes it ready again. */
 static int start_process(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
 	char err[512], path[4200], ref[320];
 	int ret;
 
-	ret = dfl_pod_process__start(ep, log_path(a, ep, path, sizeof(path)), err,
-				     sizeof(err));
-	if (!ret)
+	ret = dfl_pod_process__start(ep, log_path(a, ep, path, sizeof(path)),
+				     err, sizeof(err));
+	if (!ret) {
 		ret = watch_process(a, ep);
+		if (ret) {
+			snprintf(err, sizeof(err), "watching pid %d: %s",
+				 ep->proc.pid, strerror(-ret));
+			dfl_pod_process__stop(&ep->proc, STOP_TIMEOUT_MS);
+		}
+	}
 	if (ret) {
-		pr_warn("%s: cannot start %s: %s\n", pod_ref(ep, ref, sizeof(ref)),
-			ep->proc.program, err);
+		pr_warn("%s: cannot start %s: %s\n",
+			pod_ref(ep, ref, sizeof(ref)), ep->proc.program, err);
 		set_reason(ep, DFL_EP_NOT_READY, err);
 		return ret;
 	}
+	if (ep->state == DFL_EP_NOT_READY)
+		set_reason(ep, DFL_EP_READY, NULL);
 	pr_info("%s: started %s (pid %d)\n", pod_ref(ep, ref, sizeof(ref)),
 		ep->proc.program, ep->proc.pid);
 	return 0;
@@ -145,15 +170,11 @@ static void on_process_exit(void *ctx, int fd, uint32_t events)
 		return;
 	ran = dfl_now_ms() - ep->proc.started_at_ms;
 	status = dfl_pod_process__reap(&ep->proc);
-	if (ran > RESTART_MAX_MS || !ep->proc.backoff_ms)
-		ep->proc.backoff_ms = RESTART_MIN_MS;
-	ep->proc.restart_at_ms = dfl_now_ms() + ep->proc.backoff_ms;
-	pr_info("%s: %s %s; restarting in %u ms\n", pod_ref(ep, ref, sizeof(ref)),
-		ep->proc.program, dfl_wait_status__fmt(status, how, sizeof(how)),
-		ep->proc.backoff_ms);
-	ep->proc.backoff_ms = ep->proc.backoff_ms * 2 > RESTART_MAX_MS
-				      ? RESTART_MAX_MS
-				      : ep->proc.backoff_ms * 2;
+	schedule_restart(ep, ran);
+	pr_info("%s: %s %s; restarting in %lld ms\n",
+		pod_ref(ep, ref, sizeof(ref)), ep->proc.program,
+		dfl_wait_status__fmt(status, how, sizeof(how)),
+		ep->proc.restart_at_ms - dfl_now_ms());
 	dfl_agent__event(a, "process-exited", "endpoint",
 			 dfl_agent__endpoint_json(a, ep));
 }
@@ -170,8 +191,9 @@ void dfl_agent__tick(struct dfl_agent *a)
 			continue;
 		ep->proc.restart_at_ms = 0;
 		ep->proc.restarts++;
-		if (start_process(a, ep) == 0)
-			dfl_agent__persist(a);
+		if (start_process(a, ep))
+			schedule_restart(ep, 0);
+		dfl_agent__persist(a);
 	}
 }
 
@@ -216,8 +238,9 @@ static bool names_taken(struct dfl_agent *a, const char *netns,
 static int pick_names(struct dfl_agent *a, struct dfl_endpoint *ep)
 {
 	for (unsigned int attempt = 0; attempt < 64; attempt++) {
-		dfl_endpoint__names(a->node_name, ep->pod.namespace, ep->pod.name,
-				    attempt, ep->netns, ep->ifname);
+		dfl_endpoint__names(a->node_name, ep->pod.namespace,
+				    ep->pod.name, attempt, ep->netns,
+				    ep->ifname);
 		if (!names_taken(a, ep->netns, ep->ifname))
 			return 0;
 	}
@@ -308,13 +331,15 @@ int dfl_agent__endpoint_create(struct dfl_agent *a,
 	ep->state = DFL_EP_CREATING;
 	ep->created_at_ms = dfl_wall_ms();
 	if (dfl_idpool__alloc_random(&a->ep_ids, &id)) {
-		snprintf(err, errlen, "no free endpoint id (4095 endpoints exist)");
+		snprintf(err, errlen,
+			 "no free endpoint id (4095 endpoints exist)");
 		dfl_endpoint__free(ep);
 		return -ENOSPC;
 	}
 	ep->id = (uint16_t)id;
 	if (dfl_ipam__alloc(&a->pod_ipam, &ep->ipv4)) {
-		snprintf(err, errlen, "pod CIDR %s is full (%u addresses in use)",
+		snprintf(err, errlen,
+			 "pod CIDR %s is full (%u addresses in use)",
 			 a->pod_cidr, dfl_ipam__used(&a->pod_ipam));
 		dfl_idpool__free(&a->ep_ids, id);
 		dfl_endpoint__free(ep);
@@ -326,8 +351,9 @@ int dfl_agent__endpoint_create(struct dfl_agent *a,
 	if (!ret)
 		ret = insert_sorted(a, ep);
 	if (ret) {
-		snprintf(err, errlen, "%s", ret == -EEXIST ? "no free namespace name"
-							     : strerror(-ret));
+		snprintf(err, errlen, "%s",
+			 ret == -EEXIST ? "no free namespace name"
+					: strerror(-ret));
 		dfl_idpool__free(&a->ep_ids, id);
 		dfl_ipam__free(&a->pod_ipam, ep->ipv4);
 		remove_pod_dir(a, ep);
@@ -342,14 +368,17 @@ int dfl_agent__endpoint_create(struct dfl_agent *a,
 	if (!ret) {
 		dfl_agent__refresh_hosts(a);
 		if (a->hooks.endpoint_created) {
-			ret = a->hooks.endpoint_created(a->hooks.ctx, a, ep, false);
+			ret = a->hooks.endpoint_created(a->hooks.ctx, a, ep,
+							false);
 			if (ret)
-				snprintf(err, errlen, "endpoint hook failed: %s",
+				snprintf(err, errlen,
+					 "endpoint hook failed: %s",
 					 strerror(-ret));
 		}
 	}
 	if (ret) {
-		pr_warn("%s: %s; removing it\n", pod_ref(ep, ref, sizeof(ref)), err);
+		pr_warn("%s: %s; removing it\n", pod_ref(ep, ref, sizeof(ref)),
+			err);
 		dfl_endpoint__unplumb(&a->node, ep);
 		remove_pod_dir(a, ep);
 		forget(a, ep);
@@ -360,10 +389,14 @@ int dfl_agent__endpoint_create(struct dfl_agent *a,
 	ep->state = DFL_EP_READY;
 	launch(a, ep);
 	dfl_agent__persist(a);
+	if (ep->state == DFL_EP_READY)
+		dfl_agent__backends_changed(a, ep->pod.namespace, &ep->pod,
+					    NULL);
 	pr_info("%s: created, %s on %s (netns %s) in %lld ms%s%s\n",
-		pod_ref(ep, ref, sizeof(ref)), dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)),
-		ep->ifname, ep->netns, dfl_now_ms() - t0,
-		ep->reason ? "; not ready: " : "", ep->reason ? ep->reason : "");
+		pod_ref(ep, ref, sizeof(ref)),
+		dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)), ep->ifname, ep->netns,
+		dfl_now_ms() - t0, ep->reason ? "; not ready: " : "",
+		ep->reason ? ep->reason : "");
 	dfl_agent__event(a, "endpoint-created", "endpoint",
 			 dfl_agent__endpoint_json(a, ep));
 	if (out)
@@ -379,6 +412,8 @@ int dfl_agent__endpoint_delete(struct dfl_agent *a, struct dfl_endpoint *ep)
 
 	ep->state = DFL_EP_DISCONNECTING;
 	dfl_agent__persist(a);
+	/* Out of its Services first: no new connection goes to it. */
+	dfl_agent__backends_changed(a, ep->pod.namespace, &ep->pod, NULL);
 	gone = dfl_agent__endpoint_json(a, ep);
 	if (a->hooks.endpoint_deleted)
 		a->hooks.endpoint_deleted(a->hooks.ctx, a, ep);
@@ -394,7 +429,8 @@ int dfl_agent__endpoint_delete(struct dfl_agent *a, struct dfl_endpoint *ep)
 	return ret;
 }
 
-static bool same_spec(const struct dfl_pod_desc *x, const struct dfl_pod_desc *y)
+static bool same_spec(const struct dfl_pod_desc *x,
+		      const struct dfl_pod_desc *y)
 {
 	if (strcmp(x->image ? x->image : "", y->image ? y->image : "") ||
 	    strcmp(x->service_account ? x->service_account : "",
@@ -428,13 +464,14 @@ int dfl_agent__pod_apply(struct dfl_agent *a, const struct dfl_pod_desc *pod,
 			 struct dfl_endpoint **out, char *err, size_t errlen)
 {
 	struct dfl_endpoint *ep;
-	struct dfl_pod_desc copy;
+	struct dfl_pod_desc copy, old;
 	const char *msg = NULL;
 	char ref[320];
 
 	if (!pod->namespace || (msg = dfl_k8s__check_label(pod->namespace))) {
 		snprintf(err, errlen, "pod namespace '%s': %s",
-			 pod->namespace ? pod->namespace : "", msg ? msg : "missing");
+			 pod->namespace ? pod->namespace : "",
+			 msg ? msg : "missing");
 		return -EINVAL;
 	}
 	if ((msg = dfl_k8s__check_subdomain(pod->name))) {
@@ -448,13 +485,14 @@ int dfl_agent__pod_apply(struct dfl_agent *a, const struct dfl_pod_desc *pod,
 	if (out)
 		*out = ep;
 	if (ep->state == DFL_EP_DISCONNECTING) {
-		snprintf(err, errlen, "pod %s/%s is being deleted", pod->namespace,
-			 pod->name);
+		snprintf(err, errlen, "pod %s/%s is being deleted",
+			 pod->namespace, pod->name);
 		return -EBUSY;
 	}
 	if (!same_spec(&ep->pod, pod)) {
 		snprintf(err, errlen,
-			 "pod %s/%s exists with another image, ports or command (a pod's spec is immutable: delete it first)",
+			 "pod %s/%s exists with another image, ports or "
+			 "command (a pod's spec is immutable: delete it first)",
 			 pod->namespace, pod->name);
 		return -EEXIST;
 	}
@@ -470,10 +508,14 @@ int dfl_agent__pod_apply(struct dfl_agent *a, const struct dfl_pod_desc *pod,
 		copy.workload_kind = ep->pod.workload_kind;
 		ep->pod.workload_name = ep->pod.workload_kind = NULL;
 	}
-	dfl_pod_desc__release(&ep->pod);
+	old = ep->pod;
 	ep->pod = copy;
 	if (a->hooks.endpoint_updated)
 		a->hooks.endpoint_updated(a->hooks.ctx, a, ep);
+	if (ep->state == DFL_EP_READY)
+		dfl_agent__backends_changed(a, ep->pod.namespace, &old,
+					    &ep->pod);
+	dfl_pod_desc__release(&old);
 	dfl_agent__refresh_hosts(a);
 	dfl_agent__persist(a);
 	pr_info("%s: labels updated\n", pod_ref(ep, ref, sizeof(ref)));
@@ -491,7 +533,8 @@ static void restore_one(struct dfl_agent *a, struct dfl_endpoint *ep)
 
 	pod_ref(ep, ref, sizeof(ref));
 	if (make_pod_dir(a, ep)) {
-		set_reason(ep, DFL_EP_NOT_READY, "cannot create its state directory");
+		set_reason(ep, DFL_EP_NOT_READY,
+			   "cannot create its state directory");
 		return;
 	}
 	ep->state = DFL_EP_RESTORING;
@@ -538,7 +581,8 @@ static void collect_stale(void *ctx, const struct dfl_nl_link *l)
 	struct stale_links *s = ctx;
 
 	if (!l->alias || strcmp(l->alias, s->a->node.alias) || !l->kind ||
-	    strcmp(l->kind, "veth") || strncmp(l->name, "lxc", 3) || s->n == 256)
+	    strcmp(l->kind, "veth") || strncmp(l->name, "lxc", 3) ||
+	    s->n == 256)
 		return;
 	for (size_t i = 0; i < s->a->n_eps; i++)
 		if (!strcmp(s->a->eps[i]->ifname, l->name))
@@ -550,14 +594,15 @@ static void collect_stale(void *ctx, const struct dfl_nl_link *l)
 
 static void remove_stale(struct dfl_agent *a)
 {
-	struct stale_links s = { .a = a };
+	struct stale_links s = {.a = a};
 	char dir[4096], path[4400];
 	struct dirent *de;
 	DIR *d;
 
 	dfl_nl__links(&a->node.nl, collect_stale, &s);
 	for (size_t i = 0; i < s.n; i++) {
-		pr_info("removing stale link %s (no endpoint owns it)\n", s.names[i]);
+		pr_info("removing stale link %s (no endpoint owns it)\n",
+			s.names[i]);
 		dfl_nl__link_del(&a->node.nl, s.ifindex[i]);
 	}
 	snprintf(dir, sizeof(dir), "%s/pods", a->state_dir);
@@ -565,10 +610,11 @@ static void remove_stale(struct dfl_agent *a)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		struct dfl_endpoint fake = { 0 };
+		struct dfl_endpoint fake = {0};
 		bool used = false;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(fake.netns))
+		if (de->d_name[0] == '.' ||
+		    strlen(de->d_name) >= sizeof(fake.netns))
 			continue;
 		for (size_t i = 0; i < a->n_eps && !used; i++)
 			used = !strcmp(a->eps[i]->netns, de->d_name);
@@ -596,8 +642,10 @@ void dfl_agent__restore_endpoints(struct dfl_agent *a)
 			pr_info("%s: removing (left %s by the previous run)\n",
 				pod_ref(ep, ref, sizeof(ref)),
 				dfl_endpoint_state__name(ep->state));
-			if (ep->proc.program && dfl_pod_process__adopt(&ep->proc) == 0)
-				dfl_pod_process__stop(&ep->proc, STOP_TIMEOUT_MS);
+			if (ep->proc.program &&
+			    dfl_pod_process__adopt(&ep->proc) == 0)
+				dfl_pod_process__stop(&ep->proc,
+						      STOP_TIMEOUT_MS);
 			dfl_endpoint__unplumb(&a->node, ep);
 			remove_pod_dir(a, ep);
 			forget(a, ep);
@@ -609,6 +657,8 @@ void dfl_agent__restore_endpoints(struct dfl_agent *a)
 	remove_stale(a);
 	dfl_agent__refresh_hosts(a);
 	dfl_agent__persist(a);
+	for (size_t i = 0; i < a->n_svcs && a->hooks.service_changed; i++)
+		a->hooks.service_changed(a->hooks.ctx, a, a->svcs[i], false);
 }
 
 void dfl_agent__remove_all_endpoints(struct dfl_agent *a)

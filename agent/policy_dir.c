@@ -11,9 +11,9 @@
 #include "util/log.h"
 
 static const char *const event_names[] = {
-	[DFL_FILE_ADDED] = "added",
-	[DFL_FILE_CHANGED] = "changed",
-	[DFL_FILE_REMOVED] = "removed",
+    [DFL_FILE_ADDED] = "added",
+    [DFL_FILE_CHANGED] = "changed",
+    [DFL_FILE_REMOVED] = "removed",
 };
 
 static void on_file(void *ctx, const char *path, enum dfl_file_event ev)
@@ -23,9 +23,9 @@ static void on_file(void *ctx, const char *path, enum dfl_file_event ev)
 	pr_info("policy-dir: %s %s\n", path, event_names[ev]);
 	if (a->hooks.policy_file)
 		a->hooks.policy_file(a->hooks.ctx, a, path, ev);
-	dfl_agent__event(a, "policy-file", "file",
-			 json_pack("{s:s, s:s}", "path", path, "change",
-				   event_names[ev]));
+	dfl_agent__event(
+	    a, "policy-file", "file",
+	    json_pack("{s:s, s:s}", "path", path, "change", event_names[ev]));
 }
 
 static void on_inotify(void *ctx, int fd, uint32_t events)
@@ -49,7 +49,7 @@ int dfl_agent__watch_policy_dir(struct dfl_agent *a, char *err, size_t errlen)
 	ret = dfl_dirwatch__scan(w);
 	if (ret >= 0)
 		ret = dfl_evloop__add(a->loop, dfl_dirwatch__fd(w), EPOLLIN,
-				    on_inotify, w);
+				      on_inotify, w);
 	if (ret < 0) {
 		snprintf(err, errlen, "--policy-dir %s: %s", a->policy_dir,
 			 strerror(-ret));

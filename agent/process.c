@@ -20,7 +20,7 @@ struct image_map {
 };
 
 static const struct image_map images[] = {
-	{ "cilium/starwars", "deathstar" },
+    {"cilium/starwars", "deathstar"},
 };
 
 /* "docker.io/cilium/starwars:v1.2@sha256:…" -> "cilium/starwars". */
@@ -81,7 +81,8 @@ int dfl_image__resolve(const char *image_dir, const char *image, char *path,
 		snprintf(path, len, "%s/%s", image_dir, images[i].program);
 		if (access(path, X_OK)) {
 			snprintf(err, errlen,
-				 "image %s runs %s, which is not in %s (run `make tools`, or give --image-dir)",
+				 "image %s runs %s, which is not in %s (run "
+				 "`make tools`, or give --image-dir)",
 				 image, images[i].program, image_dir);
 			return -ENOEXEC;
 		}
@@ -134,10 +135,10 @@ static long long now_ms(void)
 static void __attribute__((noreturn))
 child(const struct dfl_endpoint *ep, const char *log_path, int report)
 {
-	struct dfl_pod_enter enter = { .netns = ep->netns,
-				       .hosts_path = ep->hosts_path,
-				       .resolv_path = ep->resolv_path,
-				       .hostname = ep->pod.name };
+	struct dfl_pod_enter enter = {.netns = ep->netns,
+				      .hosts_path = ep->hosts_path,
+				      .resolv_path = ep->resolv_path,
+				      .hostname = ep->pod.name};
 	char err[512], port[8];
 	char *argv[4];
 	sigset_t none;
@@ -160,7 +161,8 @@ child(const struct dfl_endpoint *ep, const char *log_path, int report)
 	snprintf(port, sizeof(port), "80");
 	for (size_t i = 0; i < ep->pod.n_ports; i++) {
 		if (ep->pod.ports[i].proto == DFL_PROTO_TCP) {
-			snprintf(port, sizeof(port), "%u", ep->pod.ports[i].port);
+			snprintf(port, sizeof(port), "%u",
+				 ep->pod.ports[i].port);
 			break;
 		}
 	}
@@ -219,7 +221,8 @@ int dfl_pod_process__start(struct dfl_endpoint *ep, const char *log_path,
 	p->pidfd = pidfd_open(pid);
 	if (p->pidfd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "pidfd_open %d: %s", pid, strerror(errno));
+		snprintf(err, errlen, "pidfd_open %d: %s", pid,
+			 strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		p->pid = 0;
@@ -230,7 +233,8 @@ int dfl_pod_process__start(struct dfl_endpoint *ep, const char *log_path,
 
 int dfl_pod_process__adopt(struct dfl_pod_process *p)
 {
-	if (p->pid <= 0 || !p->start_time || start_time(p->pid) != p->start_time) {
+	if (p->pid <= 0 || !p->start_time ||
+	    start_time(p->pid) != p->start_time) {
 		p->pid = 0;
 		return -ESRCH;
 	}
@@ -259,7 +263,7 @@ int dfl_pod_process__reap(struct dfl_pod_process *p)
 
 static bool wait_exit(int pidfd, unsigned int timeout_ms)
 {
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 	int n;
 
 	do

@@ -45,11 +45,13 @@ static void remove_unused(struct dfl_agent *a)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || namespace_used(a, de->d_name, a->n_eps))
+		if (de->d_name[0] == '.' ||
+		    namespace_used(a, de->d_name, a->n_eps))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/hosts", dir, de->d_name);
 		unlink(path);
-		snprintf(path, sizeof(path), "%s/%s/resolv.conf", dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/resolv.conf", dir,
+			 de->d_name);
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		rmdir(path);
@@ -59,7 +61,7 @@ static void remove_unused(struct dfl_agent *a)
 
 void dfl_agent__refresh_hosts(struct dfl_agent *a)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 	char path[4400];
 
 	for (size_t i = 0; i < a->n_eps; i++) {
@@ -71,11 +73,13 @@ void dfl_agent__refresh_hosts(struct dfl_agent *a)
 			continue;
 		dfl_strbuf__reset(&sb);
 		strcat(path, "/hosts");
-		write_file(path, &sb, dfl_hosts__render(&sb, ns, a->eps, a->n_eps,
-							a->svcs, a->n_svcs));
+		write_file(path, &sb,
+			   dfl_hosts__render(&sb, ns, a->eps, a->n_eps, a->svcs,
+					     a->n_svcs));
 		dfl_strbuf__reset(&sb);
 		strcpy(strrchr(path, '/'), "/resolv.conf");
-		write_file(path, &sb, dfl_resolv__render(&sb, ns, a->pod_ipam.gateway));
+		write_file(path, &sb,
+			   dfl_resolv__render(&sb, ns, a->pod_ipam.gateway));
 	}
 	dfl_strbuf__release(&sb);
 	remove_unused(a);
@@ -156,13 +160,15 @@ int dfl_agent__service_apply(struct dfl_agent *a,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (old && (old->headless != copy->headless ||
-		    (copy->cluster_ip && copy->cluster_ip != old->cluster_ip))) {
+	if (old &&
+	    (old->headless != copy->headless ||
+	     (copy->cluster_ip && copy->cluster_ip != old->cluster_ip))) {
 		snprintf(err, errlen,
 			 "service %s/%s: clusterIP is immutable (it is %s)",
 			 svc->namespace, svc->name,
-			 old->headless ? "None"
-				       : dfl_ip4__fmt(old->cluster_ip, ip, sizeof(ip)));
+			 old->headless
+			     ? "None"
+			     : dfl_ip4__fmt(old->cluster_ip, ip, sizeof(ip)));
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -179,10 +185,11 @@ int dfl_agent__service_apply(struct dfl_agent *a,
 	} else if (!copy->headless) {
 		ret = dfl_ipam__claim(&a->svc_ipam, copy->cluster_ip);
 		if (ret == -EEXIST) {
-			snprintf(err, errlen,
-				 "service %s/%s: ClusterIP %s is already allocated",
-				 svc->namespace, svc->name,
-				 dfl_ip4__fmt(copy->cluster_ip, ip, sizeof(ip)));
+			snprintf(
+			    err, errlen,
+			    "service %s/%s: ClusterIP %s is already allocated",
+			    svc->namespace, svc->name,
+			    dfl_ip4__fmt(copy->cluster_ip, ip, sizeof(ip)));
 			goto fail;
 		}
 		claimed = ret == 0;
@@ -193,7 +200,7 @@ int dfl_agent__service_apply(struct dfl_agent *a,
 		a->svcs[idx] = copy;
 	} else {
 		struct dfl_service_desc **slot =
-			DFL_PUSH(a->svcs, a->n_svcs, a->cap_svcs);
+		    DFL_PUSH(a->svcs, a->n_svcs, a->cap_svcs);
 
 		if (!slot) {
 			snprintf(err, errlen, "out of memory");
@@ -207,8 +214,9 @@ int dfl_agent__service_apply(struct dfl_agent *a,
 	dfl_agent__persist(a);
 	pr_info("service %s/%s: %s %s\n", copy->namespace, copy->name,
 		old ? "updated," : "created,",
-		copy->headless ? "headless"
-			       : dfl_ip4__fmt(copy->cluster_ip, ip, sizeof(ip)));
+		copy->headless
+		    ? "headless"
+		    : dfl_ip4__fmt(copy->cluster_ip, ip, sizeof(ip)));
 	if (a->hooks.service_changed)
 		a->hooks.service_changed(a->hooks.ctx, a, copy, false);
 	dfl_agent__event(a, old ? "service-updated" : "service-created",
@@ -270,6 +278,36 @@ size_t dfl_agent__service_backends(struct dfl_agent *a,
 		n++;
 	}
 	return n;
+}
+
+void dfl_agent__backends_changed(struct dfl_agent *a, const char *ns,
+				 const struct dfl_pod_desc *x,
+				 const struct dfl_pod_desc *y)
+{
+	if (!a->hooks.service_changed)
+		return;
+	for (size_t i = 0; i < a->n_svcs; i++) {
+		const struct dfl_service_desc *svc = a->svcs[i];
+
+		if (strcmp(svc->namespace, ns))
+			continue;
+		if ((x && dfl_pod_desc__selected_by(x, &svc->selector)) ||
+		    (y && dfl_pod_desc__selected_by(y, &svc->selector)))
+			a->hooks.service_changed(a->hooks.ctx, a, svc, false);
+	}
+}
+
+uint16_t dfl_agent__backend_port(const struct dfl_endpoint *ep,
+				 const struct dfl_service_port *sp)
+{
+	if (!sp->target_port_name)
+		return sp->target_port ? sp->target_port : sp->port;
+	for (size_t i = 0; i < ep->pod.n_ports; i++)
+		if (ep->pod.ports[i].name &&
+		    !strcmp(ep->pod.ports[i].name, sp->target_port_name) &&
+		    ep->pod.ports[i].proto == sp->proto)
+			return ep->pod.ports[i].port;
+	return 0;
 }
 
 size_t dfl_agent__services(struct dfl_agent *a,

@@ -23,7 +23,7 @@ const char *dfl_client__default_socket(void)
 int dfl_client__connect(struct dfl_client *c, const char *path, char *err,
 			size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -49,7 +49,8 @@ int dfl_client__connect(struct dfl_client *c, const char *path, char *err,
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		ret = -errno;
 		snprintf(err, errlen,
-			 "cannot reach the agent at %s: %s (is the agent running? start it with `deflector agent`%s)",
+			 "cannot reach the agent at %s: %s (is the agent "
+			 "running? start it with `deflector agent`%s)",
 			 path, strerror(errno),
 			 errno == EACCES ? ", and run this as root" : "");
 		close(c->fd);
@@ -89,9 +90,10 @@ static ssize_t read_line(struct dfl_client *c, char *err, size_t errlen)
 			if (errno == EINTR)
 				continue;
 			n = -errno;
-			snprintf(err, errlen, "reading from the agent at %s: %s",
-				 c->path,
-				 errno == EAGAIN ? "no answer within 120 s" : strerror(errno));
+			snprintf(err, errlen,
+				 "reading from the agent at %s: %s", c->path,
+				 errno == EAGAIN ? "no answer within 120 s"
+						 : strerror(errno));
 			return n;
 		}
 		if (dfl_strbuf__append(&c->in, buf, (size_t)n)) {
@@ -128,7 +130,8 @@ static int next_json(struct dfl_client *c, json_t **msg, char *err,
 	*msg = json_loadb(c->in.buf, (size_t)len, 0, &jerr);
 	consume(c, (size_t)len);
 	if (!*msg) {
-		snprintf(err, errlen, "the agent sent a line that is not JSON: %s",
+		snprintf(err, errlen,
+			 "the agent sent a line that is not JSON: %s",
 			 jerr.text);
 		return -EPROTO;
 	}
@@ -138,7 +141,7 @@ static int next_json(struct dfl_client *c, json_t **msg, char *err,
 int dfl_client__call(struct dfl_client *c, const json_t *req, json_t **result,
 		     char *err, size_t errlen)
 {
-	struct timeval tv = { .tv_sec = CALL_TIMEOUT_S };
+	struct timeval tv = {.tv_sec = CALL_TIMEOUT_S};
 	char *line = json_dumps(req, JSON_COMPACT);
 	size_t len, off = 0;
 	json_t *resp = NULL, *v;
@@ -169,8 +172,10 @@ int dfl_client__call(struct dfl_client *c, const json_t *req, json_t **result,
 	free(line);
 	ret = next_json(c, &resp, err, errlen);
 	if (ret == 0) {
-		snprintf(err, errlen, "the agent at %s closed the connection without answering",
-			 c->path);
+		snprintf(
+		    err, errlen,
+		    "the agent at %s closed the connection without answering",
+		    c->path);
 		return -ECONNRESET;
 	}
 	if (ret < 0)
@@ -184,7 +189,8 @@ int dfl_client__call(struct dfl_client *c, const json_t *req, json_t **result,
 	}
 	v = json_object_get(resp, "result");
 	if (!v) {
-		snprintf(err, errlen, "the agent's answer has neither result nor error");
+		snprintf(err, errlen,
+			 "the agent's answer has neither result nor error");
 		json_decref(resp);
 		return -EPROTO;
 	}
@@ -196,7 +202,7 @@ int dfl_client__call(struct dfl_client *c, const json_t *req, json_t **result,
 int dfl_client__next(struct dfl_client *c, json_t **msg, char *err,
 		     size_t errlen)
 {
-	struct timeval tv = { 0 };
+	struct timeval tv = {0};
 
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return next_json(c, msg, err, errlen);

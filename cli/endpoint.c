@@ -17,7 +17,7 @@
  * over a block of consecutive lines that have that cell, plus 3, at least
  * 5. Blocks of column c+1 nest inside those of column c. */
 #define TW_MINWIDTH 5
-#define TW_PADDING 3
+#define TW_PADDING  3
 #define TW_MAXCELLS 8
 
 struct tw_row {
@@ -47,7 +47,8 @@ static void tw_format(struct tw_row *rows, size_t col, size_t l0, size_t l1)
 			continue;
 		}
 		for (start = line; line < l1 && rows[line].n > col; line++) {
-			size_t w = text_width(rows[line].cell[col]) + TW_PADDING;
+			size_t w =
+			    text_width(rows[line].cell[col]) + TW_PADDING;
 
 			if (w > width)
 				width = w;
@@ -64,7 +65,9 @@ static void tw_print(struct tw_row *rows, size_t n)
 	for (size_t r = 0; r < n; r++) {
 		for (size_t c = 0; c < rows[r].n; c++)
 			printf("%s%*s", rows[r].cell[c],
-			       (int)(rows[r].width[c] - text_width(rows[r].cell[c])), "");
+			       (int)(rows[r].width[c] -
+				     text_width(rows[r].cell[c])),
+			       "");
 		putchar('\n');
 	}
 }
@@ -79,28 +82,30 @@ struct common {
 };
 
 static const char list_usage[] =
-	"Usage: deflector endpoint list [--no-headers] [-o text|json] [--socket PATH]\n"
-	"\n"
-	"Lists the agent's endpoints like `cilium endpoint list`: id, policy\n"
-	"enforcement per direction, security identity, labels, IPv4 address and\n"
-	"state.\n";
+    "Usage: deflector endpoint list [--no-headers] [-o text|json] [--socket "
+    "PATH]\n"
+    "\n"
+    "Lists the agent's endpoints like `cilium endpoint list`: id, policy\n"
+    "enforcement per direction, security identity, labels, IPv4 address and\n"
+    "state.\n";
 static const char get_usage[] =
-	"Usage: deflector endpoint get ENDPOINT [-n NAMESPACE] [--socket PATH]\n"
-	"\n"
-	"Prints one endpoint as JSON. ENDPOINT is an id, NAMESPACE/NAME, or a\n"
-	"pod name (in NAMESPACE, default \"default\").\n";
+    "Usage: deflector endpoint get ENDPOINT [-n NAMESPACE] [--socket PATH]\n"
+    "\n"
+    "Prints one endpoint as JSON. ENDPOINT is an id, NAMESPACE/NAME, or a\n"
+    "pod name (in NAMESPACE, default \"default\").\n";
 static const char create_usage[] =
-	"Usage: deflector endpoint create [NAMESPACE/]NAME [-l KEY=VALUE]...\n"
-	"           [-p PORT[/PROTOCOL]]... [--image IMAGE] [-o text|json] [--socket PATH]\n"
-	"\n"
-	"Creates a pod: a network namespace with a veth to the node and an\n"
-	"address from the pod CIDR. Images the agent knows start their program\n"
-	"(docker.io/cilium/starwars runs the deathstar server); others run\n"
-	"nothing.\n";
+    "Usage: deflector endpoint create [NAMESPACE/]NAME [-l KEY=VALUE]...\n"
+    "           [-p PORT[/PROTOCOL]]... [--image IMAGE] [-o text|json] "
+    "[--socket PATH]\n"
+    "\n"
+    "Creates a pod: a network namespace with a veth to the node and an\n"
+    "address from the pod CIDR. Images the agent knows start their program\n"
+    "(docker.io/cilium/starwars runs the deathstar server); others run\n"
+    "nothing.\n";
 static const char delete_usage[] =
-	"Usage: deflector endpoint delete ENDPOINT [-n NAMESPACE] [--socket PATH]\n"
-	"\n"
-	"Stops the pod's program and removes its namespace, veth and address.\n";
+    "Usage: deflector endpoint delete ENDPOINT [-n NAMESPACE] [--socket PATH]\n"
+    "\n"
+    "Stops the pod's program and removes its namespace, veth and address.\n";
 
 /* Parses the options every verb shares plus <extra> ones (handled by <fn>).
  * Returns -1 to continue, else the exit code. */
@@ -110,15 +115,15 @@ static int parse_common(int argc, char **argv, const char *cmd,
 {
 	enum { O_SOCKET = 256, O_NOHDR, O_IMAGE };
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, O_SOCKET },
-		{ "no-headers", no_argument, NULL, O_NOHDR },
-		{ "output", required_argument, NULL, 'o' },
-		{ "namespace", required_argument, NULL, 'n' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "image", required_argument, NULL, O_IMAGE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"socket", required_argument, NULL, O_SOCKET},
+	    {"no-headers", no_argument, NULL, O_NOHDR},
+	    {"output", required_argument, NULL, 'o'},
+	    {"namespace", required_argument, NULL, 'n'},
+	    {"label", required_argument, NULL, 'l'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"image", required_argument, NULL, O_IMAGE},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 
@@ -133,7 +138,8 @@ static int parse_common(int argc, char **argv, const char *cmd,
 			break;
 		case 'o':
 			o->out = dfl_cmd_parse_output(cmd, optarg,
-						      1u << DFL_OUT_TEXT | 1u << DFL_OUT_JSON);
+						      1u << DFL_OUT_TEXT |
+							  1u << DFL_OUT_JSON);
 			if (o->out < 0)
 				return DFL_EXIT_USAGE;
 			break;
@@ -149,10 +155,13 @@ static int parse_common(int argc, char **argv, const char *cmd,
 			if (fn && !fn(c == O_IMAGE ? 'i' : c, optarg, ctx))
 				break;
 			if (!fn)
-				fprintf(stderr, "deflector: %s: unknown option\n", cmd);
+				fprintf(stderr,
+					"deflector: %s: unknown option\n", cmd);
 			return DFL_EXIT_USAGE;
 		default:
-			fprintf(stderr, "Run 'deflector %s --help' for the options.\n", cmd);
+			fprintf(stderr,
+				"Run 'deflector %s --help' for the options.\n",
+				cmd);
 			return DFL_EXIT_USAGE;
 		}
 	}
@@ -167,7 +176,7 @@ static void print_json(const json_t *j)
 
 static int endpoint_list(int argc, char **argv)
 {
-	struct common o = { 0 };
+	struct common o = {0};
 	struct tw_row *rows = NULL;
 	size_t n = 0, cap = 0, i;
 	json_t *req, *eps = NULL, *ep;
@@ -179,8 +188,8 @@ static int endpoint_list(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	req = json_pack("{s:s}", "op", "endpoint.list");
-	ret = dfl_client__request(o.socket, "endpoint list", o.out == DFL_OUT_JSON,
-				  req, &eps);
+	ret = dfl_client__request(o.socket, "endpoint list",
+				  o.out == DFL_OUT_JSON, req, &eps);
 	json_decref(req);
 	if (ret)
 		return ret;
@@ -195,19 +204,20 @@ static int endpoint_list(int argc, char **argv)
 
 		if (!r)
 			goto nomem;
-		*r = (struct tw_row){ .n = 7,
-				      .cell = { "ENDPOINT", "POLICY (ingress)",
-						"POLICY (egress)", "IDENTITY",
-						"LABELS (source:key[=value])",
-						"IPv4", "STATUS" } };
+		*r = (struct tw_row){.n = 7,
+				     .cell = {"ENDPOINT", "POLICY (ingress)",
+					      "POLICY (egress)", "IDENTITY",
+					      "LABELS (source:key[=value])",
+					      "IPv4", "STATUS"}};
 		r = ROW();
 		if (!r)
 			goto nomem;
-		*r = (struct tw_row){ .n = 6,
-				      .cell = { "", "ENFORCEMENT", "ENFORCEMENT",
-						"", "", "" } };
+		*r = (struct tw_row){
+		    .n = 6,
+		    .cell = {"", "ENFORCEMENT", "ENFORCEMENT", "", "", ""}};
 	}
-	json_array_foreach(eps, i, ep) {
+	json_array_foreach(eps, i, ep)
+	{
 		json_t *labels = json_object_get(ep, "labels"), *pol, *idv;
 		char *id = NULL, *identity = NULL, **slot;
 		size_t nl = json_array_size(labels);
@@ -215,7 +225,8 @@ static int endpoint_list(int argc, char **argv)
 
 		pol = json_object_get(ep, "policy");
 		idv = json_object_get(ep, "identity");
-		if (asprintf(&id, "%lld", json_integer_value(json_object_get(ep, "id"))) < 0)
+		if (asprintf(&id, "%lld",
+			     json_integer_value(json_object_get(ep, "id"))) < 0)
 			goto nomem;
 		slot = DFL_PUSH(owned, n_owned, cap_owned);
 		if (!slot) {
@@ -224,7 +235,8 @@ static int endpoint_list(int argc, char **argv)
 		}
 		*slot = id;
 		if (json_is_integer(idv)) {
-			if (asprintf(&identity, "%lld", json_integer_value(idv)) < 0)
+			if (asprintf(&identity, "%lld",
+				     json_integer_value(idv)) < 0)
 				goto nomem;
 			slot = DFL_PUSH(owned, n_owned, cap_owned);
 			if (!slot) {
@@ -237,15 +249,15 @@ static int endpoint_list(int argc, char **argv)
 		if (!r)
 			goto nomem;
 		*r = (struct tw_row){
-			.n = 7,
-			.cell = { id,
-				  json_string_value(json_object_get(pol, "ingress")),
-				  json_string_value(json_object_get(pol, "egress")),
-				  identity ? identity : "<no label id>",
-				  nl ? json_string_value(json_array_get(labels, 0))
-				     : "no labels",
-				  json_string_value(json_object_get(ep, "ipv4")),
-				  json_string_value(json_object_get(ep, "state")) },
+		    .n = 7,
+		    .cell = {id,
+			     json_string_value(json_object_get(pol, "ingress")),
+			     json_string_value(json_object_get(pol, "egress")),
+			     identity ? identity : "<no label id>",
+			     nl ? json_string_value(json_array_get(labels, 0))
+				: "no labels",
+			     json_string_value(json_object_get(ep, "ipv4")),
+			     json_string_value(json_object_get(ep, "state"))},
 		};
 		for (size_t k = 0; k < 7; k++)
 			if (!r->cell[k])
@@ -255,10 +267,11 @@ static int endpoint_list(int argc, char **argv)
 			if (!r)
 				goto nomem;
 			*r = (struct tw_row){
-				.n = 7,
-				.cell = { "", "", "", "",
-					  json_string_value(json_array_get(labels, k)),
-					  "", "" },
+			    .n = 7,
+			    .cell = {"", "", "", "",
+				     json_string_value(
+					 json_array_get(labels, k)),
+				     "", ""},
 			};
 			if (!r->cell[4])
 				r->cell[4] = "";
@@ -292,7 +305,9 @@ static int endpoint_ref(int argc, char **argv, const char *cmd,
 	if (ret >= 0)
 		return ret;
 	if (optind != argc - 1) {
-		fprintf(stderr, "deflector: %s: want one ENDPOINT (an id, NAMESPACE/NAME or NAME)\n",
+		fprintf(stderr,
+			"deflector: %s: want one ENDPOINT (an id, "
+			"NAMESPACE/NAME or NAME)\n",
 			cmd);
 		return DFL_EXIT_USAGE;
 	}
@@ -306,7 +321,7 @@ static int endpoint_ref(int argc, char **argv, const char *cmd,
 
 static int endpoint_get(int argc, char **argv)
 {
-	struct common o = { 0 };
+	struct common o = {0};
 	json_t *ep = NULL;
 	int ret = endpoint_ref(argc, argv, "endpoint get", get_usage,
 			       "endpoint.get", &o, &ep);
@@ -320,7 +335,7 @@ static int endpoint_get(int argc, char **argv)
 
 static int endpoint_delete(int argc, char **argv)
 {
-	struct common o = { 0 };
+	struct common o = {0};
 	json_t *gone = NULL;
 	int ret = endpoint_ref(argc, argv, "endpoint delete", delete_usage,
 			       "endpoint.delete", &o, &gone);
@@ -332,7 +347,8 @@ static int endpoint_delete(int argc, char **argv)
 	else
 		printf("endpoint %lld %s/%s deleted\n",
 		       json_integer_value(json_object_get(gone, "id")),
-		       dfl_json_str(gone, "namespace"), dfl_json_str(gone, "name"));
+		       dfl_json_str(gone, "namespace"),
+		       dfl_json_str(gone, "name"));
 	json_decref(gone);
 	return DFL_EXIT_OK;
 }
@@ -349,7 +365,9 @@ static int create_opt(int c, const char *arg, void *ctx)
 	case 'l':
 		eq = strchr(arg, '=');
 		if (!eq || eq == arg) {
-			fprintf(stderr, "deflector: endpoint create: label '%s' is not KEY=VALUE\n",
+			fprintf(stderr,
+				"deflector: endpoint create: label '%s' is not "
+				"KEY=VALUE\n",
 				arg);
 			return -1;
 		}
@@ -366,14 +384,18 @@ static int create_opt(int c, const char *arg, void *ctx)
 	case 'p':
 		port = strtol(arg, &end, 10);
 		slash = *end == '/' ? end + 1 : NULL;
-		if (end == arg || (*end && !slash) || port < 1 || port > 65535) {
-			fprintf(stderr, "deflector: endpoint create: port '%s' is not PORT[/PROTOCOL] with PORT 1-65535\n",
+		if (end == arg || (*end && !slash) || port < 1 ||
+		    port > 65535) {
+			fprintf(stderr,
+				"deflector: endpoint create: port '%s' is not "
+				"PORT[/PROTOCOL] with PORT 1-65535\n",
 				arg);
 			return -1;
 		}
 		json_array_append_new(json_object_get(pod, "ports"),
 				      json_pack("{s:i, s:s}", "port", (int)port,
-						"protocol", slash ? slash : "TCP"));
+						"protocol",
+						slash ? slash : "TCP"));
 		return 0;
 	case 'i':
 		json_object_set_new(pod, "image", json_string(arg));
@@ -384,7 +406,7 @@ static int create_opt(int c, const char *arg, void *ctx)
 
 static int endpoint_create(int argc, char **argv)
 {
-	struct common o = { 0 };
+	struct common o = {0};
 	json_t *pod, *req, *ep = NULL;
 	const char *ref, *slash;
 	int ret;
@@ -399,7 +421,9 @@ static int endpoint_create(int argc, char **argv)
 		return ret;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "deflector: endpoint create: want one [NAMESPACE/]NAME\n");
+		fprintf(
+		    stderr,
+		    "deflector: endpoint create: want one [NAMESPACE/]NAME\n");
 		json_decref(pod);
 		return DFL_EXIT_USAGE;
 	}
@@ -414,15 +438,16 @@ static int endpoint_create(int argc, char **argv)
 	}
 	json_object_set_new(pod, "name", json_string(ref));
 	req = json_pack("{s:s, s:o}", "op", "endpoint.create", "pod", pod);
-	ret = dfl_client__request(o.socket, "endpoint create", o.out == DFL_OUT_JSON,
-				  req, &ep);
+	ret = dfl_client__request(o.socket, "endpoint create",
+				  o.out == DFL_OUT_JSON, req, &ep);
 	json_decref(req);
 	if (ret)
 		return ret;
 	if (o.out == DFL_OUT_JSON) {
 		print_json(ep);
 	} else {
-		const char *reason = json_string_value(json_object_get(ep, "reason"));
+		const char *reason =
+		    json_string_value(json_object_get(ep, "reason"));
 
 		printf("endpoint %lld %s/%s created: %s on %s (%s)%s%s\n",
 		       json_integer_value(json_object_get(ep, "id")),
@@ -436,17 +461,18 @@ static int endpoint_create(int argc, char **argv)
 }
 
 static const struct dfl_cmd verbs[] = {
-	{ "list", endpoint_list, "list endpoints (cilium endpoint list)" },
-	{ "get", endpoint_get, "print one endpoint as JSON" },
-	{ "create", endpoint_create, "create a pod from a name, labels and ports" },
-	{ "delete", endpoint_delete, "delete a pod" },
-	{ 0 },
+    {"list", endpoint_list, "list endpoints (cilium endpoint list)"},
+    {"get", endpoint_get, "print one endpoint as JSON"},
+    {"create", endpoint_create, "create a pod from a name, labels and ports"},
+    {"delete", endpoint_delete, "delete a pod"},
+    {0},
 };
 
 int dfl_cmd_endpoint(int argc, char **argv)
 {
-	return dfl_cmd_dispatch("deflector endpoint", verbs,
-				"Usage: deflector endpoint COMMAND [OPTIONS]\n\n"
-				"Endpoints are the agent's pods.\n\n",
-				argc - 1, argv + 1);
+	return dfl_cmd_dispatch(
+	    "deflector endpoint", verbs,
+	    "Usage: deflector endpoint COMMAND [OPTIONS]\n\n"
+	    "Endpoints are the agent's pods.\n\n",
+	    argc - 1, argv + 1);
 }

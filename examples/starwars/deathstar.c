@@ -34,41 +34,43 @@
 #include "util/strbuf.h"
 
 #define MAX_URL 8192
-#define MAX_PENDING (1u << 20) /* unsent response bytes before we stop reading */
+#define MAX_PENDING                                                            \
+	(1u << 20) /* unsent response bytes before we stop reading */
 
 static const char backtrace_text[] =
-	"Panic: deathstar exploded\n"
-	"\n"
-	"goroutine 1 [running]:\n"
-	"main.HandleGarbage(0x2080c3f50, 0x2, 0x4, 0x425c0, 0x5, 0xa)\n"
-	"        /code/src/github.com/empire/deathstar/\n"
-	"        temp/main.go:9 +0x64\n"
-	"main.main()\n"
-	"        /code/src/github.com/empire/deathstar/\n"
-	"        temp/main.go:5 +0x85\n";
+    "Panic: deathstar exploded\n"
+    "\n"
+    "goroutine 1 [running]:\n"
+    "main.HandleGarbage(0x2080c3f50, 0x2, 0x4, 0x425c0, 0x5, 0xa)\n"
+    "        /code/src/github.com/empire/deathstar/\n"
+    "        temp/main.go:9 +0x64\n"
+    "main.main()\n"
+    "        /code/src/github.com/empire/deathstar/\n"
+    "        temp/main.go:5 +0x85\n";
 
 static const char info_format[] =
-	"{\n"
-	"\t\"name\": \"Death Star\",\n"
-	"\t\"hostname\": \"%s\",\n"
-	"\t\"model\": \"DS-1 Orbital Battle Station\",\n"
-	"\t\"manufacturer\": \"Imperial Department of Military Research, Sienar Fleet Systems\",\n"
-	"\t\"cost_in_credits\": \"1000000000000\",\n"
-	"\t\"length\": \"120000\",\n"
-	"\t\"crew\": \"342953\",\n"
-	"\t\"passengers\": \"843342\",\n"
-	"\t\"cargo_capacity\": \"1000000000000\",\n"
-	"\t\"hyperdrive_rating\": \"4.0\",\n"
-	"\t\"starship_class\": \"Deep Space Mobile Battlestation\",\n"
-	"\t\"api\": [\n"
-	"\t\t\"GET   /v1\",\n"
-	"\t\t\"GET   /v1/healthz\",\n"
-	"\t\t\"POST  /v1/request-landing\",\n"
-	"\t\t\"PUT   /v1/cargobay\",\n"
-	"\t\t\"GET   /v1/hyper-matter-reactor/status\",\n"
-	"\t\t\"PUT   /v1/exhaust-port\"\n"
-	"\t]\n"
-	"}\n";
+    "{\n"
+    "\t\"name\": \"Death Star\",\n"
+    "\t\"hostname\": \"%s\",\n"
+    "\t\"model\": \"DS-1 Orbital Battle Station\",\n"
+    "\t\"manufacturer\": \"Imperial Department of Military Research, Sienar "
+    "Fleet Systems\",\n"
+    "\t\"cost_in_credits\": \"1000000000000\",\n"
+    "\t\"length\": \"120000\",\n"
+    "\t\"crew\": \"342953\",\n"
+    "\t\"passengers\": \"843342\",\n"
+    "\t\"cargo_capacity\": \"1000000000000\",\n"
+    "\t\"hyperdrive_rating\": \"4.0\",\n"
+    "\t\"starship_class\": \"Deep Space Mobile Battlestation\",\n"
+    "\t\"api\": [\n"
+    "\t\t\"GET   /v1\",\n"
+    "\t\t\"GET   /v1/healthz\",\n"
+    "\t\t\"POST  /v1/request-landing\",\n"
+    "\t\t\"PUT   /v1/cargobay\",\n"
+    "\t\t\"GET   /v1/hyper-matter-reactor/status\",\n"
+    "\t\t\"PUT   /v1/exhaust-port\"\n"
+    "\t]\n"
+    "}\n";
 
 struct server {
 	struct dfl_evloop *loop;
@@ -122,12 +124,12 @@ static void respond(struct conn *c, int code, const char *reason,
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	dfl_strbuf__printf(&c->out,
-			   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%sDate: %s\r\n"
-			   "Content-Length: %zu\r\n%s\r\n%s",
-			   code, reason, type, extra ? extra : "", date,
-			   strlen(body), keep_alive ? "" : "Connection: close\r\n",
-			   body);
+	dfl_strbuf__printf(
+	    &c->out,
+	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%sDate: %s\r\n"
+	    "Content-Length: %zu\r\n%s\r\n%s",
+	    code, reason, type, extra ? extra : "", date, strlen(body),
+	    keep_alive ? "" : "Connection: close\r\n", body);
 	if (!keep_alive)
 		c->close_after = true;
 }
@@ -137,7 +139,8 @@ static void on_explode(void *ctx, int fd, uint32_t events)
 	/* What the Go runtime prints when the real deathstar panics. */
 	fputs("panic: deathstar exploded\n\ngoroutine 7 [running]:\n"
 	      "restapi.configureAPI.func2.1()\n"
-	      "\t/go/src/github.com/cilium/starwars-docker/restapi/configure_deathstar.go:63 +0x39\n"
+	      "\t/go/src/github.com/cilium/starwars-docker/restapi/"
+	      "configure_deathstar.go:63 +0x39\n"
 	      "created by restapi.configureAPI.func2\n",
 	      stderr);
 	exit(2);
@@ -145,14 +148,16 @@ static void on_explode(void *ctx, int fd, uint32_t events)
 
 static void arm_explosion(struct server *srv)
 {
-	struct itimerspec its = { .it_value = { 2, 0 } };
+	struct itimerspec its = {.it_value = {2, 0}};
 
 	if (!srv->explode || srv->explode_fd >= 0)
 		return;
-	srv->explode_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	srv->explode_fd =
+	    timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (srv->explode_fd >= 0 &&
 	    (timerfd_settime(srv->explode_fd, 0, &its, NULL) ||
-	     dfl_evloop__add(srv->loop, srv->explode_fd, EPOLLIN, on_explode, srv)))
+	     dfl_evloop__add(srv->loop, srv->explode_fd, EPOLLIN, on_explode,
+			     srv)))
 		on_explode(srv, srv->explode_fd, 0);
 }
 
@@ -164,10 +169,10 @@ static void route(struct conn *c, const char *method, const char *path,
 	static const struct {
 		const char *path, *method;
 	} routes[] = {
-		{ "/v1", "GET" },
-		{ "/v1/", "GET" },
-		{ "/v1/request-landing", "POST" },
-		{ "/v1/exhaust-port", "PUT" },
+	    {"/v1", "GET"},
+	    {"/v1/", "GET"},
+	    {"/v1/request-landing", "POST"},
+	    {"/v1/exhaust-port", "PUT"},
 	};
 	char body[MAX_URL + 128], allow[64];
 
@@ -176,27 +181,31 @@ static void route(struct conn *c, const char *method, const char *path,
 			continue;
 		if (strcmp(method, routes[i].method)) {
 			snprintf(body, sizeof(body),
-				 "{\"code\":405,\"message\":\"method %s is not allowed, but [%s] are\"}",
+				 "{\"code\":405,\"message\":\"method %s is not "
+				 "allowed, but [%s] are\"}",
 				 method, routes[i].method);
-			snprintf(allow, sizeof(allow), "Allow: %s\r\n", routes[i].method);
-			respond(c, 405, "Method Not Allowed", "application/json",
-				allow, body, keep_alive);
+			snprintf(allow, sizeof(allow), "Allow: %s\r\n",
+				 routes[i].method);
+			respond(c, 405, "Method Not Allowed",
+				"application/json", allow, body, keep_alive);
 		} else if (routes[i].method[0] == 'G') {
 			respond(c, 200, "OK", "text/plain", NULL, c->srv->info,
 				keep_alive);
-		} else if (routes[i].method[0] == 'P' && routes[i].method[1] == 'O') {
-			respond(c, 200, "OK", "text/plain", NULL, "Ship landed\n",
-				keep_alive);
+		} else if (routes[i].method[0] == 'P' &&
+			   routes[i].method[1] == 'O') {
+			respond(c, 200, "OK", "text/plain", NULL,
+				"Ship landed\n", keep_alive);
 		} else {
-			respond(c, 503, "Service Unavailable", "text/plain", NULL,
-				backtrace_text, keep_alive);
+			respond(c, 503, "Service Unavailable", "text/plain",
+				NULL, backtrace_text, keep_alive);
 			arm_explosion(c->srv);
 		}
 		return;
 	}
 	snprintf(body, sizeof(body),
 		 "{\"code\":404,\"message\":\"path %s was not found\"}", path);
-	respond(c, 404, "Not Found", "application/json", NULL, body, keep_alive);
+	respond(c, 404, "Not Found", "application/json", NULL, body,
+		keep_alive);
 }
 
 static int on_message_begin(llhttp_t *p)
@@ -254,9 +263,10 @@ static bool flush(struct conn *c)
 			return false;
 		}
 	}
-	dfl_evloop__mod(c->srv->loop, c->fd,
-		      (c->out.len ? EPOLLOUT : 0) |
-			      (c->out.len > MAX_PENDING || c->close_after ? 0 : EPOLLIN));
+	dfl_evloop__mod(
+	    c->srv->loop, c->fd,
+	    (c->out.len ? EPOLLOUT : 0) |
+		(c->out.len > MAX_PENDING || c->close_after ? 0 : EPOLLIN));
 	return true;
 }
 
@@ -288,8 +298,8 @@ static void on_conn(void *ctx, int fd, uint32_t events)
 		respond(c, 414, "Request URI Too Long", "text/plain", NULL,
 			"414 Request URI Too Long\n", false);
 	else if (err != HPE_OK && err != HPE_PAUSED)
-		respond(c, 400, "Bad Request", "text/plain; charset=utf-8", NULL,
-			"400 Bad Request", false);
+		respond(c, 400, "Bad Request", "text/plain; charset=utf-8",
+			NULL, "400 Bad Request", false);
 	flush(c);
 }
 
@@ -304,7 +314,8 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 		if (cfd < 0)
 			return;
 		c = calloc(1, sizeof(*c));
-		if (!c || dfl_evloop__add(srv->loop, cfd, EPOLLIN, on_conn, c)) {
+		if (!c ||
+		    dfl_evloop__add(srv->loop, cfd, EPOLLIN, on_conn, c)) {
 			free(c);
 			close(cfd);
 			continue;
@@ -342,18 +353,21 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 
 static int listen_on(const char *addr, unsigned int port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(port)};
 	int fd, one = 1;
 
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-		fprintf(stderr, "deathstar: --bind %s is not an IPv4 address\n", addr);
+		fprintf(stderr, "deathstar: --bind %s is not an IPv4 address\n",
+			addr);
 		return -1;
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 128)) {
-		fprintf(stderr, "deathstar: cannot listen on %s:%u: %s\n", addr, port,
-			strerror(errno));
+		fprintf(stderr, "deathstar: cannot listen on %s:%u: %s\n", addr,
+			port, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -362,22 +376,23 @@ static int listen_on(const char *addr, unsigned int port)
 }
 
 static const char usage[] =
-	"Usage: deathstar [--port PORT] [--bind ADDR] [--no-explode]\n"
-	"\n"
-	"Serves the Death Star API of the Star Wars demo (cilium/starwars) on\n"
-	"ADDR:PORT (default 0.0.0.0:80). PUT /v1/exhaust-port makes it exit with\n"
-	"code 2 two seconds later, as the original does, unless --no-explode.\n";
+    "Usage: deathstar [--port PORT] [--bind ADDR] [--no-explode]\n"
+    "\n"
+    "Serves the Death Star API of the Star Wars demo (cilium/starwars) on\n"
+    "ADDR:PORT (default 0.0.0.0:80). PUT /v1/exhaust-port makes it exit with\n"
+    "code 2 two seconds later, as the original does, unless --no-explode.\n";
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "no-explode", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"port", required_argument, NULL, 'p'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"no-explode", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct server srv = { .listen_fd = -1, .explode_fd = -1, .explode = true };
+	struct server srv = {
+	    .listen_fd = -1, .explode_fd = -1, .explode = true};
 	const char *addr = "0.0.0.0";
 	unsigned long port = 80;
 	char host[256] = "", *end;
@@ -389,7 +404,9 @@ int main(int argc, char **argv)
 		case 'p':
 			port = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || port < 1 || port > 65535) {
-				fprintf(stderr, "deathstar: --port %s is not 1-65535\n", optarg);
+				fprintf(stderr,
+					"deathstar: --port %s is not 1-65535\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -423,7 +440,8 @@ int main(int argc, char **argv)
 	srv.loop = dfl_evloop__new();
 	srv.listen_fd = listen_on(addr, (unsigned int)port);
 	if (srv.listen_fd < 0 || srv.signal_fd < 0 || !srv.loop ||
-	    dfl_evloop__add(srv.loop, srv.listen_fd, EPOLLIN, on_accept, &srv) ||
+	    dfl_evloop__add(srv.loop, srv.listen_fd, EPOLLIN, on_accept,
+			    &srv) ||
 	    dfl_evloop__add(srv.loop, srv.signal_fd, EPOLLIN, on_signal, &srv))
 		return 1;
 	fprintf(stderr, "deathstar: serving on %s:%lu\n", addr, port);

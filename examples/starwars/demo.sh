@@ -166,10 +166,17 @@ expect_rc 0
 expect_in "xwing"
 run "$BIN" audit verify "$FLOWS"
 expect_rc 0
+# The pods' namespaces, to check that cleanup removes them (and only look
+# at ours: other agents may run on this machine).
+pod_netns=$("$BIN" endpoint list -o json | jq -r '.[].netns // empty' 2>/dev/null)
+[ "$(wc -w <<<"$pod_netns")" -eq 4 ] || fail "expected the 4 pods' namespaces, got '$pod_netns'"
 stop_agent
 run "$BIN" agent --cleanup --node-netns "$NODE_NETNS" --state-dir "$RUN_DIR/state"
 expect_rc 0
-left=$(ip netns list | grep -c "^dfl-" || true)
+left=0
+for ns in "$NODE_NETNS" $pod_netns; do
+	[ -e "/run/netns/$ns" ] && left=$((left + 1))
+done
 [ "$left" -eq 0 ] || fail "$left network namespaces left behind"
 [ ! -e "/sys/fs/bpf/deflector-$NODE_NETNS" ] || fail "pinned maps left behind"
 

@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-DFL=$ROOT/build/deflector
+DFL=${DFL_BIN:-$ROOT/build/deflector}
 DEATHSTAR=$ROOT/build/examples/starwars/deathstar
 CALL=$ROOT/tests/agent/call.py
 RUN=dflt-agent-$$
@@ -13,7 +13,6 @@ mkdir -p "$TMP"
 
 PASSED=0
 FAILED=0
-AGENTS=()
 
 pass() {
 	PASSED=$((PASSED + 1))
@@ -74,7 +73,8 @@ start_agent() {
 	local name=$1 t0 t1 i
 	shift
 	mkdir -p "$(dir_of "$name")"
-	[[ " ${AGENTS[*]} " == *" $name "* ]] || AGENTS+=("$name")
+	# A file, not a variable: start_agent usually runs in $(...).
+	grep -qx "$name" "$TMP/agents" 2>/dev/null || echo "$name" >>"$TMP/agents"
 	t0=$(date +%s%N)
 	rm -f "$(dir_of "$name")/rc" "$(dir_of "$name")/pid"
 	# A wrapper records the agent's exit code for stop_agent, since the
@@ -162,9 +162,21 @@ cleanup_agent() {
 	return 0
 }
 
+# purge NODE_NETNS STATE_DIR SOCKET: --cleanup for an agent that failed to
+# start (it may still have made its node namespace or pinned maps).
+purge() {
+	"$DFL" agent --cleanup --node-netns "$1" --state-dir "$2" --socket "$3" >/dev/null 2>&1
+	[ -e "/run/netns/$1" ] && ip netns del "$1" 2>/dev/null
+	return 0
+}
+
 cleanup_all() {
 	local name pid
-	for name in "${AGENTS[@]}"; do
+	# The reader of our output may be gone (tier.sh | head): writes must
+	# not kill the cleanup half-way.
+	trap '' PIPE INT TERM HUP
+	exec >/dev/null 2>&1
+	for name in $(cat "$TMP/agents" 2>/dev/null); do
 		cleanup_agent "$name"
 	done
 	# Programs started by tests in pods or node namespaces.

@@ -3,10 +3,14 @@
 # agents in throwaway node namespaces, real traffic with curl, exec, restarts
 # with kill -9, --cleanup, two agents side by side, and the socket API's
 # errors. Needs root. Prints "agent: N passed, N failed".
+# DFL_BIN=build/san/deflector runs it with the sanitizer build (build
+# build/san/examples/starwars/deathstar too, for the pods' programs).
 set -u
 # shellcheck source=tests/agent/lib.sh
 source "$(dirname "$0")/lib.sh"
 trap cleanup_all EXIT
+# Killed or cut off (Ctrl-C, tier.sh | head): exit, which runs cleanup_all.
+trap 'exit 130' INT TERM HUP PIPE
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "agent tier needs root (network namespaces); not run"
@@ -31,6 +35,52 @@ done
 STARWARS=docker.io/cilium/starwars
 DS_LABELS='{"org":"empire","class":"deathstar"}'
 TF_LABELS='{"org":"empire","class":"tiefighter"}'
+
+echo "== deathstar server"
+DSNS=$RUN-ds
+ip netns add "$DSNS" && ip -n "$DSNS" link set lo up
+bg_start ds ip netns exec "$DSNS" "$DEATHSTAR" --bind 127.0.0.1 --port 8080 --no-explode
+wait_for 5 ip netns exec "$DSNS" curl -s -m 1 http://127.0.0.1:8080/v1
+dsc() { ip netns exec "$DSNS" curl -s -m 5 "$@"; }
+expect_eq "POST /v1/request-landing" "Ship landed" "$(dsc -XPOST http://127.0.0.1:8080/v1/request-landing)"
+expect_eq "GET /v1 describes the station" "Death Star DS-1 Orbital Battle Station 6" \
+	"$(dsc http://127.0.0.1:8080/v1/ | jq -r '"\(.name) \(.model) \(.api | length)"')"
+expect_eq "PUT /v1/exhaust-port: 503 with the panic text" "503 Panic: deathstar exploded" \
+	"$(dsc -XPUT -w '%{http_code}' -o "$TMP/panic.txt" http://127.0.0.1:8080/v1/exhaust-port) $(head -n 1 "$TMP/panic.txt")"
+expect_eq "unknown path: 404 as go-openapi says it" \
+	'404 {"code":404,"message":"path /v1/nope was not found"}' \
+	"$(dsc -w '%{http_code}' -o "$TMP/404.txt" http://127.0.0.1:8080/v1/nope) $(cat "$TMP/404.txt")"
+expect_eq "wrong method: 405 with Allow" \
+	'405 PUT {"code":405,"message":"method GET is not allowed, but [PUT] are"}' \
+	"$(dsc -D "$TMP/h.txt" -w '%{http_code}' -o "$TMP/405.txt" http://127.0.0.1:8080/v1/exhaust-port) $(grep -i '^allow:' "$TMP/h.txt" | tr -d '\r' | cut -d' ' -f2) $(cat "$TMP/405.txt")"
+expect_eq "keep-alive: two requests, one connection" "1 0" \
+	"$(dsc -w '%{num_connects} ' -o /dev/null -o /dev/null http://127.0.0.1:8080/v1 http://127.0.0.1:8080/v1 | xargs)"
+out=$(ip netns exec "$DSNS" python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8080))
+s.sendall(b"POST /v1/request-landing HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+          b"GET /v1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+print(data.count(b"HTTP/1.1 200 OK"), b"Ship landed" in data, b"Connection: close" in data)')
+expect_eq "pipelined requests are answered in order, then the connection closes" "2 True True" "$out"
+out=$(ip netns exec "$DSNS" python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8080))
+s.sendall(b"GET /v1 HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode())')
+expect_eq "a smuggling attempt gets 400" "HTTP/1.1 400 Bad Request" "$out"
+pid=$(cat "$TMP/ds.bgpid")
+# Ask the server (not the ip netns wrapper, which exec()s it) to stop.
+kill -TERM "$pid"
+wait "$pid"
+expect_eq "SIGTERM: the deathstar exits 0" 0 "$?"
+rm -f "$TMP/ds.bgpid"
+ip netns del "$DSNS"
 
 echo "== agent: start-up and endpoints"
 ms=$(start_agent a) || { echo "agent: 0 passed, 1 failed"; exit 1; }
@@ -136,8 +186,13 @@ expect_eq "service.list shows the deathstar Service's backend" "[\"$DS_IP\"]" \
 echo "== agent: endpoint list"
 dfl a endpoint list >"$TMP/list.txt"
 expect_eq "list header matches cilium endpoint list" \
-	"ENDPOINT   POLICY (ingress)   POLICY (egress)   IDENTITY        LABELS (source:key[=value])                       IPv4         STATUS   " \
-	"$(sed -n 1p "$TMP/list.txt")"
+	"ENDPOINT POLICY (ingress) POLICY (egress) IDENTITY LABELS (source:key[=value]) IPv4 STATUS ;           ENFORCEMENT        ENFORCEMENT" \
+	"$(sed -n 1p "$TMP/list.txt" | tr -s ' ');$(sed -n 2p "$TMP/list.txt" | sed 's/ *$//')"
+hdr=$(sed -n 1p "$TMP/list.txt")
+row=$(grep -m1 "$DS_IP" "$TMP/list.txt")
+expect_eq "the address sits under IPv4, the state under STATUS" \
+	"$(awk -v h="$hdr" 'BEGIN { print index(h, "IPv4"), index(h, "STATUS") }')" \
+	"$(awk -v r="$row" -v ip="$DS_IP" 'BEGIN { print index(r, ip), index(r, "ready") }')"
 expect_match "list shows every endpoint ready with its labels" \
 	"k8s:class=deathstar +$DS_IP +ready" "$(cat "$TMP/list.txt")"
 expect_eq "list prints one row per label, 3 pods" 16 "$(($(wc -l <"$TMP/list.txt") - 2))"
@@ -162,21 +217,20 @@ expect_eq "invalid name: JSON error with -o json" \
 	"1 {\"error\":\"pod.name: invalid name 'Bad_Name': must be lower case\"}" "$? $out"
 out=$("$DFL" agent $(agent_args a) 2>&1)
 expect_match "a second agent on the same state dir is refused" \
-	"^deflector: agent: an agent \(pid [0-9]+\) already uses state directory" "$out"
+	"^deflector: agent: an agent \(pid [0-9]+\) already uses state directory" "$(tail -n 1 <<<"$out")"
 out=$("$DFL" agent --node-netns "$RUN-other" --state-dir "$TMP/other" --socket "$(sock_of a)" 2>&1)
 expect_eq "a second agent on the same socket is refused" \
-	"deflector: agent: another agent is serving $(sock_of a)" "$out"
-rm -rf "$TMP/other"
-ip netns del "$RUN-other" 2>/dev/null
-out=$("$DFL" agent --node-netns x --pod-cidr 10.1.2.3/16 --state-dir "$TMP/c" --socket "$TMP/c.sock" 2>&1)
+	"deflector: agent: another agent is serving $(sock_of a)" "$(tail -n 1 <<<"$out")"
+purge "$RUN-other" "$TMP/other" "$TMP/other.sock"
+out=$("$DFL" agent --node-netns "$RUN-cidr" --pod-cidr 10.1.2.3/16 --state-dir "$TMP/c" --socket "$TMP/c.sock" 2>&1)
 expect_eq "bad --pod-cidr is explained" \
-	"deflector: agent: --pod-cidr: '10.1.2.3/16' has host bits set (did you mean 10.1.0.0/16?)" "$out"
-rm -rf "$TMP/c"
+	"deflector: agent: --pod-cidr: '10.1.2.3/16' has host bits set (did you mean 10.1.0.0/16?)" "$(tail -n 1 <<<"$out")"
+purge "$RUN-cidr" "$TMP/c" "$TMP/c.sock"
 
 echo "== agent: Deployments, streams, programs"
 python3 "$CALL" --follow 2 "$(sock_of a)" '{"op":"subscribe","topic":"agent"}' >"$TMP/events.txt" &
 FOLLOWER=$!
-sleep 0.3
+wait_for 10 grep -q following "$TMP/events.txt"
 call a "$(jq -cn --argjson l "$DS_LABELS" \
 	'{op:"deployment.apply",deployment:{name:"deathstar",replicas:2,template:{labels:$l,image:"docker.io/cilium/starwars",ports:[{port:80}]}}}')" >"$TMP/dep.json"
 mapfile -t REPLICAS < <(jq -r '.result.endpoints[].name' "$TMP/dep.json")
@@ -299,7 +353,7 @@ out=$("$DFL" agent --node-netns "$RUN-pd" --state-dir "$TMP/pd" --socket "$TMP/p
 expect_eq "a missing --policy-dir is an error, and nothing is made" \
 	"deflector: agent: cannot watch directory $TMP/none: No such file or directory no-netns" \
 	"$out $([ -e "/run/netns/$RUN-pd" ] && echo netns-made || echo no-netns)"
-ip netns del "$RUN-pd" 2>/dev/null
+purge "$RUN-pd" "$TMP/pd" "$TMP/pd.sock"
 stop_agent c
 cleanup_agent c
 
@@ -328,6 +382,11 @@ expect_eq "--cleanup after kill -9 leaves nothing" "" "$left"
 check "--cleanup after kill -9 stops the adopted deathstar" gone "$A_PID"
 check "--cleanup after kill -9 removes state and socket" \
 	sh -c "test ! -e $(state_of a) && test ! -e $(sock_of a)"
+
+left=$(ls -d /sys/fs/bpf/*"$RUN"* /run/netns/*"$RUN"* 2>/dev/null | grep -v -- "-a$")
+expect_eq "nothing of the finished agents is left (namespaces, pinned maps)" "" "$left"
+check "no sanitizer or runtime error in any agent's log" \
+	sh -c "! grep -h -e 'Sanitizer' -e 'runtime error' $TMP/*/log"
 
 echo "agent: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

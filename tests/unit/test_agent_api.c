@@ -58,14 +58,14 @@ static void teardown(void)
 {
 	dfl_api__free(api);
 	dfl_evloop__free(loop);
-	rmdir(strcat(strcpy((char[160]){ 0 }, dir), "/sub"));
+	rmdir(strcat(strcpy((char[160]){0}, dir), "/sub"));
 	rmdir(dir);
 	strcpy(dir, "/tmp/dflt-agent-api-XXXXXX");
 }
 
 static int client(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	strcpy(sa.sun_path, path);
@@ -93,7 +93,7 @@ static void send_all(int fd, const char *s, size_t len)
 /* Runs the loop until <want> lines arrived (or 2 s passed); returns them. */
 static char *read_lines(int fd, int want)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 	char buf[65536];
 
 	for (int round = 0; round < 200; round++) {
@@ -114,16 +114,18 @@ static char *read_lines(int fd, int want)
 START_TEST(requests_are_answered_in_order_with_ids)
 {
 	int fd = client();
-	const char *req = "{\"op\":\"echo\",\"id\":1,\"x\":\"a\"}\n\n  \n"
-			  "{\"op\":\"fail\",\"id\":\"two\"}\n{\"op\":\"busy\"}\n";
+	const char *req =
+	    "{\"op\":\"echo\",\"id\":1,\"x\":\"a\"}\n\n  \n"
+	    "{\"op\":\"fail\",\"id\":\"two\"}\n{\"op\":\"busy\"}\n";
 	char *out;
 
 	send_all(fd, req, strlen(req));
 	out = read_lines(fd, 3);
-	ck_assert_str_eq(out,
-			 "{\"result\":{\"op\":\"echo\",\"id\":1,\"x\":\"a\"},\"id\":1}\n"
-			 "{\"error\":\"pod x not found\",\"id\":\"two\"}\n"
-			 "{\"error\":\"Device or resource busy\"}\n");
+	ck_assert_str_eq(
+	    out,
+	    "{\"result\":{\"op\":\"echo\",\"id\":1,\"x\":\"a\"},\"id\":1}\n"
+	    "{\"error\":\"pod x not found\",\"id\":\"two\"}\n"
+	    "{\"error\":\"Device or resource busy\"}\n");
 	free(out);
 	close(fd);
 }
@@ -138,12 +140,16 @@ START_TEST(bad_requests_get_clear_errors)
 
 	send_all(fd, req, strlen(req));
 	out = read_lines(fd, 5);
-	ck_assert_str_eq(out,
-			 "{\"error\":\"request is not JSON: unexpected token near end of file (column 6)\"}\n"
-			 "{\"error\":\"request has no \\\"op\\\" string; {\\\"op\\\": \\\"help\\\"} lists the ops\"}\n"
-			 "{\"error\":\"request must be a JSON object like {\\\"op\\\": \\\"status\\\"}\"}\n"
-			 "{\"error\":\"unknown op 'nope'; {\\\"op\\\": \\\"help\\\"} lists the ops\"}\n"
-			 "{\"error\":\"request is not JSON: duplicate object key near '\\\"op\\\"' (column 17)\"}\n");
+	ck_assert_str_eq(out, "{\"error\":\"request is not JSON: unexpected "
+			      "token near end of file (column 6)\"}\n"
+			      "{\"error\":\"request has no \\\"op\\\" string; "
+			      "{\\\"op\\\": \\\"help\\\"} lists the ops\"}\n"
+			      "{\"error\":\"request must be a JSON object like "
+			      "{\\\"op\\\": \\\"status\\\"}\"}\n"
+			      "{\"error\":\"unknown op 'nope'; {\\\"op\\\": "
+			      "\\\"help\\\"} lists the ops\"}\n"
+			      "{\"error\":\"request is not JSON: duplicate "
+			      "object key near '\\\"op\\\"' (column 17)\"}\n");
 	free(out);
 	close(fd);
 }
@@ -172,7 +178,8 @@ START_TEST(overlong_request_closes_the_connection)
 	memset(big, 'x', len);
 	send_all(fd, big, len);
 	out = read_lines(fd, 1);
-	ck_assert_str_eq(out, "{\"error\":\"request longer than 16777216 bytes\"}\n");
+	ck_assert_str_eq(
+	    out, "{\"error\":\"request longer than 16777216 bytes\"}\n");
 	free(out);
 	/* Closed: the next read sees EOF. */
 	out = read_lines(fd, 1);
@@ -229,10 +236,13 @@ START_TEST(slow_followers_lose_messages_and_are_told)
 		queued += dfl_api__publish(api, "flows", msg);
 	ck_assert_uint_lt(queued, 3000);
 	out = read_lines(fd, 100000);
-	lost = strstr(out, "{\"lost_events\":{\"source\":\"DEFLECTOR_AGENT\",\"num_events_lost\":");
+	lost = strstr(out, "{\"lost_events\":{\"source\":\"DEFLECTOR_AGENT\","
+			   "\"num_events_lost\":");
 	ck_assert_ptr_nonnull(lost);
-	ck_assert_int_eq(atoi(lost + strlen("{\"lost_events\":{\"source\":\"DEFLECTOR_AGENT\",\"num_events_lost\":")),
-			 (int)(3000 - queued));
+	ck_assert_int_eq(
+	    atoi(lost + strlen("{\"lost_events\":{\"source\":\"DEFLECTOR_"
+			       "AGENT\",\"num_events_lost\":")),
+	    (int)(3000 - queued));
 	free(out);
 	json_decref(msg);
 	close(fd);
@@ -245,7 +255,8 @@ START_TEST(a_live_socket_is_not_stolen)
 	char err[256];
 
 	ck_assert_ptr_null(dfl_api__new(l2, path, err, sizeof(err)));
-	ck_assert_ptr_nonnull(strstr(err, "another agent is serving /tmp/dflt-agent-api-"));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "another agent is serving /tmp/dflt-agent-api-"));
 	dfl_evloop__free(l2);
 }
 END_TEST

@@ -21,11 +21,16 @@ START_TEST(cidr_parse_accepts_canonical_prefixes)
 	uint32_t net;
 	uint8_t plen;
 
-	ck_assert_int_eq(dfl_cidr4__parse("10.200.0.0/16", &net, &plen, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("10.200.0.0/16", &net, &plen, err, sizeof(err)),
+	    0);
 	ck_assert_uint_eq(net, ip("10.200.0.0"));
 	ck_assert_uint_eq(plen, 16);
-	ck_assert_int_eq(dfl_cidr4__parse("0.0.0.0/0", &net, &plen, err, sizeof(err)), 0);
-	ck_assert_int_eq(dfl_cidr4__parse("192.168.1.4/30", &net, &plen, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("0.0.0.0/0", &net, &plen, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("192.168.1.4/30", &net, &plen, err, sizeof(err)),
+	    0);
 }
 END_TEST
 
@@ -35,18 +40,35 @@ START_TEST(cidr_parse_rejects_with_a_reason)
 	uint32_t net;
 	uint8_t plen;
 
-	ck_assert_int_eq(dfl_cidr4__parse("10.200.1.0/16", &net, &plen, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "'10.200.1.0/16' has host bits set (did you mean 10.200.0.0/16?)");
-	ck_assert_int_eq(dfl_cidr4__parse("10.200.0.0", &net, &plen, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("10.200.1.0/16", &net, &plen, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(
+	    err,
+	    "'10.200.1.0/16' has host bits set (did you mean 10.200.0.0/16?)");
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("10.200.0.0", &net, &plen, err, sizeof(err)),
+	    -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "not a CIDR"));
-	ck_assert_int_eq(dfl_cidr4__parse("10.200.0.0/33", &net, &plen, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("10.200.0.0/33", &net, &plen, err, sizeof(err)),
+	    -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "prefix length"));
-	ck_assert_int_eq(dfl_cidr4__parse("10.200.0.0/-1", &net, &plen, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(dfl_cidr4__parse("10.200.0.0/", &net, &plen, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(dfl_cidr4__parse("10.300.0.0/16", &net, &plen, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("10.200.0.0/-1", &net, &plen, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("10.200.0.0/", &net, &plen, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("10.300.0.0/16", &net, &plen, err, sizeof(err)),
+	    -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "not an IPv4 address"));
-	ck_assert_int_eq(dfl_cidr4__parse("010.1.0.0/16", &net, &plen, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(dfl_cidr4__parse(NULL, &net, &plen, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+	    dfl_cidr4__parse("010.1.0.0/16", &net, &plen, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_int_eq(dfl_cidr4__parse(NULL, &net, &plen, err, sizeof(err)),
+			 -EINVAL);
 }
 END_TEST
 
@@ -56,7 +78,8 @@ START_TEST(gateway_is_reserved_and_pods_follow_it)
 	char err[256];
 	uint32_t a, b;
 
-	ck_assert_int_eq(dfl_ipam__init(&ipam, "10.200.0.0/16", true, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&ipam, "10.200.0.0/16", true, err, sizeof(err)), 0);
 	ck_assert_uint_eq(ipam.gateway, ip("10.200.0.1"));
 	ck_assert_int_eq(dfl_ipam__alloc(&ipam, &a), 0);
 	ck_assert_int_eq(dfl_ipam__alloc(&ipam, &b), 0);
@@ -76,7 +99,8 @@ START_TEST(freed_address_is_not_reused_at_once)
 	char err[256];
 	uint32_t a, b, c;
 
-	ck_assert_int_eq(dfl_ipam__init(&ipam, "10.1.0.0/24", true, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&ipam, "10.1.0.0/24", true, err, sizeof(err)), 0);
 	dfl_ipam__alloc(&ipam, &a);
 	dfl_ipam__alloc(&ipam, &b);
 	ck_assert_int_eq(dfl_ipam__free(&ipam, a), 0);
@@ -94,7 +118,8 @@ START_TEST(small_cidr_fills_up_then_wraps_to_freed)
 	uint32_t a, b, c;
 
 	/* /30: network, gateway, one pod, broadcast. */
-	ck_assert_int_eq(dfl_ipam__init(&ipam, "10.9.9.0/30", true, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&ipam, "10.9.9.0/30", true, err, sizeof(err)), 0);
 	ck_assert_uint_eq(dfl_ipam__capacity(&ipam), 1);
 	ck_assert_int_eq(dfl_ipam__alloc(&ipam, &a), 0);
 	ck_assert_uint_eq(a, ip("10.9.9.2"));
@@ -102,8 +127,10 @@ START_TEST(small_cidr_fills_up_then_wraps_to_freed)
 	ck_assert_int_eq(dfl_ipam__free(&ipam, a), 0);
 	ck_assert_int_eq(dfl_ipam__alloc(&ipam, &c), 0);
 	ck_assert_uint_eq(c, a);
-	ck_assert_int_eq(dfl_ipam__claim(&ipam, ip("10.9.9.3")), -ERANGE); /* broadcast */
-	ck_assert_int_eq(dfl_ipam__claim(&ipam, ip("10.9.9.0")), -ERANGE); /* network */
+	ck_assert_int_eq(dfl_ipam__claim(&ipam, ip("10.9.9.3")),
+			 -ERANGE); /* broadcast */
+	ck_assert_int_eq(dfl_ipam__claim(&ipam, ip("10.9.9.0")),
+			 -ERANGE); /* network */
 	dfl_ipam__release(&ipam);
 }
 END_TEST
@@ -114,7 +141,8 @@ START_TEST(claim_restores_addresses)
 	char err[256];
 	uint32_t a;
 
-	ck_assert_int_eq(dfl_ipam__init(&ipam, "10.200.0.0/16", true, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&ipam, "10.200.0.0/16", true, err, sizeof(err)), 0);
 	ck_assert_int_eq(dfl_ipam__claim(&ipam, ip("10.200.0.2")), 0);
 	ck_assert_int_eq(dfl_ipam__claim(&ipam, ip("10.200.0.2")), -EEXIST);
 	ck_assert_int_eq(dfl_ipam__claim(&ipam, ip("10.201.0.2")), -ERANGE);
@@ -129,10 +157,15 @@ START_TEST(prefix_limits)
 	struct dfl_ipam ipam;
 	char err[256];
 
-	ck_assert_int_eq(dfl_ipam__init(&ipam, "10.0.0.0/31", true, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&ipam, "10.0.0.0/31", true, err, sizeof(err)),
+	    -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "8-30"));
-	ck_assert_int_eq(dfl_ipam__init(&ipam, "10.0.0.0/7", true, err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(dfl_ipam__init(&ipam, "10.0.0.0/8", true, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&ipam, "10.0.0.0/7", true, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&ipam, "10.0.0.0/8", true, err, sizeof(err)), 0);
 	ck_assert_uint_eq(dfl_ipam__capacity(&ipam), (1u << 24) - 3);
 	dfl_ipam__release(&ipam);
 }
@@ -141,7 +174,7 @@ END_TEST
 START_TEST(idpool_random_ids_are_unique_and_exhaust)
 {
 	struct dfl_idpool p;
-	bool seen[4096] = { false };
+	bool seen[4096] = {false};
 	uint32_t id;
 
 	ck_assert_int_eq(dfl_idpool__init(&p, 1, 4095), 0);

@@ -33,10 +33,10 @@ END_TEST
 
 START_TEST(template_hash_looks_like_kubernetes)
 {
-	struct dfl_kv labels[] = { { "class", "deathstar", { 0 } },
-				   { "org", "empire", { 0 } } };
-	struct dfl_pod_desc t = { .labels = { labels, 2 },
-				  .image = "docker.io/cilium/starwars" };
+	struct dfl_kv labels[] = {{"class", "deathstar", {0}},
+				  {"org", "empire", {0}}};
+	struct dfl_pod_desc t = {.labels = {labels, 2},
+				 .image = "docker.io/cilium/starwars"};
 	char h1[11], h2[11];
 
 	dfl_pod_template__hash(&t, h1);
@@ -62,16 +62,19 @@ START_TEST(replica_names)
 	ck_assert_uint_eq(strspn(suffix, "bcdfghjklmnpqrstvwxz2456789"), 5);
 	dfl_name__random_suffix(other);
 	ck_assert_int_eq(dfl_replica__name(name, sizeof(name), "deathstar",
-					   "8c4c77fb7", "h59s2"), 0);
+					   "8c4c77fb7", "h59s2"),
+			 0);
 	ck_assert_str_eq(name, "deathstar-8c4c77fb7-h59s2");
 	memset(long_name, 'a', 70);
 	long_name[70] = '\0';
 	ck_assert_int_eq(dfl_replica__name(name, sizeof(name), long_name,
-					   "8c4c77fb7", "h59s2"), 0);
+					   "8c4c77fb7", "h59s2"),
+			 0);
 	ck_assert_uint_eq(strlen(name), 63);
 	ck_assert_str_eq(name + 58, "h59s2");
-	ck_assert_int_eq(dfl_replica__name(name, 10, "deathstar", "8c4c77fb7",
-					   "h59s2"), -ENAMETOOLONG);
+	ck_assert_int_eq(
+	    dfl_replica__name(name, 10, "deathstar", "8c4c77fb7", "h59s2"),
+	    -ENAMETOOLONG);
 }
 END_TEST
 
@@ -83,9 +86,11 @@ START_TEST(kubernetes_name_rules)
 	ck_assert_ptr_nonnull(dfl_k8s__check_label("-a"));
 	ck_assert_ptr_nonnull(dfl_k8s__check_label("a.b"));
 	ck_assert_ptr_nonnull(dfl_k8s__check_label(""));
-	ck_assert_ptr_nonnull(dfl_k8s__check_label(
-		"a234567890123456789012345678901234567890123456789012345678901234"));
-	ck_assert_ptr_null(dfl_k8s__check_subdomain("deathstar-8c4c77fb7-h59s2"));
+	ck_assert_ptr_nonnull(
+	    dfl_k8s__check_label("a23456789012345678901234567890123456789012345"
+				 "6789012345678901234"));
+	ck_assert_ptr_null(
+	    dfl_k8s__check_subdomain("deathstar-8c4c77fb7-h59s2"));
 	ck_assert_ptr_null(dfl_k8s__check_subdomain("a.b.c"));
 	ck_assert_ptr_nonnull(dfl_k8s__check_subdomain("a..b"));
 	ck_assert_ptr_nonnull(dfl_k8s__check_subdomain("a_b"));

@@ -13,7 +13,8 @@
 static char dir[] = "/tmp/dflt-agent-state-XXXXXX";
 
 /* An agent as far as the state file is concerned. */
-static void agent_init(struct dfl_agent *a, const char *node, const char *pod_cidr)
+static void agent_init(struct dfl_agent *a, const char *node,
+		       const char *pod_cidr)
 {
 	char err[256];
 
@@ -23,8 +24,11 @@ static void agent_init(struct dfl_agent *a, const char *node, const char *pod_ci
 	a->state_dir = strdup(dir);
 	a->pod_cidr = strdup(pod_cidr);
 	a->service_cidr = strdup("10.96.0.0/16");
-	ck_assert_int_eq(dfl_ipam__init(&a->pod_ipam, pod_cidr, true, err, sizeof(err)), 0);
-	ck_assert_int_eq(dfl_ipam__init(&a->svc_ipam, a->service_cidr, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_ipam__init(&a->pod_ipam, pod_cidr, true, err, sizeof(err)), 0);
+	ck_assert_int_eq(dfl_ipam__init(&a->svc_ipam, a->service_cidr, false,
+					err, sizeof(err)),
+			 0);
 	ck_assert_int_eq(dfl_idpool__init(&a->ep_ids, 1, 4095), 0);
 }
 
@@ -65,10 +69,12 @@ static struct dfl_endpoint *add_endpoint(struct dfl_agent *a, uint16_t id,
 {
 	struct dfl_endpoint *ep = calloc(1, sizeof(*ep));
 	char err[256];
-	json_t *j = json_pack("{s:s, s:{s:s}, s:s}", "name", name, "labels", "app",
-			      name, "image", "docker.io/cilium/starwars");
+	json_t *j =
+	    json_pack("{s:s, s:{s:s}, s:s}", "name", name, "labels", "app",
+		      name, "image", "docker.io/cilium/starwars");
 
-	ck_assert_int_eq(dfl_pod_desc__from_json(&ep->pod, j, "pod", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_pod_desc__from_json(&ep->pod, j, "pod", err, sizeof(err)), 0);
 	json_decref(j);
 	ep->id = id;
 	ep->state = DFL_EP_READY;
@@ -97,7 +103,9 @@ START_TEST(state_round_trips)
 	add_endpoint(&a, 3000, "xwing", "10.200.0.3")->state = DFL_EP_CREATING;
 	j = json_pack("{s:s, s:s, s:{s:s}}", "name", "deathstar", "clusterIP",
 		      "10.96.0.1", "selector", "class", "deathstar");
-	ck_assert_int_eq(dfl_service_desc__from_json(svc, j, "service", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    dfl_service_desc__from_json(svc, j, "service", err, sizeof(err)),
+	    0);
 	json_decref(j);
 	a.svcs = calloc(1, sizeof(*a.svcs));
 	a.svcs[a.n_svcs++] = svc;
@@ -124,7 +132,8 @@ START_TEST(state_round_trips)
 	/* Ids and addresses are taken again: nothing is handed out twice. */
 	ck_assert(dfl_idpool__taken(&b.ep_ids, 7));
 	ck_assert_int_eq(dfl_ipam__claim(&b.pod_ipam, a.eps[1]->ipv4), -EEXIST);
-	ck_assert_int_eq(dfl_ipam__claim(&b.svc_ipam, svc->cluster_ip), -EEXIST);
+	ck_assert_int_eq(dfl_ipam__claim(&b.svc_ipam, svc->cluster_ip),
+			 -EEXIST);
 	ck_assert_uint_eq(b.n_svcs, 1);
 	agent_release(&a);
 	agent_release(&b);
@@ -140,11 +149,14 @@ START_TEST(state_of_another_node_or_cidr_is_refused)
 	ck_assert_int_eq(dfl_state__save(&a), 0);
 	agent_init(&b, "node-2", "10.200.0.0/16");
 	ck_assert_int_eq(dfl_state__load(&b, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "was written for node 'node-1', not 'node-2'"));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "was written for node 'node-1', not 'node-2'"));
 	agent_release(&b);
 	agent_init(&b, "node-1", "10.201.0.0/16");
 	ck_assert_int_eq(dfl_state__load(&b, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "was written with --pod-cidr 10.200.0.0/16, not 10.201.0.0/16"));
+	ck_assert_ptr_nonnull(strstr(
+	    err,
+	    "was written with --pod-cidr 10.200.0.0/16, not 10.201.0.0/16"));
 	agent_release(&a);
 	agent_release(&b);
 }
@@ -185,7 +197,8 @@ START_TEST(duplicate_addresses_in_state_are_refused)
 	ck_assert_int_eq(dfl_state__save(&a), 0);
 	agent_init(&b, "node-1", "10.200.0.0/16");
 	ck_assert_int_eq(dfl_state__load(&b, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "endpoints[1]: address 10.200.0.2 is duplicated"));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "endpoints[1]: address 10.200.0.2 is duplicated"));
 	agent_release(&a);
 	agent_release(&b);
 }
