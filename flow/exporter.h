@@ -35,8 +35,9 @@ struct dfl_exporter_config {
 	bool compress;		       /* gzip rotated files */
 	const char *const *field_mask; /* Flow field paths; NULL: all */
 	size_t n_field_mask;
-	/* Borrowed: the exporter copies them with dfl_flow_filters__parse_json
-	 * semantics when given as JSON, or takes these (see below). */
+	/* Hubble's --hubble-export-allowlist/-denylist: concatenated JSON
+	 * FlowFilters, parsed by new(). Filters built otherwise (flowLogs
+	 * YAML) are handed over with dfl_exporter__add_filters(). */
 	const char *include_json; /* '{"verdict":["DROPPED"]}...' or NULL */
 	const char *exclude_json;
 	int64_t end_ns;	       /* stop exporting after this time; 0: never */

@@ -158,7 +158,8 @@ struct dfl_flow_policy {
 	uint64_t revision;
 	/* This policy selects the endpoint in the flow's direction, which put
 	 * the endpoint into default deny; none of its rules matched the flow.
-	 * Only on DROPPED/AUDIT records with drop reason 133. */
+	 * Set on default-deny drops (133) and on AUDIT records that default
+	 * deny would have dropped. */
 	bool default_deny;
 	/* The rule of the policy that matched, e.g. "ingress[0]" or
 	 * "egressDeny[1]", or NULL when unknown or default_deny. */

@@ -377,8 +377,9 @@ static void f_strv(struct obj *o, const char *k, size_t klen, const char **v,
 #define F_STRV(o, k, v, n)    f_strv((o), (k), sizeof(k) - 1, (v), (n))
 
 /* Nested messages: open() writes the key and '{' and remembers where, so
- * that close() can take an object that turned out empty back out (protojson
- * never writes a message whose fields are all default... for our purposes). */
+ * that close() can take an object that turned out empty back out: a record
+ * holds no presence bits, so an all-zero message reads as absent, except a
+ * oneof member (keep_empty), whose presence is the information. */
 struct nested {
 	struct obj o;
 	size_t mark;
