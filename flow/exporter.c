@@ -60,7 +60,11 @@ struct dfl_exporter {
 	struct dfl_chain chain;
 	uint64_t cp_n; /* records covered by the last checkpoint */
 	struct dfl_strbuf wbuf, mbuf;
-	uint64_t wbuf_lines;
+	uint64_t wbuf_lines; /* flows and lost_events lines in wbuf */
+	uint64_t wbuf_flows; /* of which flows */
+	/* the counts the lost_events lines in wbuf carry, by source: owed
+	 * again if the chunk cannot be written */
+	uint64_t wbuf_carried[DFL_LOST_HUBBLE_RING_BUFFER + 1];
 	struct dfl_chain chain_at_chunk; /* to undo a failed write */
 	int64_t last_fsync_ns;
 	bool dirty;
@@ -405,14 +409,15 @@ static void flush_chunk(struct dfl_exporter *e)
 			ewarn(e,
 			      "writing %s: %s; %" PRIu64
 			      " records lost (counted)",
-			      e->path, strerror(-ret), e->wbuf_lines);
+			      e->path, strerror(-ret), e->wbuf_flows);
 		e->chain = e->chain_at_chunk;
 		dfl_strbuf__reset(&e->mbuf);
 		pthread_mutex_lock(&e->lock);
 		e->last_err = ret;
-		e->st.lost += e->wbuf_lines;
-		e->lost_pending[DFL_LOST_OBSERVER_EVENTS_QUEUE] +=
-		    e->wbuf_lines;
+		e->st.lost += e->wbuf_flows;
+		e->lost_pending[DFL_LOST_OBSERVER_EVENTS_QUEUE] += e->wbuf_flows;
+		for (int s = 0; s <= DFL_LOST_HUBBLE_RING_BUFFER; s++)
+			e->lost_pending[s] += e->wbuf_carried[s];
 		pthread_mutex_unlock(&e->lock);
 	} else {
 		e->size += e->wbuf.len;
@@ -428,11 +433,15 @@ static void flush_chunk(struct dfl_exporter *e)
 		pthread_mutex_unlock(&e->lock);
 	}
 	dfl_strbuf__reset(&e->wbuf);
-	e->wbuf_lines = 0;
+	e->wbuf_lines = e->wbuf_flows = 0;
+	memset(e->wbuf_carried, 0, sizeof(e->wbuf_carried));
 	e->chain_at_chunk = e->chain;
 }
 
-static void write_line(struct dfl_exporter *e, const char *line, size_t len)
+/* Appends one line to the chunk: a flow (<src> -1) or a lost_events line
+ * carrying <lost> records of source <src>. */
+static void write_line(struct dfl_exporter *e, const char *line, size_t len,
+		       int src, uint64_t lost)
 {
 	if (!e->to_stdout && e->size + e->wbuf.len + len + 1 > e->max_bytes &&
 	    e->size + e->wbuf.len > 0) {
@@ -442,6 +451,10 @@ static void write_line(struct dfl_exporter *e, const char *line, size_t len)
 	}
 	dfl_strbuf__append(&e->wbuf, line, len + 1);
 	e->wbuf_lines++;
+	if (src < 0)
+		e->wbuf_flows++;
+	else
+		e->wbuf_carried[src] += lost;
 	if (e->chain_on)
 		manifest_record(e, line, len);
 	if (e->wbuf.len >= CHUNK_MAX)
@@ -461,7 +474,7 @@ static void write_lost(struct dfl_exporter *e, const uint64_t *lost)
 		dfl_strbuf__reset(&sb);
 		if (dfl_lost_events__to_json_line(&l, dfl_time_now_ns(),
 						  e->node_name, &sb) == 0)
-			write_line(e, sb.buf, sb.len - 1);
+			write_line(e, sb.buf, sb.len - 1, s, lost[s]);
 	}
 	dfl_strbuf__release(&sb);
 }
@@ -474,7 +487,7 @@ static void write_batch(struct dfl_exporter *e, const char *buf, size_t len)
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
 
-		write_line(e, buf + off, n);
+		write_line(e, buf + off, n, -1, 0);
 		off += n + 1;
 	}
 	flush_chunk(e);

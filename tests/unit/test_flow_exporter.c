@@ -371,6 +371,30 @@ START_TEST(filters_mask_and_end_time)
 }
 END_TEST
 
+/* Writes that fail (a full disk: /dev/full) are counted as lost, the
+ * writer neither spins nor hangs, and closing still returns. */
+START_TEST(a_failing_disk_is_counted_not_hidden)
+{
+	struct dfl_exporter_config cfg = {.file_path = "/dev/full",
+					  .no_chain = true};
+	struct dfl_exporter_stats st;
+	char err[256];
+	struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
+
+	ck_assert_msg(e, "%s", err);
+	for (uint64_t i = 0; i < 100; i++) {
+		struct dfl_flow f = seq_flow(i);
+
+		ck_assert_int_eq(dfl_exporter__export(e, &f), 0);
+	}
+	dfl_exporter__flush(e);
+	dfl_exporter__stats(e, &st);
+	ck_assert_uint_eq(st.exported, 0);
+	ck_assert_uint_eq(st.lost, 100);
+	dfl_exporter__free(e);
+}
+END_TEST
+
 START_TEST(bad_configuration_is_reported)
 {
 	struct dfl_exporter_config cfg = {.file_path =
@@ -407,6 +431,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, torn_tail_is_cut_and_chain_recovered);
 	tcase_add_test(tc, restart_continues_the_chain);
 	tcase_add_test(tc, filters_mask_and_end_time);
+	tcase_add_test(tc, a_failing_disk_is_counted_not_hidden);
 	tcase_add_test(tc, bad_configuration_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
