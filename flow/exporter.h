@@ -45,8 +45,10 @@ struct dfl_exporter_config {
 	/* deflector's additions */
 	bool no_chain;		    /* do not write chain manifests */
 	const char *chain_key_file; /* HMAC key (first 64 bytes); NULL: none */
-	unsigned int
-	    fsync_interval_ms;	 /* 0: fsync at rotation and close only */
+	/* 0: no fsync but at close (a crash can lose the tail written since,
+	 * never leave a torn line: it is cut on open). Else fsync every
+	 * interval and at each rotation, lines before their manifest. */
+	unsigned int fsync_interval_ms;
 	size_t queue_bytes;	 /* writer queue size; 0: 64 MiB */
 	uint64_t max_size_bytes; /* overrides max_size_mb when set (tests) */
 };

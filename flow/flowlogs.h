@@ -17,7 +17,7 @@
  *     # deflector's additions
  *     chain: true                      # hash-chain manifests (default true)
  *     chainKeyFile: /etc/deflector/chain.key
- *     fsyncIntervalMs: 1000            # 0: fsync at rotation and close
+ *     fsyncIntervalMs: 1000            # 0: fsync at close only
  *
  * Unknown keys are errors, so that a typo never silently widens a filter. */
 #ifndef DFL_FLOW_FLOWLOGS_H
