@@ -356,6 +356,24 @@ START_TEST(keyed_chain_needs_its_key)
 }
 END_TEST
 
+/* Known answers: anyone can recompute a manifest with standard tools. */
+START_TEST(chain_hashes_are_standard_sha256_and_hmac)
+{
+	struct dfl_chain c;
+	uint8_t d[DFL_CHAIN_LEN];
+	char hex[65];
+
+	dfl_chain__init(&c, NULL, NULL, 0);
+	dfl_chain__digest(&c, "hello", 5, d);
+	dfl_hex(d, DFL_CHAIN_LEN, hex);
+	ck_assert_str_eq(hex, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+	dfl_chain__init(&c, NULL, "s3cret", 6); /* openssl dgst -sha256 -hmac s3cret */
+	dfl_chain__digest(&c, "hello", 5, d);
+	dfl_hex(d, DFL_CHAIN_LEN, hex);
+	ck_assert_str_eq(hex, "e5a01537481fa0b2c697f787c7aff885412cf0760d08e08502259b39d2d6ae68");
+}
+END_TEST
+
 START_TEST(report_counts_drops_per_dimension)
 {
 	struct dfl_report_opts o = {.since =
@@ -425,6 +443,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, edited_manifest_is_caught_by_the_chain);
 	tcase_add_test(tc, missing_segment_is_named);
 	tcase_add_test(tc, keyed_chain_needs_its_key);
+	tcase_add_test(tc, chain_hashes_are_standard_sha256_and_hmac);
 	tcase_add_test(tc, report_counts_drops_per_dimension);
 	suite_add_tcase(s, tc);
 	return s;
