@@ -18,39 +18,41 @@
 #include "flow/reader.h"
 
 static const char usage[] =
-	"Usage: deflector audit COMMAND [OPTIONS] FILE...\n"
-	"\n"
-	"Checks and summarises flow logs written by deflector's exporter.\n"
-	"\n";
+    "Usage: deflector audit COMMAND [OPTIONS] FILE...\n"
+    "\n"
+    "Checks and summarises flow logs written by deflector's exporter.\n"
+    "\n";
 
 static const char verify_usage[] =
-	"Usage: deflector audit verify [--key FILE] [--head HEX] [-o text|json] FILE...\n"
-	"\n"
-	"Checks export segments (plain or .gz) against the hash-chain manifest\n"
-	"beside each (FILE.chain) and names every record that was deleted,\n"
-	"reordered, edited or inserted, and every segment missing between those\n"
-	"given. Segments may be given in any order; .chain files are skipped.\n"
-	"\n"
-	"  --key FILE     the HMAC key the exporter used (chainKeyFile)\n"
-	"  --head HEX     the chain value recorded elsewhere earlier: the newest\n"
-	"                 segment must end with it (or continue past it)\n"
-	"  -o FORMAT      text (default) or json\n"
-	"\n"
-	"Exit status: 0 intact, 1 problems found, 2 unreadable input.\n";
+    "Usage: deflector audit verify [--key FILE] [--head HEX] [-o text|json] "
+    "FILE...\n"
+    "\n"
+    "Checks export segments (plain or .gz) against the hash-chain manifest\n"
+    "beside each (FILE.chain) and names every record that was deleted,\n"
+    "reordered, edited or inserted, and every segment missing between those\n"
+    "given. Segments may be given in any order; .chain files are skipped.\n"
+    "\n"
+    "  --key FILE     the HMAC key the exporter used (chainKeyFile)\n"
+    "  --head HEX     the chain value recorded elsewhere earlier: the newest\n"
+    "                 segment must end with it (or continue past it)\n"
+    "  -o FORMAT      text (default) or json\n"
+    "\n"
+    "Exit status: 0 intact, 1 problems found, 2 unreadable input.\n";
 
 static const char report_usage[] =
-	"Usage: deflector audit report [OPTIONS] FILE...\n"
-	"\n"
-	"Counts dropped flows per source, destination, port, reason and policy\n"
-	"over a time range. Each datapath drop counts once (its drop event, not\n"
-	"the policy verdict before it); L7 denials count by their L7 record.\n"
-	"\n"
-	"  --since T, --until T   RFC 3339 time (2026-07-24T15:00:00Z, 2026-07-24)\n"
-	"                         or a duration before now (24h)\n"
-	"  --namespace NS         only flows with either side in NS\n"
-	"  --verdict V            DROPPED (default) or AUDIT (would-be drops in\n"
-	"                         audit mode); repeat for both\n"
-	"  -o FORMAT              text (default), json or csv\n";
+    "Usage: deflector audit report [OPTIONS] FILE...\n"
+    "\n"
+    "Counts dropped flows per source, destination, port, reason and policy\n"
+    "over a time range. Each datapath drop counts once (its drop event, not\n"
+    "the policy verdict before it); L7 denials count by their L7 record.\n"
+    "\n"
+    "  --since T, --until T   RFC 3339 time (2026-07-24T15:00:00Z, "
+    "2026-07-24)\n"
+    "                         or a duration before now (24h)\n"
+    "  --namespace NS         only flows with either side in NS\n"
+    "  --verdict V            DROPPED (default) or AUDIT (would-be drops in\n"
+    "                         audit mode); repeat for both\n"
+    "  -o FORMAT              text (default), json or csv\n";
 
 /* Parses "--name value" or "--name=value" at argv[*i]; returns the value or
  * NULL when argv[*i] is not <name>. */
@@ -107,7 +109,7 @@ static int read_key(const char *path, uint8_t *key, size_t *len)
 static int cmd_verify(int argc, char **argv)
 {
 	const char *key_file = NULL, *head = NULL, *v;
-	struct verify_out out = { 0 };
+	struct verify_out out = {0};
 	struct dfl_verify_result res;
 	uint8_t key[64], want[DFL_CHAIN_LEN];
 	size_t key_len = 0, n = 0;
@@ -127,12 +129,14 @@ static int cmd_verify(int argc, char **argv)
 		}
 		if ((v = opt(argc, argv, &i, "--key", NULL, &missing))) {
 			key_file = v;
-		} else if ((v = opt(argc, argv, &i, "--head", NULL, &missing))) {
+		} else if ((v = opt(argc, argv, &i, "--head", NULL,
+				    &missing))) {
 			head = v;
-		} else if ((v = opt(argc, argv, &i, "--output", "-o", &missing))) {
+		} else if ((v = opt(argc, argv, &i, "--output", "-o",
+				    &missing))) {
 			int fmt = dfl_cmd_parse_output("audit verify", v,
 						       1u << DFL_OUT_TEXT |
-							       1u << DFL_OUT_JSON);
+							   1u << DFL_OUT_JSON);
 
 			if (fmt < 0) {
 				free(files);
@@ -140,9 +144,11 @@ static int cmd_verify(int argc, char **argv)
 			}
 			out.json = fmt == DFL_OUT_JSON;
 		} else if (missing || (argv[i][0] == '-' && argv[i][1])) {
-			dfl_cmd_error(false, "audit verify", "%s '%s'; run "
+			dfl_cmd_error(false, "audit verify",
+				      "%s '%s'; run "
 				      "'deflector audit verify --help'",
-				      missing ? "missing value for" : "unknown option",
+				      missing ? "missing value for"
+					      : "unknown option",
 				      argv[i]);
 			free(files);
 			return DFL_EXIT_USAGE;
@@ -155,15 +161,16 @@ static int cmd_verify(int argc, char **argv)
 		free(files);
 		return DFL_EXIT_USAGE;
 	}
-	if (head && (strlen(head) != 64 || dfl_unhex(head, want, DFL_CHAIN_LEN))) {
+	if (head &&
+	    (strlen(head) != 64 || dfl_unhex(head, want, DFL_CHAIN_LEN))) {
 		dfl_cmd_error(out.json, "audit verify",
 			      "--head: expected 64 hex digits");
 		free(files);
 		return DFL_EXIT_USAGE;
 	}
 	if (key_file && (ret = read_key(key_file, key, &key_len))) {
-		dfl_cmd_error(out.json, "audit verify", "--key %s: %s", key_file,
-			      strerror(-ret));
+		dfl_cmd_error(out.json, "audit verify", "--key %s: %s",
+			      key_file, strerror(-ret));
 		free(files);
 		return DFL_EXIT_USAGE;
 	}
@@ -171,11 +178,12 @@ static int cmd_verify(int argc, char **argv)
 	out.notes = json_array();
 	ret = dfl_audit__verify(files, n, key_file ? key : NULL, key_len,
 				on_finding, &out, &res);
-	if (!ret && head && (!res.has_head || memcmp(res.head, want, DFL_CHAIN_LEN)))
+	if (!ret && head &&
+	    (!res.has_head || memcmp(res.head, want, DFL_CHAIN_LEN)))
 		on_finding(&out, true,
 			   "the newest segment does not end with the --head "
 			   "value: records after it were removed or rewritten"),
-			res.problems++;
+		    res.problems++;
 	dfl_hex(res.head, DFL_CHAIN_LEN, hex);
 	if (out.json) {
 		json_t *o = json_pack("{s:I,s:I,s:O,s:O,s:s?}", "segments",
@@ -216,9 +224,9 @@ static int bad_time(const char *v)
 
 static int cmd_report(int argc, char **argv)
 {
-	struct dfl_report_opts ro = { 0 };
+	struct dfl_report_opts ro = {0};
 	struct dfl_report *r = NULL;
-	struct dfl_strbuf out = { 0 };
+	struct dfl_strbuf out = {0};
 	const char *format = "text", *v;
 	int64_t now = dfl_time_now_ns();
 	bool bad = false;
@@ -238,34 +246,41 @@ static int cmd_report(int argc, char **argv)
 		if ((v = opt(argc, argv, &i, "--since", NULL, &missing))) {
 			if (dfl_time__parse_arg(v, now, &ro.since))
 				ret = bad_time(v);
-		} else if ((v = opt(argc, argv, &i, "--until", NULL, &missing))) {
+		} else if ((v = opt(argc, argv, &i, "--until", NULL,
+				    &missing))) {
 			if (dfl_time__parse_arg(v, now, &ro.until))
 				ret = bad_time(v);
-		} else if ((v = opt(argc, argv, &i, "--namespace", "-n", &missing))) {
+		} else if ((v = opt(argc, argv, &i, "--namespace", "-n",
+				    &missing))) {
 			ro.namespace = v;
-		} else if ((v = opt(argc, argv, &i, "--verdict", NULL, &missing))) {
+		} else if ((v = opt(argc, argv, &i, "--verdict", NULL,
+				    &missing))) {
 			if (!strcasecmp(v, "DROPPED"))
 				ro.verdict_dropped = true;
 			else if (!strcasecmp(v, "AUDIT"))
 				ro.verdict_audit = true;
 			else {
-				dfl_cmd_error(false, "audit report",
-					      "--verdict: DROPPED or AUDIT, not '%s'", v);
+				dfl_cmd_error(
+				    false, "audit report",
+				    "--verdict: DROPPED or AUDIT, not '%s'", v);
 				ret = DFL_EXIT_USAGE;
 			}
-		} else if ((v = opt(argc, argv, &i, "--output", "-o", &missing))) {
+		} else if ((v = opt(argc, argv, &i, "--output", "-o",
+				    &missing))) {
 			int fmt = dfl_cmd_parse_output("audit report", v,
 						       1u << DFL_OUT_TEXT |
-							       1u << DFL_OUT_JSON |
-							       1u << DFL_OUT_CSV);
+							   1u << DFL_OUT_JSON |
+							   1u << DFL_OUT_CSV);
 
 			if (fmt < 0)
 				ret = DFL_EXIT_USAGE;
 			format = v;
 		} else if (missing || (argv[i][0] == '-' && argv[i][1])) {
-			dfl_cmd_error(false, "audit report", "%s '%s'; run "
+			dfl_cmd_error(false, "audit report",
+				      "%s '%s'; run "
 				      "'deflector audit report --help'",
-				      missing ? "missing value for" : "unknown option",
+				      missing ? "missing value for"
+					      : "unknown option",
 				      argv[i]);
 			ret = DFL_EXIT_USAGE;
 		} else {
@@ -300,7 +315,8 @@ static int cmd_report(int argc, char **argv)
 			bad = true;
 			continue;
 		}
-		while ((got = dfl_flow_source__next(src, &rec, &raw, &raw_len))) {
+		while (
+		    (got = dfl_flow_source__next(src, &rec, &raw, &raw_len))) {
 			if (got < 0) {
 				fprintf(stderr, "deflector: audit report: %s\n",
 					dfl_flow_source__error(src));
@@ -329,9 +345,10 @@ out:
 }
 
 static const struct dfl_cmd cmds[] = {
-	{ "verify", cmd_verify, "check segments against their hash chains" },
-	{ "report", cmd_report, "count drops per source, destination, port, reason, policy" },
-	{ 0 },
+    {"verify", cmd_verify, "check segments against their hash chains"},
+    {"report", cmd_report,
+     "count drops per source, destination, port, reason, policy"},
+    {0},
 };
 
 int dfl_cmd_audit(int argc, char **argv)

@@ -49,10 +49,10 @@ enum dfl_report_dim {
 };
 
 struct dfl_report_opts {
-	int64_t since, until;	/* 0: open */
-	const char *namespace;	/* either side in it; NULL: all */
-	bool verdict_dropped;	/* count DROPPED records (the default) */
-	bool verdict_audit;	/* count AUDIT records */
+	int64_t since, until;  /* 0: open */
+	const char *namespace; /* either side in it; NULL: all */
+	bool verdict_dropped;  /* count DROPPED records (the default) */
+	bool verdict_audit;    /* count AUDIT records */
 };
 
 struct dfl_report;

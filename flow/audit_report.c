@@ -36,7 +36,7 @@ static int counts_add(struct counts *c, const char *key)
 	size_t i;
 
 	if (2 * (c->used + 1) > c->cap) {
-		struct counts bigger = { 0 };
+		struct counts bigger = {0};
 
 		bigger.cap = c->cap ? 2 * c->cap : 64;
 		bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
@@ -82,8 +82,8 @@ struct dfl_report {
 	int err;
 };
 
-static const char *const dim_names[] = { "source", "destination", "port",
-					 "reason", "policy" };
+static const char *const dim_names[] = {"source", "destination", "port",
+					"reason", "policy"};
 
 struct dfl_report *dfl_report__new(const struct dfl_report_opts *opts)
 {
@@ -171,9 +171,9 @@ static bool in_namespace(const struct dfl_flow *f, const char *ns)
 
 static void add_policies(struct dfl_report *r, const struct dfl_flow *f)
 {
-	const struct dfl_flow_policies *lists[] = { &f->ingress_denied_by,
-						    &f->egress_denied_by };
-	struct dfl_strbuf key = { 0 };
+	const struct dfl_flow_policies *lists[] = {&f->ingress_denied_by,
+						   &f->egress_denied_by};
+	struct dfl_strbuf key = {0};
 	bool any = false;
 
 	for (int l = 0; l < 2; l++) {
@@ -181,12 +181,12 @@ static void add_policies(struct dfl_report *r, const struct dfl_flow *f)
 			const struct dfl_flow_policy *p = &lists[l]->items[i];
 
 			dfl_strbuf__reset(&key);
-			dfl_strbuf__printf(&key, "%s%s%s (%s)%s",
-					   p->namespace ? p->namespace : "",
-					   p->namespace ? "/" : "",
-					   p->name ? p->name : "?",
-					   p->kind ? p->kind : "?",
-					   p->default_deny ? " default deny" : "");
+			dfl_strbuf__printf(
+			    &key, "%s%s%s (%s)%s",
+			    p->namespace ? p->namespace : "",
+			    p->namespace ? "/" : "", p->name ? p->name : "?",
+			    p->kind ? p->kind : "?",
+			    p->default_deny ? " default deny" : "");
 			if (!r->err)
 				r->err = counts_add(&r->dims[DFL_REPORT_POLICY],
 						    dfl_strbuf__str(&key));
@@ -202,7 +202,7 @@ void dfl_report__add(struct dfl_report *r, const struct dfl_flow_record *rec)
 {
 	const struct dfl_flow *f = rec->flow;
 	int64_t t = rec->time_ns ? rec->time_ns : f ? f->time_ns : 0;
-	struct dfl_strbuf key = { 0 };
+	struct dfl_strbuf key = {0};
 
 	if (rec->kind != DFL_RECORD_FLOW || !f)
 		return;
@@ -240,8 +240,9 @@ void dfl_report__add(struct dfl_report *r, const struct dfl_flow_record *rec)
 			reason_key(f, &key);
 			break;
 		}
-		r->err = key.err ? key.err :
-				   counts_add(&r->dims[d], dfl_strbuf__str(&key));
+		r->err = key.err
+			     ? key.err
+			     : counts_add(&r->dims[d], dfl_strbuf__str(&key));
 	}
 	add_policies(r, f);
 	dfl_strbuf__release(&key);
@@ -311,18 +312,20 @@ int dfl_report__render(const struct dfl_report *r, const char *format,
 	} else if (csv) {
 		dfl_strbuf__puts(out, "dimension,key,count\n");
 	} else {
-		struct dfl_strbuf a = { 0 }, b = { 0 };
+		struct dfl_strbuf a = {0}, b = {0};
 
 		dfl_format_time(r->first, DFL_TIME_RFC3339_NANO, &a);
 		dfl_format_time(r->last, DFL_TIME_RFC3339_NANO, &b);
-		dfl_strbuf__printf(out, "%" PRIu64 " %s", r->total,
-				   r->opts.verdict_audit && !r->opts.verdict_dropped ?
-					   "audited (would-be) drops" :
-				   r->opts.verdict_audit ? "drops and audited drops" :
-							   "drops");
+		dfl_strbuf__printf(
+		    out, "%" PRIu64 " %s", r->total,
+		    r->opts.verdict_audit && !r->opts.verdict_dropped
+			? "audited (would-be) drops"
+		    : r->opts.verdict_audit ? "drops and audited drops"
+					    : "drops");
 		if (r->total)
 			dfl_strbuf__printf(out, " between %s and %s",
-					   dfl_strbuf__str(&a), dfl_strbuf__str(&b));
+					   dfl_strbuf__str(&a),
+					   dfl_strbuf__str(&b));
 		dfl_strbuf__puts(out, "\n");
 		dfl_strbuf__release(&a);
 		dfl_strbuf__release(&b);
@@ -336,18 +339,19 @@ int dfl_report__render(const struct dfl_report *r, const char *format,
 			dfl_strbuf__printf(out, ",\"by_%s\":[", dim_names[d]);
 		else if (!csv)
 			dfl_strbuf__printf(out, "\nBY %s\n%10s  %s\n",
-					   dim_names[d], "COUNT",
-					   dim_names[d]);
+					   dim_names[d], "COUNT", dim_names[d]);
 		for (size_t i = 0; i < r->dims[d].used; i++) {
 			if (json) {
-				dfl_strbuf__printf(out, "%s{\"key\":", i ? "," : "");
+				dfl_strbuf__printf(out,
+						   "%s{\"key\":", i ? "," : "");
 				dfl_json__put_string(out, v[i].key);
-				dfl_strbuf__printf(out, ",\"count\":%" PRIu64 "}",
-						   v[i].n);
+				dfl_strbuf__printf(
+				    out, ",\"count\":%" PRIu64 "}", v[i].n);
 			} else if (csv) {
 				dfl_strbuf__printf(out, "%s,", dim_names[d]);
 				csv_field(out, v[i].key);
-				dfl_strbuf__printf(out, ",%" PRIu64 "\n", v[i].n);
+				dfl_strbuf__printf(out, ",%" PRIu64 "\n",
+						   v[i].n);
 			} else {
 				dfl_strbuf__printf(out, "%10" PRIu64 "  %s\n",
 						   v[i].n, v[i].key);

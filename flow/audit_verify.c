@@ -63,7 +63,8 @@ static int read_lines(struct verifier *v, struct segment *s)
 		uint64_t *ln;
 
 		if (ret == -E2BIG) {
-			say(v, true, "%s: line %" PRIu64 " is over %d bytes long",
+			say(v, true,
+			    "%s: line %" PRIu64 " is over %d bytes long",
 			    s->path, dfl_line_reader__line_no(lr),
 			    DFL_READER_LINE_MAX);
 			continue;
@@ -73,8 +74,10 @@ static int read_lines(struct verifier *v, struct segment *s)
 			break;
 		}
 		if (dfl_line_reader__unterminated(lr))
-			say(v, true, "%s: line %" PRIu64 " has no newline "
-			    "(torn write)", s->path, dfl_line_reader__line_no(lr));
+			say(v, true,
+			    "%s: line %" PRIu64 " has no newline "
+			    "(torn write)",
+			    s->path, dfl_line_reader__line_no(lr));
 		d = DFL_PUSH(s->digests, s->n, cap);
 		ln = DFL_PUSH(s->line_of, n2, cap2);
 		if (!d || !ln) {
@@ -134,14 +137,19 @@ static uint64_t align(struct verifier *v, struct segment *s)
 		if (!j) {
 			/* an unknown line where record <expect> should be, and
 			 * that record nowhere later: it was edited in place */
-			if (expect <= m->n_recs && !in_log_later(s, i, expect)) {
-				say(v, true, "%s: record %zu (line %" PRIu64
+			if (expect <= m->n_recs &&
+			    !in_log_later(s, i, expect)) {
+				say(v, true,
+				    "%s: record %zu (line %" PRIu64
 				    ") was edited: it does not match its "
-				    "manifest entry", s->path, expect, line);
+				    "manifest entry",
+				    s->path, expect, line);
 				used[expect++] = true;
 			} else {
-				say(v, true, "%s: line %" PRIu64 " is not in the "
-				    "manifest: inserted", s->path, line);
+				say(v, true,
+				    "%s: line %" PRIu64 " is not in the "
+				    "manifest: inserted",
+				    s->path, line);
 			}
 			continue;
 		}
@@ -152,22 +160,26 @@ static uint64_t align(struct verifier *v, struct segment *s)
 			for (size_t k = expect; k < j; k++) {
 				if (used[k] || in_log_later(s, i + 1, k))
 					continue;
-				say(v, true, "%s: record %zu was deleted (it "
+				say(v, true,
+				    "%s: record %zu was deleted (it "
 				    "belonged before line %" PRIu64 ")",
 				    s->path, k, line);
 				used[k] = true;
 			}
 			expect = j + 1;
 		} else {
-			say(v, true, "%s: record %zu (line %" PRIu64 ") comes "
-			    "after record %zu: reordered", s->path, j, line,
-			    expect - 1);
+			say(v, true,
+			    "%s: record %zu (line %" PRIu64 ") comes "
+			    "after record %zu: reordered",
+			    s->path, j, line, expect - 1);
 		}
 	}
 	for (size_t k = 1; k <= m->n_recs; k++)
 		if (!used[k])
-			say(v, true, "%s: record %zu was deleted (after the "
-			    "last line)", s->path, k);
+			say(v, true,
+			    "%s: record %zu was deleted (after the "
+			    "last line)",
+			    s->path, k);
 	free(used);
 	return v->res->problems - before;
 }
@@ -186,8 +198,10 @@ static void check_chain(struct verifier *v, struct segment *s)
 	for (size_t i = 0; i <= s->n; i++) {
 		while (cp < s->m.n_cps && s->m.cps[cp].n == c.n) {
 			if (memcmp(s->m.cps[cp].head, c.head, DFL_CHAIN_LEN))
-				say(v, true, "%s: the manifest's chain value "
-				    "after record %" PRIu64 " does not match the "
+				say(v, true,
+				    "%s: the manifest's chain value "
+				    "after record %" PRIu64
+				    " does not match the "
 				    "records: the manifest was altered",
 				    s->path, c.n);
 			cp++;
@@ -197,8 +211,10 @@ static void check_chain(struct verifier *v, struct segment *s)
 		dfl_chain__step(&c, s->digests[i]);
 	}
 	if (s->m.sealed && memcmp(s->m.seal.head, c.head, DFL_CHAIN_LEN))
-		say(v, true, "%s: the seal does not match the records: the "
-		    "manifest was altered", s->path);
+		say(v, true,
+		    "%s: the seal does not match the records: the "
+		    "manifest was altered",
+		    s->path);
 	if (!s->m.sealed)
 		memcpy(s->end, c.head, DFL_CHAIN_LEN); /* the live head */
 }
@@ -211,8 +227,10 @@ static int check_alg(struct verifier *v, struct segment *s)
 	if (!strcmp(want, s->m.alg))
 		return 0;
 	if (!strncmp(s->m.alg, "hmac-sha256", 11) && !v->chain.key_len)
-		say(v, true, "%s: the manifest is keyed (%s): give its key "
-		    "with --key FILE", s->path, s->m.alg);
+		say(v, true,
+		    "%s: the manifest is keyed (%s): give its key "
+		    "with --key FILE",
+		    s->path, s->m.alg);
 	else
 		say(v, true, "%s: the manifest uses %s, not %s (wrong key?)",
 		    s->path, s->m.alg, want);
@@ -235,13 +253,16 @@ static void verify_segment(struct verifier *v, struct segment *s)
 	if (check_alg(v, s))
 		return;
 	if (s->m.torn_bytes)
-		say(v, false, "%s: the manifest's last line is torn (crash "
-		    "while writing)", chain_path);
+		say(v, false,
+		    "%s: the manifest's last line is torn (crash "
+		    "while writing)",
+		    chain_path);
 	for (size_t i = 0; i < s->m.n_recovered; i++)
-		say(v, false, "%s: records %" PRIu64 "-%" PRIu64 " were hashed "
+		say(v, false,
+		    "%s: records %" PRIu64 "-%" PRIu64 " were hashed "
 		    "when the exporter restarted after a crash, not when they "
-		    "were written", s->path, s->m.recovered[i].from,
-		    s->m.recovered[i].to);
+		    "were written",
+		    s->path, s->m.recovered[i].from, s->m.recovered[i].to);
 	/* the end value the manifest claims links segments; whether the
 	 * records bear it out is check_chain()'s question */
 	if (s->m.sealed)
@@ -266,7 +287,7 @@ int dfl_audit__verify(const char *const *files, size_t n, const uint8_t *key,
 		      size_t key_len, dfl_verify_fn fn, void *ctx,
 		      struct dfl_verify_result *res)
 {
-	struct verifier v = { .fn = fn, .ctx = ctx, .res = res };
+	struct verifier v = {.fn = fn, .ctx = ctx, .res = res};
 	struct segment *segs = calloc(n ? n : 1, sizeof(*segs));
 	size_t ns = 0, *order = NULL, no = 0;
 	int ret = 0;
@@ -299,7 +320,8 @@ int dfl_audit__verify(const char *const *files, size_t n, const uint8_t *key,
 			continue;
 		for (size_t j = 0; j < ns; j++)
 			if (j != i && segs[j].have_manifest &&
-			    !memcmp(segs[j].end, segs[i].m.prev, DFL_CHAIN_LEN)) {
+			    !memcmp(segs[j].end, segs[i].m.prev,
+				    DFL_CHAIN_LEN)) {
 				has_pred = true;
 				segs[j].linked = true;
 			}
@@ -325,7 +347,8 @@ int dfl_audit__verify(const char *const *files, size_t n, const uint8_t *key,
 			char hex[65];
 
 			dfl_hex(segs[order[k]].m.prev, DFL_CHAIN_LEN, hex);
-			say(&v, true, "%s does not continue any segment given: "
+			say(&v, true,
+			    "%s does not continue any segment given: "
 			    "it starts from chain value %.16s..., which ends "
 			    "none of them (a segment in between is missing?)",
 			    segs[order[k]].path, hex);
@@ -335,8 +358,10 @@ int dfl_audit__verify(const char *const *files, size_t n, const uint8_t *key,
 		static const uint8_t zero[DFL_CHAIN_LEN];
 
 		if (memcmp(segs[order[0]].m.prev, zero, DFL_CHAIN_LEN))
-			say(&v, false, "%s starts after a segment not given "
-			    "(rotated away by retention?)", segs[order[0]].path);
+			say(&v, false,
+			    "%s starts after a segment not given "
+			    "(rotated away by retention?)",
+			    segs[order[0]].path);
 	}
 	/* the head: the end of the one segment nobody continues */
 	for (size_t i = 0; !ret && i < ns; i++) {

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <openssl/evp.h>
 
 #include "flow/chain.h"
 
@@ -23,15 +25,59 @@ int dfl_chain__init(struct dfl_chain *c, const uint8_t *prev, const void *key,
 	return 0;
 }
 
+/* OpenSSL 3's one-shot SHA256() and HMAC() look the algorithm up by name
+ * on every call (a lock and string compares: most of their cost on short
+ * lines); the method is fetched once here and HMAC is built from it. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* SHA-256 of <a> followed by <b> (b may be empty). */
+static void sha256(const void *a, size_t alen, const void *b, size_t blen,
+		   uint8_t out[DFL_CHAIN_LEN])
+{
+	EVP_MD_CTX *ctx;
+
+	pthread_once(&sha256_once, fetch_sha256);
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !sha256_md ||
+	    !EVP_DigestInit_ex2(ctx, sha256_md, NULL) ||
+	    !EVP_DigestUpdate(ctx, a, alen) ||
+	    (blen && !EVP_DigestUpdate(ctx, b, blen)) ||
+	    !EVP_DigestFinal_ex(ctx, out, NULL)) {
+		/* out of memory in libcrypto: the hashes cannot be computed,
+		 * which must not pass for a match */
+		abort();
+	}
+	EVP_MD_CTX_free(ctx);
+}
+
+/* RFC 2104 HMAC-SHA-256 with a key of at most one block (64 bytes). */
+static void hmac(const struct dfl_chain *c, const void *data, size_t len,
+		 uint8_t out[DFL_CHAIN_LEN])
+{
+	uint8_t ipad[64] = {0}, opad[64], inner[DFL_CHAIN_LEN];
+
+	memcpy(ipad, c->key, c->key_len);
+	for (int i = 0; i < 64; i++) {
+		opad[i] = ipad[i] ^ 0x5c;
+		ipad[i] ^= 0x36;
+	}
+	sha256(ipad, sizeof(ipad), data, len, inner);
+	sha256(opad, sizeof(opad), inner, sizeof(inner), out);
+}
+
 static void hash(const struct dfl_chain *c, const void *data, size_t len,
 		 uint8_t out[DFL_CHAIN_LEN])
 {
-	unsigned int n = DFL_CHAIN_LEN;
-
 	if (c->key_len)
-		HMAC(EVP_sha256(), c->key, (int)c->key_len, data, len, out, &n);
+		hmac(c, data, len, out);
 	else
-		SHA256(data, len, out);
+		sha256(data, len, NULL, 0, out);
 }
 
 void dfl_chain__digest(const struct dfl_chain *c, const char *line, size_t len,
@@ -60,7 +106,7 @@ void dfl_chain__alg(const struct dfl_chain *c, char *buf, size_t len)
 		return;
 	}
 	/* identifies the key without revealing it */
-	SHA256(c->key, c->key_len, id);
+	sha256(c->key, c->key_len, NULL, 0, id);
 	dfl_hex(id, 8, hex);
 	snprintf(buf, len, "hmac-sha256 %s", hex);
 }
@@ -90,13 +136,14 @@ static int nibble(char c)
 int dfl_unhex(const char *in, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(in[2 * i]), lo = hi < 0 ? -1 : nibble(in[2 * i + 1]);
+		int hi = nibble(in[2 * i]),
+		    lo = hi < 0 ? -1 : nibble(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return in[2 * n] == '\0' || in[2 * n] == ' ' || in[2 * n] == '\n' ?
-		       0 :
-		       -EINVAL;
+	return in[2 * n] == '\0' || in[2 * n] == ' ' || in[2 * n] == '\n'
+		   ? 0
+		   : -EINVAL;
 }

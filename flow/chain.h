@@ -25,9 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DFL_CHAIN_LEN 32     /* bytes of a digest or chain value */
+#define DFL_CHAIN_LEN	  32 /* bytes of a digest or chain value */
 #define DFL_CHAIN_REC_LEN 16 /* bytes of a digest kept per record */
-#define DFL_CHAIN_MAGIC "deflector-flow-chain 1"
+#define DFL_CHAIN_MAGIC	  "deflector-flow-chain 1"
 
 struct dfl_chain {
 	uint8_t head[DFL_CHAIN_LEN];

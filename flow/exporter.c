@@ -56,11 +56,15 @@ struct dfl_exporter {
 	pthread_t writer;
 	bool writer_started;
 	int fd, cfd;
-	uint64_t size;	  /* bytes in the current segment */
+	uint64_t size; /* bytes in the current segment */
 	struct dfl_chain chain;
-	uint64_t cp_n;	  /* records covered by the last checkpoint */
+	uint64_t cp_n; /* records covered by the last checkpoint */
 	struct dfl_strbuf wbuf, mbuf;
-	uint64_t wbuf_lines;
+	uint64_t wbuf_lines; /* flows and lost_events lines in wbuf */
+	uint64_t wbuf_flows; /* of which flows */
+	/* the counts the lost_events lines in wbuf carry, by source: owed
+	 * again if the chunk cannot be written */
+	uint64_t wbuf_carried[DFL_LOST_HUBBLE_RING_BUFFER + 1];
 	struct dfl_chain chain_at_chunk; /* to undo a failed write */
 	int64_t last_fsync_ns;
 	bool dirty;
@@ -76,8 +80,8 @@ struct dfl_exporter {
 };
 
 /* Warnings name the flow log when it has a name ("exporter drops: ..."). */
-#define ewarn(e, fmt, ...)                                                  \
-	pr_warn("exporter%s%s: " fmt "\n", (e)->name ? " " : "",           \
+#define ewarn(e, fmt, ...)                                                     \
+	pr_warn("exporter%s%s: " fmt "\n", (e)->name ? " " : "",               \
 		(e)->name ? (e)->name : "", ##__VA_ARGS__)
 
 /* ---- files -------------------------------------------------------------- */
@@ -102,8 +106,11 @@ static int write_all(int fd, const char *buf, size_t len)
 
 static void fsync_dir(const struct dfl_exporter *e)
 {
-	int fd = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
 
+	if (!e->fsync_ms)
+		return;
+	fd = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
@@ -122,7 +129,8 @@ static int64_t repair_tail(int fd, uint64_t *size)
 	end = st.st_size;
 	pos = end;
 	while (pos > 0) {
-		size_t n = pos >= (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		size_t n =
+		    pos >= (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
 		ssize_t got = pread(fd, buf, n, pos - (off_t)n);
 
 		if (got != (ssize_t)n)
@@ -156,12 +164,13 @@ static void manifest_record(struct dfl_exporter *e, const char *line,
 			    size_t len)
 {
 	uint8_t d[DFL_CHAIN_LEN];
-	char hex[2 * DFL_CHAIN_REC_LEN + 1];
+	char rec[2 + 2 * DFL_CHAIN_REC_LEN + 2] = "r ";
 
 	dfl_chain__digest(&e->chain, line, len, d);
 	dfl_chain__step(&e->chain, d);
-	dfl_hex(d, DFL_CHAIN_REC_LEN, hex);
-	dfl_strbuf__printf(&e->mbuf, "r %s\n", hex);
+	dfl_hex(d, DFL_CHAIN_REC_LEN, rec + 2);
+	rec[sizeof(rec) - 2] = '\n';
+	dfl_strbuf__append(&e->mbuf, rec, sizeof(rec) - 1);
 }
 
 static void manifest_mark(struct dfl_exporter *e, const char *what)
@@ -185,9 +194,10 @@ static int manifest_flush(struct dfl_exporter *e)
 		ret = write_all(e->cfd, e->mbuf.buf, e->mbuf.len);
 	dfl_strbuf__reset(&e->mbuf);
 	if (ret)
-		ewarn(e, "%s: %s; the chain manifest lags behind "
-			"and will be recovered from the log on restart",
-			e->chain_path, strerror(-ret));
+		ewarn(e,
+		      "%s: %s; the chain manifest lags behind "
+		      "and will be recovered from the log on restart",
+		      e->chain_path, strerror(-ret));
 	return ret;
 }
 
@@ -200,8 +210,9 @@ static int open_segment(struct dfl_exporter *e, const uint8_t *prev)
 	e->size = 0;
 	if (!e->chain_on)
 		return 0;
-	e->cfd = open(e->chain_path,
-		      O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	e->cfd =
+	    open(e->chain_path,
+		 O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
 	if (e->cfd < 0)
 		return -errno;
 	dfl_chain__init(&e->chain, prev, e->key, e->key_len);
@@ -214,7 +225,7 @@ static int open_segment(struct dfl_exporter *e, const uint8_t *prev)
 static char *rotated_name(const struct dfl_exporter *e)
 {
 	int64_t ns = dfl_time_now_ns();
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 
 	for (;; ns += 1000000) {
 		time_t t = (time_t)(ns / 1000000000);
@@ -227,8 +238,8 @@ static char *rotated_name(const struct dfl_exporter *e)
 		dfl_strbuf__printf(&sb, "%s-%s.%03d%s", e->stem, ts,
 				   (int)(ns / 1000000 % 1000), e->ext);
 		snprintf(gz, sizeof(gz), "%s.gz", dfl_strbuf__str(&sb));
-		if (sb.err || (access(dfl_strbuf__str(&sb), F_OK) &&
-			       access(gz, F_OK)))
+		if (sb.err ||
+		    (access(dfl_strbuf__str(&sb), F_OK) && access(gz, F_OK)))
 			break;
 	}
 	return dfl_strbuf__detach(&sb);
@@ -285,8 +296,9 @@ static void prune_backups(struct dfl_exporter *e)
 					    strlen(names[i - 1])));
 	for (size_t i = 0; i < n && distinct > e->max_backups; i++) {
 		char path[4096], chain[4096];
-		bool same_as_next = i + 1 < n &&
-				    !strncmp(names[i + 1], names[i], strlen(names[i]));
+		bool same_as_next =
+		    i + 1 < n &&
+		    !strncmp(names[i + 1], names[i], strlen(names[i]));
 
 		snprintf(path, sizeof(path), "%s/%s", e->dir, names[i]);
 		dfl_manifest__path_for(path, chain, sizeof(chain));
@@ -329,8 +341,7 @@ static int move_aside(struct dfl_exporter *e, const uint8_t *prev,
 		return -ENOMEM;
 	if (rename(e->path, name)) {
 		ret = -errno;
-		ewarn(e, "cannot rotate %s: %s", e->path,
-			strerror(errno));
+		ewarn(e, "cannot rotate %s: %s", e->path, strerror(errno));
 	}
 	if (!ret && e->chain_on) {
 		dfl_manifest__path_for(name, rchain, sizeof(rchain));
@@ -350,24 +361,27 @@ static int move_aside(struct dfl_exporter *e, const uint8_t *prev,
 		free(name);
 	ret = open_segment(e, prev);
 	if (ret)
-		ewarn(e, "cannot open %s: %s", e->path,
-			strerror(-ret));
+		ewarn(e, "cannot open %s: %s", e->path, strerror(-ret));
 	return ret;
 }
 
-/* Seals the current segment, moves it aside, opens the next. */
+/* Seals the current segment, moves it aside, opens the next. With an fsync
+ * interval configured, the segment is made durable first (its lines before
+ * its manifest); without, rotation costs no disk flush, as in Hubble. */
 static int rotate(struct dfl_exporter *e)
 {
 	uint8_t prev[DFL_CHAIN_LEN];
 	char *rotated;
 	int ret;
 
+	if (e->fsync_ms)
+		fsync(e->fd);
 	if (e->chain_on) {
 		manifest_mark(e, "seal");
 		manifest_flush(e);
-		fsync(e->cfd);
+		if (e->fsync_ms)
+			fsync(e->cfd);
 	}
-	fsync(e->fd);
 	memcpy(prev, e->chain.head, DFL_CHAIN_LEN);
 	ret = move_aside(e, prev, &rotated);
 	if (rotated) {
@@ -394,19 +408,23 @@ static void flush_chunk(struct dfl_exporter *e)
 		return;
 	ret = e->fd < 0 ? -EBADF : write_all(e->fd, e->wbuf.buf, e->wbuf.len);
 	if (ret) {
-		if (e->fd >= 0 && !e->to_stdout && ftruncate(e->fd, (off_t)e->size))
+		if (e->fd >= 0 && !e->to_stdout &&
+		    ftruncate(e->fd, (off_t)e->size))
 			ewarn(e, "cannot cut a partial write: %s",
-				strerror(errno));
+			      strerror(errno));
 		if (ret != e->last_err)
-			ewarn(e, "writing %s: %s; %" PRIu64
-				" records lost (counted)",
-				e->path, strerror(-ret), e->wbuf_lines);
+			ewarn(e,
+			      "writing %s: %s; %" PRIu64
+			      " records lost (counted)",
+			      e->path, strerror(-ret), e->wbuf_flows);
 		e->chain = e->chain_at_chunk;
 		dfl_strbuf__reset(&e->mbuf);
 		pthread_mutex_lock(&e->lock);
 		e->last_err = ret;
-		e->st.lost += e->wbuf_lines;
-		e->lost_pending[DFL_LOST_OBSERVER_EVENTS_QUEUE] += e->wbuf_lines;
+		e->st.lost += e->wbuf_flows;
+		e->lost_pending[DFL_LOST_OBSERVER_EVENTS_QUEUE] += e->wbuf_flows;
+		for (int s = 0; s <= DFL_LOST_HUBBLE_RING_BUFFER; s++)
+			e->lost_pending[s] += e->wbuf_carried[s];
 		pthread_mutex_unlock(&e->lock);
 	} else {
 		e->size += e->wbuf.len;
@@ -422,11 +440,15 @@ static void flush_chunk(struct dfl_exporter *e)
 		pthread_mutex_unlock(&e->lock);
 	}
 	dfl_strbuf__reset(&e->wbuf);
-	e->wbuf_lines = 0;
+	e->wbuf_lines = e->wbuf_flows = 0;
+	memset(e->wbuf_carried, 0, sizeof(e->wbuf_carried));
 	e->chain_at_chunk = e->chain;
 }
 
-static void write_line(struct dfl_exporter *e, const char *line, size_t len)
+/* Appends one line to the chunk: a flow (<src> -1) or a lost_events line
+ * carrying <lost> records of source <src>. */
+static void write_line(struct dfl_exporter *e, const char *line, size_t len,
+		       int src, uint64_t lost)
 {
 	if (!e->to_stdout && e->size + e->wbuf.len + len + 1 > e->max_bytes &&
 	    e->size + e->wbuf.len > 0) {
@@ -436,6 +458,10 @@ static void write_line(struct dfl_exporter *e, const char *line, size_t len)
 	}
 	dfl_strbuf__append(&e->wbuf, line, len + 1);
 	e->wbuf_lines++;
+	if (src < 0)
+		e->wbuf_flows++;
+	else
+		e->wbuf_carried[src] += lost;
 	if (e->chain_on)
 		manifest_record(e, line, len);
 	if (e->wbuf.len >= CHUNK_MAX)
@@ -444,18 +470,18 @@ static void write_line(struct dfl_exporter *e, const char *line, size_t len)
 
 static void write_lost(struct dfl_exporter *e, const uint64_t *lost)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 
 	for (int s = 0; s <= DFL_LOST_HUBBLE_RING_BUFFER; s++) {
-		struct dfl_lost_events l = { (enum dfl_lost_source)s, lost[s],
-					     false, 0 };
+		struct dfl_lost_events l = {(enum dfl_lost_source)s, lost[s],
+					    false, 0};
 
 		if (!lost[s])
 			continue;
 		dfl_strbuf__reset(&sb);
 		if (dfl_lost_events__to_json_line(&l, dfl_time_now_ns(),
 						  e->node_name, &sb) == 0)
-			write_line(e, sb.buf, sb.len - 1);
+			write_line(e, sb.buf, sb.len - 1, s, lost[s]);
 	}
 	dfl_strbuf__release(&sb);
 }
@@ -468,7 +494,7 @@ static void write_batch(struct dfl_exporter *e, const char *buf, size_t len)
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
 
-		write_line(e, buf + off, n);
+		write_line(e, buf + off, n, -1, 0);
 		off += n + 1;
 	}
 	flush_chunk(e);
@@ -503,7 +529,7 @@ static void maybe_fsync(struct dfl_exporter *e, bool force)
 static void *writer_main(void *arg)
 {
 	struct dfl_exporter *e = arg;
-	struct dfl_strbuf batch = { 0 };
+	struct dfl_strbuf batch = {0};
 	uint64_t lost[DFL_LOST_HUBBLE_RING_BUFFER + 1];
 
 	pthread_mutex_lock(&e->lock);
@@ -622,8 +648,10 @@ static void *gz_main(void *arg)
 		pthread_mutex_unlock(&e->gz_lock);
 		ret = gzip_file(path);
 		if (ret)
-			ewarn(e, "compressing %s: %s (kept "
-				"uncompressed)", path, strerror(-ret));
+			ewarn(e,
+			      "compressing %s: %s (kept "
+			      "uncompressed)",
+			      path, strerror(-ret));
 		free(path);
 		pthread_mutex_lock(&e->gz_lock);
 	}
@@ -641,8 +669,8 @@ static void *gz_main(void *arg)
  * `audit verify` to judge, and a fresh segment is started. */
 static int resume_segment(struct dfl_exporter *e, char *err, size_t errlen)
 {
-	struct dfl_manifest m = { 0 };
-	struct dfl_strbuf recovered = { 0 };
+	struct dfl_manifest m = {0};
+	struct dfl_strbuf recovered = {0};
 	char merr[256] = "", *line = NULL, *aside = NULL;
 	FILE *log = NULL;
 	size_t cap = 0;
@@ -657,7 +685,7 @@ static int resume_segment(struct dfl_exporter *e, char *err, size_t errlen)
 		have = true;
 		if (m.torn_bytes) {
 			ewarn(e, "%s: cut %zu bytes of a torn last line",
-				e->chain_path, m.torn_bytes);
+			      e->chain_path, m.torn_bytes);
 			if (truncate(e->chain_path, (off_t)m.valid_bytes)) {
 				ret = -errno;
 				snprintf(err, errlen, "%s: %s", e->chain_path,
@@ -666,8 +694,7 @@ static int resume_segment(struct dfl_exporter *e, char *err, size_t errlen)
 			}
 		}
 	} else if (ret == -EINVAL) {
-		ewarn(e, "%s: %s; starting a new segment",
-			e->chain_path, merr);
+		ewarn(e, "%s: %s; starting a new segment", e->chain_path, merr);
 		set_aside = true;
 	} else if (ret != -ENOENT) {
 		snprintf(err, errlen, "%s: %s", e->chain_path, strerror(-ret));
@@ -693,9 +720,10 @@ static int resume_segment(struct dfl_exporter *e, char *err, size_t errlen)
 		dfl_chain__digest(&e->chain, line, (size_t)len, d);
 		if (n <= m.n_recs) {
 			if (memcmp(d, m.recs[n - 1], DFL_CHAIN_REC_LEN))
-				ewarn(e, "%s: record %" PRIu64
-					" differs from its manifest entry",
-					e->path, n);
+				ewarn(e,
+				      "%s: record %" PRIu64
+				      " differs from its manifest entry",
+				      e->path, n);
 			/* hashed before a crash but not yet checkpointed */
 			if (n > e->cp_n)
 				dfl_chain__step(&e->chain, d);
@@ -709,9 +737,11 @@ static int resume_segment(struct dfl_exporter *e, char *err, size_t errlen)
 		dfl_strbuf__printf(&recovered, "r %s\n", hex);
 	}
 	if (n < m.n_recs) {
-		ewarn(e, "%s has %" PRIu64 " records, its manifest "
-			"%zu: records were lost in a crash; starting a new segment",
-			e->path, n, m.n_recs);
+		ewarn(
+		    e,
+		    "%s has %" PRIu64 " records, its manifest "
+		    "%zu: records were lost in a crash; starting a new segment",
+		    e->path, n, m.n_recs);
 		set_aside = true;
 		goto out;
 	}
@@ -725,9 +755,10 @@ static int resume_segment(struct dfl_exporter *e, char *err, size_t errlen)
 	if (!have)
 		manifest_header(e, m.prev);
 	if (n > m.n_recs) {
-		ewarn(e, "%s: records %zu-%" PRIu64 " had no "
-			"manifest entries (crash); hashed now, marked recovered",
-			e->path, m.n_recs + 1, n);
+		ewarn(e,
+		      "%s: records %zu-%" PRIu64 " had no "
+		      "manifest entries (crash); hashed now, marked recovered",
+		      e->path, m.n_recs + 1, n);
 		dfl_strbuf__printf(&e->mbuf, "recovered %zu %" PRIu64 "\n",
 				   m.n_recs + 1, n);
 		dfl_strbuf__puts(&e->mbuf, dfl_strbuf__str(&recovered));
@@ -747,7 +778,8 @@ out:
 		ret = move_aside(e, prev, &aside);
 		free(aside);
 		if (ret)
-			snprintf(err, errlen, "%s: %s", e->path, strerror(-ret));
+			snprintf(err, errlen, "%s: %s", e->path,
+				 strerror(-ret));
 	}
 	return ret;
 }
@@ -767,9 +799,10 @@ static int open_existing(struct dfl_exporter *e, char *err, size_t errlen)
 		return (int)cut;
 	}
 	if (cut) {
-		ewarn(e, "%s: cut %" PRId64 " bytes of a torn last "
-			"line (crash during a write)",
-			e->path, cut);
+		ewarn(e,
+		      "%s: cut %" PRId64 " bytes of a torn last "
+		      "line (crash during a write)",
+		      e->path, cut);
 		e->st.torn_bytes_repaired = (uint64_t)cut;
 	}
 	if (!e->chain_on)
@@ -786,7 +819,8 @@ static int load_key(struct dfl_exporter *e, const char *path, char *err,
 	ssize_t n;
 
 	if (fd < 0) {
-		snprintf(err, errlen, "chain key %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "chain key %s: %s", path,
+			 strerror(errno));
 		return -errno;
 	}
 	n = read(fd, e->key, sizeof(e->key));
@@ -810,8 +844,8 @@ static int split_path(struct dfl_exporter *e)
 	free(copy);
 	slash = strrchr(e->path, '/');
 	dot = strrchr(slash ? slash + 1 : e->path, '.');
-	e->stem = dot ? strndup(e->path, (size_t)(dot - e->path)) :
-			strdup(e->path);
+	e->stem =
+	    dot ? strndup(e->path, (size_t)(dot - e->path)) : strdup(e->path);
 	e->ext = strdup(dot ? dot : "");
 	return e->dir && e->stem && e->ext ? 0 : -ENOMEM;
 }
@@ -820,7 +854,7 @@ struct dfl_exporter *dfl_exporter__new(const struct dfl_exporter_config *cfg,
 				       char *err, size_t errlen)
 {
 	struct dfl_exporter *e = calloc(1, sizeof(*e));
-	struct dfl_strbuf cp = { 0 };
+	struct dfl_strbuf cp = {0};
 	int ret = 0;
 
 	if (!e)
@@ -849,8 +883,10 @@ struct dfl_exporter *dfl_exporter__new(const struct dfl_exporter_config *cfg,
 	e->to_stdout = !strcmp(cfg->file_path, "stdout");
 	e->chain_on = !cfg->no_chain && !e->to_stdout;
 	e->compress = cfg->compress;
-	e->max_bytes = cfg->max_size_bytes ? cfg->max_size_bytes :
-			(uint64_t)(cfg->max_size_mb ? cfg->max_size_mb : 10) << 20;
+	e->max_bytes =
+	    cfg->max_size_bytes
+		? cfg->max_size_bytes
+		: (uint64_t)(cfg->max_size_mb ? cfg->max_size_mb : 10) << 20;
 	e->max_backups = cfg->max_backups ? cfg->max_backups : 5;
 	e->fsync_ms = cfg->fsync_interval_ms;
 	e->queue_cap = cfg->queue_bytes ? cfg->queue_bytes : 64u << 20;

@@ -28,15 +28,16 @@
 #include "flow/flow-t.h"
 
 struct dfl_exporter_config {
-	const char *name;      /* for messages ("drops"); may be NULL */
-	const char *file_path; /* or "stdout": no rotation, no chain */
-	unsigned int max_size_mb; /* 0: 10 */
-	unsigned int max_backups; /* 0: 5 */
-	bool compress;	      /* gzip rotated files */
+	const char *name;	       /* for messages ("drops"); may be NULL */
+	const char *file_path;	       /* or "stdout": no rotation, no chain */
+	unsigned int max_size_mb;      /* 0: 10 */
+	unsigned int max_backups;      /* 0: 5 */
+	bool compress;		       /* gzip rotated files */
 	const char *const *field_mask; /* Flow field paths; NULL: all */
 	size_t n_field_mask;
-	/* Borrowed: the exporter copies them with dfl_flow_filters__parse_json
-	 * semantics when given as JSON, or takes these (see below). */
+	/* Hubble's --hubble-export-allowlist/-denylist: concatenated JSON
+	 * FlowFilters, parsed by new(). Filters built otherwise (flowLogs
+	 * YAML) are handed over with dfl_exporter__add_filters(). */
 	const char *include_json; /* '{"verdict":["DROPPED"]}...' or NULL */
 	const char *exclude_json;
 	int64_t end_ns;	       /* stop exporting after this time; 0: never */
@@ -44,8 +45,11 @@ struct dfl_exporter_config {
 	/* deflector's additions */
 	bool no_chain;		    /* do not write chain manifests */
 	const char *chain_key_file; /* HMAC key (first 64 bytes); NULL: none */
-	unsigned int fsync_interval_ms; /* 0: fsync at rotation and close only */
-	size_t queue_bytes;		/* writer queue size; 0: 64 MiB */
+	/* 0: no fsync but at close (a crash can lose the tail written since,
+	 * never leave a torn line: it is cut on open). Else fsync every
+	 * interval and at each rotation, lines before their manifest. */
+	unsigned int fsync_interval_ms;
+	size_t queue_bytes;	 /* writer queue size; 0: 64 MiB */
 	uint64_t max_size_bytes; /* overrides max_size_mb when set (tests) */
 };
 

@@ -15,93 +15,94 @@ struct schema {
 	const struct schema *children; /* NULL-name terminated */
 };
 
-#define END { NULL, NULL }
-static const struct schema s_ethernet[] = { { "source", NULL },
-					    { "destination", NULL }, END };
-static const struct schema s_ip[] = { { "source", NULL },
-				      { "source_xlated", NULL },
-				      { "destination", NULL },
-				      { "ipVersion", NULL },
-				      { "encrypted", NULL }, END };
-static const struct schema s_ports[] = { { "source_port", NULL },
-					 { "destination_port", NULL }, END };
+#define END                                                                    \
+	{                                                                      \
+		NULL, NULL                                                     \
+	}
+static const struct schema s_ethernet[] = {
+    {"source", NULL}, {"destination", NULL}, END};
+static const struct schema s_ip[] = {
+    {"source", NULL},	 {"source_xlated", NULL}, {"destination", NULL},
+    {"ipVersion", NULL}, {"encrypted", NULL},	  END};
+static const struct schema s_ports[] = {
+    {"source_port", NULL}, {"destination_port", NULL}, END};
 static const struct schema s_tcp_flags[] = {
-	{ "FIN", NULL }, { "SYN", NULL }, { "RST", NULL },
-	{ "PSH", NULL }, { "ACK", NULL }, { "URG", NULL },
-	{ "ECE", NULL }, { "CWR", NULL }, { "NS", NULL }, END
-};
-static const struct schema s_tcp[] = { { "source_port", NULL },
-				       { "destination_port", NULL },
-				       { "flags", s_tcp_flags }, END };
-static const struct schema s_icmp[] = { { "type", NULL }, { "code", NULL },
-					END };
-static const struct schema s_l4[] = { { "TCP", s_tcp },	      { "UDP", s_ports },
-				      { "ICMPv4", s_icmp },   { "ICMPv6", s_icmp },
-				      { "SCTP", s_ports }, END };
+    {"FIN", NULL}, {"SYN", NULL}, {"RST", NULL}, {"PSH", NULL}, {"ACK", NULL},
+    {"URG", NULL}, {"ECE", NULL}, {"CWR", NULL}, {"NS", NULL},	END};
+static const struct schema s_tcp[] = {{"source_port", NULL},
+				      {"destination_port", NULL},
+				      {"flags", s_tcp_flags},
+				      END};
+static const struct schema s_icmp[] = {{"type", NULL}, {"code", NULL}, END};
+static const struct schema s_l4[] = {{"TCP", s_tcp},	 {"UDP", s_ports},
+				     {"ICMPv4", s_icmp}, {"ICMPv6", s_icmp},
+				     {"SCTP", s_ports},	 END};
 static const struct schema s_endpoint[] = {
-	{ "ID", NULL },	      { "identity", NULL }, { "cluster_name", NULL },
-	{ "namespace", NULL }, { "labels", NULL },   { "pod_name", NULL },
-	{ "workloads", NULL }, END
-};
-static const struct schema s_dns[] = {
-	{ "query", NULL },  { "ips", NULL },
-	{ "ttl", NULL },    { "cnames", NULL },
-	{ "observation_source", NULL },
-	{ "rcode", NULL },  { "qtypes", NULL },
-	{ "rrtypes", NULL }, END
-};
-static const struct schema s_http[] = { { "code", NULL },     { "method", NULL },
-					{ "url", NULL },      { "protocol", NULL },
-					{ "headers", NULL }, END };
-static const struct schema s_l7[] = { { "type", NULL }, { "latency_ns", NULL },
-				      { "dns", s_dns }, { "http", s_http }, END };
-static const struct schema s_event_type[] = { { "type", NULL },
-					      { "sub_type", NULL }, END };
-static const struct schema s_service[] = { { "name", NULL },
-					   { "namespace", NULL }, END };
-static const struct schema s_file[] = { { "name", NULL }, { "line", NULL },
-					END };
-static const struct schema s_interface[] = { { "index", NULL },
-					     { "name", NULL }, END };
-static const struct schema s_parent[] = { { "trace_id", NULL }, END };
-static const struct schema s_trace_context[] = { { "parent", s_parent }, END };
-static const struct schema s_flow[] = {
-	{ "time", NULL },
-	{ "uuid", NULL },
-	{ "verdict", NULL },
-	{ "drop_reason", NULL },
-	{ "auth_type", NULL },
-	{ "ethernet", s_ethernet },
-	{ "IP", s_ip },
-	{ "l4", s_l4 },
-	{ "source", s_endpoint },
-	{ "destination", s_endpoint },
-	{ "Type", NULL },
-	{ "node_name", NULL },
-	{ "source_names", NULL },
-	{ "destination_names", NULL },
-	{ "l7", s_l7 },
-	{ "reply", NULL },
-	{ "event_type", s_event_type },
-	{ "source_service", s_service },
-	{ "destination_service", s_service },
-	{ "traffic_direction", NULL },
-	{ "policy_match_type", NULL },
-	{ "trace_observation_point", NULL },
-	{ "trace_reason", NULL },
-	{ "file", s_file },
-	{ "drop_reason_desc", NULL },
-	{ "is_reply", NULL },
-	{ "interface", s_interface },
-	{ "proxy_port", NULL },
-	{ "trace_context", s_trace_context },
-	{ "Summary", NULL },
-	{ "egress_allowed_by", NULL },
-	{ "ingress_allowed_by", NULL },
-	{ "egress_denied_by", NULL },
-	{ "ingress_denied_by", NULL },
-	END
-};
+    {"ID", NULL},	    {"identity", NULL},
+    {"cluster_name", NULL}, {"namespace", NULL},
+    {"labels", NULL},	    {"pod_name", NULL},
+    {"workloads", NULL},    END};
+static const struct schema s_dns[] = {{"query", NULL},
+				      {"ips", NULL},
+				      {"ttl", NULL},
+				      {"cnames", NULL},
+				      {"observation_source", NULL},
+				      {"rcode", NULL},
+				      {"qtypes", NULL},
+				      {"rrtypes", NULL},
+				      END};
+static const struct schema s_http[] = {{"code", NULL},	  {"method", NULL},
+				       {"url", NULL},	  {"protocol", NULL},
+				       {"headers", NULL}, END};
+static const struct schema s_l7[] = {{"type", NULL},
+				     {"latency_ns", NULL},
+				     {"dns", s_dns},
+				     {"http", s_http},
+				     END};
+static const struct schema s_event_type[] = {
+    {"type", NULL}, {"sub_type", NULL}, END};
+static const struct schema s_service[] = {
+    {"name", NULL}, {"namespace", NULL}, END};
+static const struct schema s_file[] = {{"name", NULL}, {"line", NULL}, END};
+static const struct schema s_interface[] = {
+    {"index", NULL}, {"name", NULL}, END};
+static const struct schema s_parent[] = {{"trace_id", NULL}, END};
+static const struct schema s_trace_context[] = {{"parent", s_parent}, END};
+static const struct schema s_flow[] = {{"time", NULL},
+				       {"uuid", NULL},
+				       {"verdict", NULL},
+				       {"drop_reason", NULL},
+				       {"auth_type", NULL},
+				       {"ethernet", s_ethernet},
+				       {"IP", s_ip},
+				       {"l4", s_l4},
+				       {"source", s_endpoint},
+				       {"destination", s_endpoint},
+				       {"Type", NULL},
+				       {"node_name", NULL},
+				       {"source_names", NULL},
+				       {"destination_names", NULL},
+				       {"l7", s_l7},
+				       {"reply", NULL},
+				       {"event_type", s_event_type},
+				       {"source_service", s_service},
+				       {"destination_service", s_service},
+				       {"traffic_direction", NULL},
+				       {"policy_match_type", NULL},
+				       {"trace_observation_point", NULL},
+				       {"trace_reason", NULL},
+				       {"file", s_file},
+				       {"drop_reason_desc", NULL},
+				       {"is_reply", NULL},
+				       {"interface", s_interface},
+				       {"proxy_port", NULL},
+				       {"trace_context", s_trace_context},
+				       {"Summary", NULL},
+				       {"egress_allowed_by", NULL},
+				       {"ingress_allowed_by", NULL},
+				       {"egress_denied_by", NULL},
+				       {"ingress_denied_by", NULL},
+				       END};
 
 static const struct schema *schema_find(const struct schema *s,
 					const char *name, size_t len)

@@ -19,7 +19,8 @@ struct dfl_fieldmask {
 /* Builds a mask from <n> paths, each checked against the Flow message as
  * fieldmaskpb.New(&Flow{}) does (unknown fields and paths through lists are
  * errors). Returns the mask, or NULL with errno = EINVAL (message naming the
- * path in <err>) or ENOMEM. An empty list gives NULL with errno = 0: no mask. */
+ * path in <err>) or ENOMEM. An empty list gives NULL with errno = 0: no mask.
+ */
 struct dfl_fieldmask *dfl_fieldmask__new(const char *const *paths, size_t n,
 					 char *err, size_t errlen);
 void dfl_fieldmask__free(struct dfl_fieldmask *m);

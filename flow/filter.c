@@ -54,38 +54,38 @@ static const struct field_def {
 	enum kind kind;
 	enum side side;
 } fields[] = {
-	{ "uuid", K_UUID, NONE },
-	{ "source_ip", K_IP, SRC },
-	{ "source_pod", K_POD, SRC },
-	{ "source_fqdn", K_FQDN, SRC },
-	{ "source_label", K_LABEL, SRC },
-	{ "source_service", K_SERVICE, SRC },
-	{ "source_workload", K_WORKLOAD, SRC },
-	{ "source_identity", K_IDENTITY, SRC },
-	{ "source_port", K_PORT, SRC },
-	{ "destination_ip", K_IP, DST },
-	{ "destination_pod", K_POD, DST },
-	{ "destination_fqdn", K_FQDN, DST },
-	{ "destination_label", K_LABEL, DST },
-	{ "destination_service", K_SERVICE, DST },
-	{ "destination_workload", K_WORKLOAD, DST },
-	{ "destination_identity", K_IDENTITY, DST },
-	{ "destination_port", K_PORT, DST },
-	{ "verdict", K_VERDICT, NONE },
-	{ "drop_reason_desc", K_DROP_REASON, NONE },
-	{ "event_type", K_EVENT_TYPE, NONE },
-	{ "http_status_code", K_HTTP_STATUS, NONE },
-	{ "protocol", K_PROTOCOL, NONE },
-	{ "reply", K_REPLY, NONE },
-	{ "dns_query", K_DNS_QUERY, NONE },
-	{ "http_method", K_HTTP_METHOD, NONE },
-	{ "http_path", K_HTTP_PATH, NONE },
-	{ "http_url", K_HTTP_URL, NONE },
-	{ "http_header", K_HTTP_HEADER, NONE },
-	{ "tcp_flags", K_TCP_FLAGS, NONE },
-	{ "node_name", K_NODE_NAME, NONE },
-	{ "ip_version", K_IP_VERSION, NONE },
-	{ "traffic_direction", K_DIRECTION, NONE },
+    {"uuid", K_UUID, NONE},
+    {"source_ip", K_IP, SRC},
+    {"source_pod", K_POD, SRC},
+    {"source_fqdn", K_FQDN, SRC},
+    {"source_label", K_LABEL, SRC},
+    {"source_service", K_SERVICE, SRC},
+    {"source_workload", K_WORKLOAD, SRC},
+    {"source_identity", K_IDENTITY, SRC},
+    {"source_port", K_PORT, SRC},
+    {"destination_ip", K_IP, DST},
+    {"destination_pod", K_POD, DST},
+    {"destination_fqdn", K_FQDN, DST},
+    {"destination_label", K_LABEL, DST},
+    {"destination_service", K_SERVICE, DST},
+    {"destination_workload", K_WORKLOAD, DST},
+    {"destination_identity", K_IDENTITY, DST},
+    {"destination_port", K_PORT, DST},
+    {"verdict", K_VERDICT, NONE},
+    {"drop_reason_desc", K_DROP_REASON, NONE},
+    {"event_type", K_EVENT_TYPE, NONE},
+    {"http_status_code", K_HTTP_STATUS, NONE},
+    {"protocol", K_PROTOCOL, NONE},
+    {"reply", K_REPLY, NONE},
+    {"dns_query", K_DNS_QUERY, NONE},
+    {"http_method", K_HTTP_METHOD, NONE},
+    {"http_path", K_HTTP_PATH, NONE},
+    {"http_url", K_HTTP_URL, NONE},
+    {"http_header", K_HTTP_HEADER, NONE},
+    {"tcp_flags", K_TCP_FLAGS, NONE},
+    {"node_name", K_NODE_NAME, NONE},
+    {"ip_version", K_IP_VERSION, NONE},
+    {"traffic_direction", K_DIRECTION, NONE},
 };
 
 #define N_FIELDS DFL_ARRAY_SIZE(fields)
@@ -226,16 +226,17 @@ static pcre2_code *re_compile(const char *pattern, char *err, size_t errlen,
 {
 	int code;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				       PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C,
-				       &code, &off, NULL);
+	pcre2_code *re = pcre2_compile(
+	    (PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C, &code, &off, NULL);
 
 	if (!re) {
 		PCRE2_UCHAR msg[120];
 
 		pcre2_get_error_message(code, msg, sizeof(msg));
-		ferr(err, errlen, "%s: invalid regular expression '%s' at %zu: %s",
-		     field, pattern, (size_t)off, (const char *)msg);
+		ferr(err, errlen,
+		     "%s: invalid regular expression '%s' at %zu: %s", field,
+		     pattern, (size_t)off, (const char *)msg);
 		return NULL;
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* optional speed-up */
@@ -268,7 +269,7 @@ static bool re_match(const pcre2_code *re, const char *s, size_t len)
 static pcre2_code *fqdn_compile(const char *pat, char *err, size_t errlen,
 				const char *field)
 {
-	struct dfl_strbuf re = { 0 };
+	struct dfl_strbuf re = {0};
 	size_t n = strlen(pat);
 	pcre2_code *code;
 
@@ -286,7 +287,8 @@ static pcre2_code *fqdn_compile(const char *pat, char *err, size_t errlen,
 			dfl_strbuf__printf(&re, "\\x{%x}", (unsigned char)c);
 	}
 	dfl_strbuf__puts(&re, "$");
-	code = re.err ? NULL : re_compile(dfl_strbuf__str(&re), err, errlen, field);
+	code = re.err ? NULL
+		      : re_compile(dfl_strbuf__str(&re), err, errlen, field);
 	dfl_strbuf__release(&re);
 	return code;
 }
@@ -373,8 +375,9 @@ static struct label_sel *sel_parse(const char *text, char *err, size_t errlen,
 			r->op = L_IN;
 			ret = label_key(r, trim(req));
 			if (!ret)
-				ret = push_str(&r->values, &r->n, &r->cap,
-					       trim(op + (op[1] == '=' ? 2 : 1)));
+				ret =
+				    push_str(&r->values, &r->n, &r->cap,
+					     trim(op + (op[1] == '=' ? 2 : 1)));
 		} else if ((op = strstr(req, " in ")) ||
 			   (op = strstr(req, " notin "))) {
 			bool notin = op[1] == 'n';
@@ -382,17 +385,19 @@ static struct label_sel *sel_parse(const char *text, char *err, size_t errlen,
 
 			*op = '\0';
 			r->op = notin ? L_NOT_IN : L_IN;
-			if (!open || !close || close < open || trim(close + 1)[0]) {
+			if (!open || !close || close < open ||
+			    trim(close + 1)[0]) {
 				ret = ferr(err, errlen,
-					   "%s: expected a (list) in '%s'", field,
-					   text);
+					   "%s: expected a (list) in '%s'",
+					   field, text);
 				break;
 			}
 			*close = '\0';
 			ret = label_key(r, trim(req));
 			for (char *v = strtok(open + 1, ","); v && !ret;
 			     v = strtok(NULL, ","))
-				ret = push_str(&r->values, &r->n, &r->cap, trim(v));
+				ret = push_str(&r->values, &r->n, &r->cap,
+					       trim(v));
 		} else {
 			r->op = L_EXISTS;
 			ret = label_key(r, req);
@@ -507,11 +512,9 @@ static int parse_tcp_flags(const char *s, uint16_t *out)
 		const char *name;
 		uint16_t bit;
 	} names[] = {
-		{ "FIN", DFL_TCP_FIN }, { "SYN", DFL_TCP_SYN },
-		{ "RST", DFL_TCP_RST }, { "PSH", DFL_TCP_PSH },
-		{ "ACK", DFL_TCP_ACK }, { "URG", DFL_TCP_URG },
-		{ "ECE", DFL_TCP_ECE }, { "CWR", DFL_TCP_CWR },
-		{ "NS", DFL_TCP_NS },
+	    {"FIN", DFL_TCP_FIN}, {"SYN", DFL_TCP_SYN}, {"RST", DFL_TCP_RST},
+	    {"PSH", DFL_TCP_PSH}, {"ACK", DFL_TCP_ACK}, {"URG", DFL_TCP_URG},
+	    {"ECE", DFL_TCP_ECE}, {"CWR", DFL_TCP_CWR}, {"NS", DFL_TCP_NS},
 	};
 	char *copy = strdup(s), *save = NULL;
 	int ret = 0;
@@ -536,9 +539,9 @@ static int parse_tcp_flags(const char *s, uint16_t *out)
 	return ret ? ret : *out ? 0 : -EINVAL;
 }
 
-static const char *const protocols[] = { "tcp",	   "udp",  "sctp", "icmp",
-					  "icmpv4", "icmpv6", "http", "dns",
-					  "kafka",  "vrrp", "igmp" };
+static const char *const protocols[] = {"tcp",	  "udp",    "sctp", "icmp",
+					"icmpv4", "icmpv6", "http", "dns",
+					"kafka",  "vrrp",   "igmp"};
 
 /* Parses <text> into <v> for a field of kind <k>. */
 static int value_parse(const struct field_def *def, const char *text,
@@ -575,14 +578,14 @@ static int value_parse(const struct field_def *def, const char *text,
 	case K_SERVICE:
 		slash = strchr(text, '/');
 		/* no namespace: Hubble's server reads it as "default/" */
-		v->u.pod.ns = slash ? strndup(text, (size_t)(slash - text)) :
-				      strdup("default");
+		v->u.pod.ns = slash ? strndup(text, (size_t)(slash - text))
+				    : strdup("default");
 		v->u.pod.name = strdup(slash ? slash + 1 : text);
 		return v->u.pod.ns && v->u.pod.name ? 0 : -ENOMEM;
 	case K_WORKLOAD:
 		slash = strchr(text, '/');
-		v->u.wl.kind = slash ? strndup(text, (size_t)(slash - text)) :
-				       strdup("");
+		v->u.wl.kind =
+		    slash ? strndup(text, (size_t)(slash - text)) : strdup("");
 		v->u.wl.name = strdup(slash ? slash + 1 : text);
 		return v->u.wl.kind && v->u.wl.name ? 0 : -ENOMEM;
 	case K_FQDN:
@@ -635,7 +638,8 @@ static int value_parse(const struct field_def *def, const char *text,
 
 		colon = strchr(text, ':');
 		snprintf(type, sizeof(type), "%.*s",
-			 (int)(colon ? colon - text : (long)strlen(text)), text);
+			 (int)(colon ? colon - text : (long)strlen(text)),
+			 text);
 		x = dfl_event_type__parse(type);
 		if (x < 0 && parse_u32(type, INT32_MAX, &n) == 0)
 			x = (int)n;
@@ -744,13 +748,14 @@ int dfl_flow_filter__add(struct dfl_flow_filter *f, const char *field,
 			 const char *value, char *err, size_t errlen)
 {
 	const struct field_def *def;
-	struct value v = { 0 }, *slot;
+	struct value v = {0}, *slot;
 	size_t idx;
 	int ret;
 
 	def = field_find(field, &idx);
 	if (!def)
-		return ferr(err, errlen, "unknown flow filter field '%s'", field);
+		return ferr(err, errlen, "unknown flow filter field '%s'",
+			    field);
 	v.text = strdup(value);
 	if (!v.text)
 		return -ENOMEM;
@@ -789,7 +794,8 @@ bool dfl_flow_filter__equal(const struct dfl_flow_filter *a,
 		if (a->f[i].n != b->f[i].n)
 			return false;
 		for (size_t j = 0; j < a->f[i].n; j++)
-			if (strcmp(a->f[i].items[j].text, b->f[i].items[j].text))
+			if (strcmp(a->f[i].items[j].text,
+				   b->f[i].items[j].text))
 				return false;
 	}
 	return true;
@@ -846,7 +852,8 @@ static bool protocol_match(uint32_t idx, const struct dfl_flow *f)
 	if (!strcmp(p, "sctp"))
 		return f->l4.proto == DFL_L4_SCTP;
 	if (!strcmp(p, "icmp"))
-		return f->l4.proto == DFL_L4_ICMPV4 || f->l4.proto == DFL_L4_ICMPV6;
+		return f->l4.proto == DFL_L4_ICMPV4 ||
+		       f->l4.proto == DFL_L4_ICMPV6;
 	if (!strcmp(p, "icmpv4"))
 		return f->l4.proto == DFL_L4_ICMPV4;
 	if (!strcmp(p, "icmpv6"))
@@ -872,7 +879,7 @@ static size_t url_path(const char *url, char *out, size_t cap)
 	for (; p < end && n + 1 < cap; p++) {
 		if (*p == '%' && isxdigit((unsigned char)p[1]) &&
 		    isxdigit((unsigned char)p[2])) {
-			char hex[3] = { p[1], p[2], 0 };
+			char hex[3] = {p[1], p[2], 0};
 
 			out[n++] = (char)strtol(hex, NULL, 16);
 			p += 2;
@@ -888,9 +895,9 @@ static bool value_match(const struct field_def *def, const struct value *v,
 			const struct dfl_flow *f)
 {
 	const struct dfl_flow_endpoint *ep =
-		def->side == DST ? &f->destination : &f->source;
+	    def->side == DST ? &f->destination : &f->source;
 	const struct dfl_flow_service *svc =
-		def->side == DST ? &f->destination_service : &f->source_service;
+	    def->side == DST ? &f->destination_service : &f->source_service;
 
 	switch (def->kind) {
 	case K_UUID:
@@ -902,13 +909,14 @@ static bool value_match(const struct field_def *def, const struct value *v,
 	case K_SERVICE:
 		return pod_match(v, svc->namespace, svc->name);
 	case K_FQDN: {
-		const char **names = def->side == DST ? f->destination_names :
-							 f->source_names;
-		size_t n = def->side == DST ? f->n_destination_names :
-					      f->n_source_names;
+		const char **names =
+		    def->side == DST ? f->destination_names : f->source_names;
+		size_t n = def->side == DST ? f->n_destination_names
+					    : f->n_source_names;
 
 		for (size_t i = 0; i < n; i++)
-			if (names[i] && re_match(v->u.re, names[i], strlen(names[i])))
+			if (names[i] &&
+			    re_match(v->u.re, names[i], strlen(names[i])))
 				return true;
 		return false;
 	}
@@ -929,8 +937,8 @@ static bool value_match(const struct field_def *def, const struct value *v,
 		return false;
 	case K_PORT:
 		return l4_ports(f) &&
-		       (def->side == DST ? f->l4.destination_port :
-					   f->l4.source_port) == v->u.num;
+		       (def->side == DST ? f->l4.destination_port
+					 : f->l4.source_port) == v->u.num;
 	case K_VERDICT:
 		return f->verdict == v->u.num;
 	case K_DROP_REASON:
@@ -947,8 +955,8 @@ static bool value_match(const struct field_def *def, const struct value *v,
 		if (f->l7.proto != DFL_L7_PROTO_HTTP || !f->l7.http.code)
 			return false;
 		snprintf(code, sizeof(code), "%u", f->l7.http.code);
-		return v->str2 ? has_prefix(code, v->u.str) :
-				 !strcmp(code, v->u.str);
+		return v->str2 ? has_prefix(code, v->u.str)
+			       : !strcmp(code, v->u.str);
 	}
 	case K_PROTOCOL:
 		return protocol_match(v->u.num, f);
@@ -959,7 +967,8 @@ static bool value_match(const struct field_def *def, const struct value *v,
 		return (f->is_reply == DFL_REPLY_YES) == (v->u.num == 1);
 	case K_DNS_QUERY:
 		return f->l7.proto == DFL_L7_PROTO_DNS && f->l7.dns.query &&
-		       re_match(v->u.re, f->l7.dns.query, strlen(f->l7.dns.query));
+		       re_match(v->u.re, f->l7.dns.query,
+				strlen(f->l7.dns.query));
 	case K_HTTP_METHOD:
 		return f->l7.proto == DFL_L7_PROTO_HTTP && f->l7.http.method &&
 		       !strcasecmp(f->l7.http.method, v->u.str);
@@ -974,12 +983,14 @@ static bool value_match(const struct field_def *def, const struct value *v,
 	}
 	case K_HTTP_URL:
 		return f->l7.proto == DFL_L7_PROTO_HTTP && f->l7.http.url &&
-		       re_match(v->u.re, f->l7.http.url, strlen(f->l7.http.url));
+		       re_match(v->u.re, f->l7.http.url,
+				strlen(f->l7.http.url));
 	case K_HTTP_HEADER:
 		if (f->l7.proto != DFL_L7_PROTO_HTTP)
 			return false;
 		for (size_t i = 0; i < f->l7.http.n_headers; i++) {
-			const struct dfl_flow_http_header *h = &f->l7.http.headers[i];
+			const struct dfl_flow_http_header *h =
+			    &f->l7.http.headers[i];
 
 			if (h->key && h->value && !strcmp(h->key, v->u.str) &&
 			    !strcmp(h->value, v->str2))
@@ -1076,7 +1087,8 @@ static int json_item_text(const struct field_def *def, json_t *item,
 		a = json_object_get(item, "type");
 		if (a && !json_is_integer(a))
 			return -EINVAL;
-		dfl_strbuf__printf(out, "%lld", a ? json_integer_value(a) : 0LL);
+		dfl_strbuf__printf(out, "%lld",
+				   a ? json_integer_value(a) : 0LL);
 		b = json_object_get(item, "match_sub_type");
 		if (!b)
 			b = json_object_get(item, "matchSubType");
@@ -1097,11 +1109,13 @@ static int json_item_text(const struct field_def *def, json_t *item,
 
 		if (!json_is_object(item))
 			return -EINVAL;
-		json_object_foreach(item, k, v) {
+		json_object_foreach(item, k, v)
+		{
 			if (!json_is_boolean(v))
 				return -EINVAL;
 			if (json_is_true(v)) {
-				dfl_strbuf__printf(out, "%s%s", first ? "" : ",", k);
+				dfl_strbuf__printf(out, "%s%s",
+						   first ? "" : ",", k);
 				first = false;
 			}
 		}
@@ -1111,8 +1125,10 @@ static int json_item_text(const struct field_def *def, json_t *item,
 	case K_HTTP_HEADER:
 		if (!json_is_object(item))
 			return -EINVAL;
-		a = json_object_get(item, def->kind == K_WORKLOAD ? "kind" : "key");
-		b = json_object_get(item, def->kind == K_WORKLOAD ? "name" : "value");
+		a = json_object_get(item,
+				    def->kind == K_WORKLOAD ? "kind" : "key");
+		b = json_object_get(item,
+				    def->kind == K_WORKLOAD ? "name" : "value");
 		if ((a && !json_is_string(a)) || (b && !json_is_string(b)))
 			return -EINVAL;
 		dfl_strbuf__printf(out, "%s%s%s", a ? json_string_value(a) : "",
@@ -1128,7 +1144,8 @@ static int json_item_text(const struct field_def *def, json_t *item,
 		if (json_is_string(item))
 			dfl_strbuf__puts(out, json_string_value(item));
 		else if (json_is_integer(item))
-			dfl_strbuf__printf(out, "%lld", json_integer_value(item));
+			dfl_strbuf__printf(out, "%lld",
+					   json_integer_value(item));
 		else
 			return -EINVAL;
 		return 0;
@@ -1164,32 +1181,37 @@ static int filter_from_json(json_t *obj, struct dfl_flow_filter **out,
 
 	if (!f)
 		return -ENOMEM;
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		const struct field_def *def;
 		size_t idx;
 
 		def = field_find_json(k, &idx);
 		if (!def) {
-			ret = ferr(err, errlen, "unknown flow filter field '%s'", k);
+			ret = ferr(err, errlen,
+				   "unknown flow filter field '%s'", k);
 			break;
 		}
 		if (json_is_null(v))
 			continue;
 		if (!json_is_array(v)) {
-			ret = ferr(err, errlen, "%s: expected a list", def->name);
+			ret =
+			    ferr(err, errlen, "%s: expected a list", def->name);
 			break;
 		}
-		json_array_foreach(v, i, item) {
-			struct dfl_strbuf text = { 0 };
+		json_array_foreach(v, i, item)
+		{
+			struct dfl_strbuf text = {0};
 
 			ret = json_item_text(def, item, &text);
 			if (ret)
-				ret = ferr(err, errlen, "%s: item %zu has the wrong type",
+				ret = ferr(err, errlen,
+					   "%s: item %zu has the wrong type",
 					   def->name, i);
 			else
-				ret = dfl_flow_filter__add(f, def->name,
-							   dfl_strbuf__str(&text),
-							   err, errlen);
+				ret = dfl_flow_filter__add(
+				    f, def->name, dfl_strbuf__str(&text), err,
+				    errlen);
 			dfl_strbuf__release(&text);
 			if (ret)
 				break;
@@ -1220,17 +1242,20 @@ int dfl_flow_filters__parse_json(struct dfl_flow_filters *l, const char *text,
 			off++;
 		if (off == len)
 			break;
-		obj = json_loadb(text + off, len - off,
-				 JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
-				 &jerr);
+		obj = json_loadb(
+		    text + off, len - off,
+		    JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
 		if (!obj)
 			return ferr(err, errlen, "flow filter at byte %zu: %s",
-				    off + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0),
+				    off + (jerr.position > 0
+					       ? (size_t)jerr.position - 1
+					       : 0),
 				    jerr.text);
 		off += (size_t)jerr.position;
 		if (!json_is_object(obj)) {
 			json_decref(obj);
-			return ferr(err, errlen, "flow filter: expected a JSON object");
+			return ferr(err, errlen,
+				    "flow filter: expected a JSON object");
 		}
 		ret = filter_from_json(obj, &f, err, errlen);
 		json_decref(obj);

@@ -23,66 +23,72 @@ static const struct flag_def {
 	enum mode mode;
 	const char *field; /* FlowFilter field, without source_/destination_ */
 } flags[] = {
-	{ "ip", BIDIR, "ip" },
-	{ "from-ip", FROM, "ip" },
-	{ "to-ip", TO, "ip" },
-	{ "pod", BIDIR, "pod" },
-	{ "from-pod", FROM, "pod" },
-	{ "to-pod", TO, "pod" },
-	{ "namespace", BIDIR, "namespace" },
-	{ "from-namespace", FROM, "namespace" },
-	{ "to-namespace", TO, "namespace" },
-	{ "fqdn", BIDIR, "fqdn" },
-	{ "from-fqdn", FROM, "fqdn" },
-	{ "to-fqdn", TO, "fqdn" },
-	{ "label", BIDIR, "label" },
-	{ "from-label", FROM, "label" },
-	{ "to-label", TO, "label" },
-	{ "service", BIDIR, "service" },
-	{ "from-service", FROM, "service" },
-	{ "to-service", TO, "service" },
-	{ "port", BIDIR, "port" },
-	{ "from-port", FROM, "port" },
-	{ "to-port", TO, "port" },
-	{ "identity", BIDIR, "identity" },
-	{ "from-identity", FROM, "identity" },
-	{ "to-identity", TO, "identity" },
-	{ "workload", BIDIR, "workload" },
-	{ "from-workload", FROM, "workload" },
-	{ "to-workload", TO, "workload" },
-	{ "verdict", PLAIN, "verdict" },
-	{ "drop-reason-desc", PLAIN, "drop_reason_desc" },
-	{ "type", PLAIN, "event_type" },
-	{ "protocol", PLAIN, "protocol" },
-	{ "http-status", PLAIN, "http_status_code" },
-	{ "http-method", PLAIN, "http_method" },
-	{ "http-path", PLAIN, "http_path" },
-	{ "http-url", PLAIN, "http_url" },
-	{ "http-header", PLAIN, "http_header" },
-	{ "tcp-flags", PLAIN, "tcp_flags" },
-	{ "traffic-direction", PLAIN, "traffic_direction" },
-	{ "node-name", PLAIN, "node_name" },
-	{ "uuid", PLAIN, "uuid" },
-	{ "ip-version", PLAIN, "ip_version" },
+    {"ip", BIDIR, "ip"},
+    {"from-ip", FROM, "ip"},
+    {"to-ip", TO, "ip"},
+    {"pod", BIDIR, "pod"},
+    {"from-pod", FROM, "pod"},
+    {"to-pod", TO, "pod"},
+    {"namespace", BIDIR, "namespace"},
+    {"from-namespace", FROM, "namespace"},
+    {"to-namespace", TO, "namespace"},
+    {"fqdn", BIDIR, "fqdn"},
+    {"from-fqdn", FROM, "fqdn"},
+    {"to-fqdn", TO, "fqdn"},
+    {"label", BIDIR, "label"},
+    {"from-label", FROM, "label"},
+    {"to-label", TO, "label"},
+    {"service", BIDIR, "service"},
+    {"from-service", FROM, "service"},
+    {"to-service", TO, "service"},
+    {"port", BIDIR, "port"},
+    {"from-port", FROM, "port"},
+    {"to-port", TO, "port"},
+    {"identity", BIDIR, "identity"},
+    {"from-identity", FROM, "identity"},
+    {"to-identity", TO, "identity"},
+    {"workload", BIDIR, "workload"},
+    {"from-workload", FROM, "workload"},
+    {"to-workload", TO, "workload"},
+    {"verdict", PLAIN, "verdict"},
+    {"drop-reason-desc", PLAIN, "drop_reason_desc"},
+    {"type", PLAIN, "event_type"},
+    {"protocol", PLAIN, "protocol"},
+    {"http-status", PLAIN, "http_status_code"},
+    {"http-method", PLAIN, "http_method"},
+    {"http-path", PLAIN, "http_path"},
+    {"http-url", PLAIN, "http_url"},
+    {"http-header", PLAIN, "http_header"},
+    {"tcp-flags", PLAIN, "tcp_flags"},
+    {"traffic-direction", PLAIN, "traffic_direction"},
+    {"node-name", PLAIN, "node_name"},
+    {"uuid", PLAIN, "uuid"},
+    {"ip-version", PLAIN, "ip_version"},
 };
 
 /* Flags that may not be combined (newFlowFilter().conflicts). */
 static const char *const conflicts[][2] = {
-	{ "ip", "from-ip" },	   { "ip", "to-ip" },
-	{ "ip", "pod" },	   { "pod", "from-pod" },
-	{ "pod", "to-pod" },	   { "label", "from-label" },
-	{ "label", "to-label" },   { "port", "from-port" },
-	{ "port", "to-port" },	   { "identity", "from-identity" },
-	{ "identity", "to-identity" },
-	{ "fqdn", "from-fqdn" },   { "fqdn", "to-fqdn" },
-	{ "service", "from-service" },
-	{ "service", "to-service" },
-	{ "workload", "from-workload" },
-	{ "workload", "to-workload" },
-	{ "namespace", "from-namespace" },
-	{ "namespace", "to-namespace" },
-	{ "namespace", "from-pod" },
-	{ "namespace", "to-pod" },
+    {"ip", "from-ip"},
+    {"ip", "to-ip"},
+    {"ip", "pod"},
+    {"pod", "from-pod"},
+    {"pod", "to-pod"},
+    {"label", "from-label"},
+    {"label", "to-label"},
+    {"port", "from-port"},
+    {"port", "to-port"},
+    {"identity", "from-identity"},
+    {"identity", "to-identity"},
+    {"fqdn", "from-fqdn"},
+    {"fqdn", "to-fqdn"},
+    {"service", "from-service"},
+    {"service", "to-service"},
+    {"workload", "from-workload"},
+    {"workload", "to-workload"},
+    {"namespace", "from-namespace"},
+    {"namespace", "to-namespace"},
+    {"namespace", "from-pod"},
+    {"namespace", "to-pod"},
 };
 
 struct entry {
@@ -171,8 +177,8 @@ int dfl_filter_builder__flag(struct dfl_filter_builder *b, const char *flag,
 		if ((!strcmp(flag, a) && used(b, deny, c)) ||
 		    (!strcmp(flag, c) && used(b, deny, a)))
 			return berr(err, errlen,
-				    "--%s cannot be combined with --%s",
-				    flag, !strcmp(flag, a) ? c : a);
+				    "--%s cannot be combined with --%s", flag,
+				    !strcmp(flag, a) ? c : a);
 	}
 	e = DFL_PUSH(b->entries, b->n, b->cap);
 	if (!e)
@@ -229,7 +235,8 @@ static int add_pod(const struct dfl_filter_builder *b, const struct entry *e,
 		   struct dfl_flow_filter *f, const char *side, enum mode which,
 		   char *err, size_t errlen)
 {
-	const char *ns = strchr(e->value, '/') ? NULL : ns_for(b, e->deny, which);
+	const char *ns =
+	    strchr(e->value, '/') ? NULL : ns_for(b, e->deny, which);
 	char value[512];
 
 	snprintf(value, sizeof(value), "%s%s%s", ns ? ns : "", ns ? "/" : "",
@@ -269,14 +276,16 @@ static int build(const struct dfl_filter_builder *b, bool deny,
 			snprintf(nsval, sizeof(nsval), "%s/", e->value);
 			if (d->mode == BIDIR) {
 				if (!has_pods(b, deny, FROM))
-					ret = add(t->left, "source_", "pod", nsval,
-						  d->flag, err, errlen);
-				if (!ret && !has_pods(b, deny, TO))
-					ret = add(t->right, "destination_", "pod",
+					ret = add(t->left, "source_", "pod",
 						  nsval, d->flag, err, errlen);
+				if (!ret && !has_pods(b, deny, TO))
+					ret =
+					    add(t->right, "destination_", "pod",
+						nsval, d->flag, err, errlen);
 			} else if (!has_pods(b, deny, d->mode)) {
-				const char *side = d->mode == FROM ? "source_" :
-								     "destination_";
+				const char *side = d->mode == FROM
+						       ? "source_"
+						       : "destination_";
 
 				ret = add(t->left, side, "pod", nsval, d->flag,
 					  err, errlen);
@@ -288,15 +297,16 @@ static int build(const struct dfl_filter_builder *b, bool deny,
 		}
 		if (!strcmp(d->field, "pod")) {
 			if (d->mode == BIDIR) {
-				ret = add_pod(b, e, t->left, "source_", FROM, err,
-					      errlen);
+				ret = add_pod(b, e, t->left, "source_", FROM,
+					      err, errlen);
 				if (!ret)
 					ret = add_pod(b, e, t->right,
 						      "destination_", TO, err,
 						      errlen);
 			} else {
-				const char *side = d->mode == FROM ? "source_" :
-								     "destination_";
+				const char *side = d->mode == FROM
+						       ? "source_"
+						       : "destination_";
 
 				ret = add_pod(b, e, t->left, side, d->mode, err,
 					      errlen);
@@ -317,9 +327,9 @@ static int build(const struct dfl_filter_builder *b, bool deny,
 		case FROM:
 		case TO:
 		case PLAIN: {
-			const char *side = d->mode == FROM ? "source_" :
-					   d->mode == TO   ? "destination_" :
-							     "";
+			const char *side = d->mode == FROM ? "source_"
+					   : d->mode == TO ? "destination_"
+							   : "";
 
 			ret = add(t->left, side, d->field, e->value, d->flag,
 				  err, errlen);
@@ -347,7 +357,8 @@ static int check_http(const struct dfl_filter_builder *b, char *err,
 			http = e->def->flag;
 		if (!strcmp(e->def->flag, "type") && !e->deny) {
 			types = true;
-			l7 |= !strcmp(e->value, "l7") || !strcmp(e->value, "129");
+			l7 |=
+			    !strcmp(e->value, "l7") || !strcmp(e->value, "129");
 		}
 	}
 	if (http && types && !l7)
@@ -382,11 +393,12 @@ int dfl_filter_builder__finish(struct dfl_filter_builder *b,
 			       struct dfl_flow_filters *deny, char *err,
 			       size_t errlen)
 {
-	struct tracker t[2] = { { 0 } };
+	struct tracker t[2] = {{0}};
 	int ret;
 
 	if (b->not_pending)
-		return berr(err, errlen, "--not must be followed by a filter flag");
+		return berr(err, errlen,
+			    "--not must be followed by a filter flag");
 	ret = check_http(b, err, errlen);
 	for (int i = 0; i < 2 && !ret; i++) {
 		t[i].left = dfl_flow_filter__new();

@@ -152,12 +152,14 @@ struct dfl_flow_policy {
 	const char *name;
 	const char *namespace; /* NULL for cluster-wide policies */
 	const char *kind;      /* "CiliumNetworkPolicy", ... */
-	const char **labels;   /* derived-from labels "k8s:io.cilium.k8s.policy.name=x" */
+	const char *
+	    *labels; /* derived-from labels "k8s:io.cilium.k8s.policy.name=x" */
 	size_t n_labels;
 	uint64_t revision;
 	/* This policy selects the endpoint in the flow's direction, which put
 	 * the endpoint into default deny; none of its rules matched the flow.
-	 * Only on DROPPED/AUDIT records with drop reason 133. */
+	 * Set on default-deny drops (133) and on AUDIT records that default
+	 * deny would have dropped. */
 	bool default_deny;
 	/* The rule of the policy that matched, e.g. "ingress[0]" or
 	 * "egressDeny[1]", or NULL when unknown or default_deny. */
@@ -242,7 +244,7 @@ struct dfl_flow {
 	struct dfl_flow_endpoint source;
 	struct dfl_flow_endpoint destination;
 	enum dfl_flow_type type;
-	const char *node_name; /* "<cluster>/<node>" or "<node>" */
+	const char *node_name;	   /* "<cluster>/<node>" or "<node>" */
 	const char **source_names; /* FQDNs of the source IP, no trailing dot */
 	size_t n_source_names;
 	const char **destination_names;
@@ -253,7 +255,7 @@ struct dfl_flow {
 	struct dfl_flow_service source_service;
 	struct dfl_flow_service destination_service;
 	enum dfl_traffic_direction traffic_direction;
-	uint32_t policy_match_type; /* enum dfl_policy_match */
+	uint32_t policy_match_type;	  /* enum dfl_policy_match */
 	uint32_t trace_observation_point; /* enum dfl_trace_point */
 	uint32_t trace_reason;		  /* enum dfl_trace_reason */
 	const char *file_name;		  /* datapath source of a drop */

@@ -70,13 +70,14 @@ static void pk_endpoint(struct packer *p, struct dfl_flow_endpoint *d,
 	d->pod_name = pk_str(p, s->pod_name);
 	d->labels = pk_strv(p, s->labels, s->n_labels);
 	if (s->n_workloads)
-		w = pk_alloc(p, s->n_workloads * sizeof(*w), alignof(*w));
+		w = pk_alloc(p, s->n_workloads * sizeof(*w),
+			     alignof(struct dfl_flow_workload));
 	for (size_t i = 0; i < s->n_workloads; i++) {
 		const char *name = pk_str(p, s->workloads[i].name);
 		const char *kind = pk_str(p, s->workloads[i].kind);
 
 		if (w)
-			w[i] = (struct dfl_flow_workload){ name, kind };
+			w[i] = (struct dfl_flow_workload){name, kind};
 	}
 	d->workloads = w;
 }
@@ -87,7 +88,8 @@ static void pk_policies(struct packer *p, struct dfl_flow_policies *d,
 	struct dfl_flow_policy *items = NULL;
 
 	if (s->n)
-		items = pk_alloc(p, s->n * sizeof(*items), alignof(*items));
+		items = pk_alloc(p, s->n * sizeof(*items),
+				 alignof(struct dfl_flow_policy));
 	for (size_t i = 0; i < s->n; i++) {
 		struct dfl_flow_policy tmp = s->items[i];
 
@@ -112,19 +114,20 @@ static void pk_flow(struct packer *p, struct dfl_flow *d,
 	d->node_name = pk_str(p, s->node_name);
 	d->source_names = pk_strv(p, s->source_names, s->n_source_names);
 	d->destination_names =
-		pk_strv(p, s->destination_names, s->n_destination_names);
+	    pk_strv(p, s->destination_names, s->n_destination_names);
 
 	d->l7.http.method = pk_str(p, s->l7.http.method);
 	d->l7.http.url = pk_str(p, s->l7.http.url);
 	d->l7.http.protocol = pk_str(p, s->l7.http.protocol);
 	if (s->l7.http.n_headers)
-		h = pk_alloc(p, s->l7.http.n_headers * sizeof(*h), alignof(*h));
+		h = pk_alloc(p, s->l7.http.n_headers * sizeof(*h),
+			     alignof(struct dfl_flow_http_header));
 	for (size_t i = 0; i < s->l7.http.n_headers; i++) {
 		const char *k = pk_str(p, s->l7.http.headers[i].key);
 		const char *v = pk_str(p, s->l7.http.headers[i].value);
 
 		if (h)
-			h[i] = (struct dfl_flow_http_header){ k, v };
+			h[i] = (struct dfl_flow_http_header){k, v};
 	}
 	d->l7.http.headers = h;
 	d->l7.dns.query = pk_str(p, s->l7.dns.query);
@@ -138,7 +141,7 @@ static void pk_flow(struct packer *p, struct dfl_flow *d,
 	d->source_service.namespace = pk_str(p, s->source_service.namespace);
 	d->destination_service.name = pk_str(p, s->destination_service.name);
 	d->destination_service.namespace =
-		pk_str(p, s->destination_service.namespace);
+	    pk_str(p, s->destination_service.namespace);
 	d->file_name = pk_str(p, s->file_name);
 	d->interface_name = pk_str(p, s->interface_name);
 	d->trace_id = pk_str(p, s->trace_id);
@@ -151,7 +154,7 @@ static void pk_flow(struct packer *p, struct dfl_flow *d,
 
 struct dfl_flow *dfl_flow__pack(const struct dfl_flow *f, size_t headroom)
 {
-	struct packer p = { .off = headroom + sizeof(*f) };
+	struct packer p = {.off = headroom + sizeof(*f)};
 	struct dfl_flow scratch = *f, *d;
 	char *block;
 
@@ -161,7 +164,7 @@ struct dfl_flow *dfl_flow__pack(const struct dfl_flow *f, size_t headroom)
 		return NULL;
 	d = (struct dfl_flow *)(block + headroom);
 	*d = *f;
-	p = (struct packer){ .base = block, .off = headroom + sizeof(*f) };
+	p = (struct packer){.base = block, .off = headroom + sizeof(*f)};
 	pk_flow(&p, d, f);
 	return d;
 }
@@ -174,6 +177,12 @@ struct dfl_flow *dfl_flow__dup(const struct dfl_flow *f)
 void dfl_flow__free(struct dfl_flow *f)
 {
 	free(f);
+}
+
+bool dfl_flow__has_l7(const struct dfl_flow *f)
+{
+	return f->l7.type != DFL_L7_UNKNOWN ||
+	       f->l7.proto != DFL_L7_PROTO_NONE || f->l7.latency_ns;
 }
 
 /* ---- Summary ------------------------------------------------------------ */
@@ -219,10 +228,10 @@ static void summary_http(const struct dfl_flow_l7 *l7, struct dfl_strbuf *out)
 	const struct dfl_flow_http *h = &l7->http;
 
 	if (l7->type == DFL_L7_RESPONSE)
-		dfl_strbuf__printf(out, "%s %u %llums (%s %s)",
-				   s_or_empty(h->protocol), h->code,
-				   (unsigned long long)(l7->latency_ns / 1000000),
-				   s_or_empty(h->method), s_or_empty(h->url));
+		dfl_strbuf__printf(
+		    out, "%s %u %llums (%s %s)", s_or_empty(h->protocol),
+		    h->code, (unsigned long long)(l7->latency_ns / 1000000),
+		    s_or_empty(h->method), s_or_empty(h->url));
 	else
 		dfl_strbuf__printf(out, "%s %s %s", s_or_empty(h->protocol),
 				   s_or_empty(h->method), s_or_empty(h->url));
@@ -254,9 +263,9 @@ static void summary_dns(const struct dfl_flow_l7 *l7, struct dfl_strbuf *out)
 	}
 	dfl_strbuf__printf(out, " TTL: %u (%s %s ", d->ttl,
 			   d->observation_source &&
-					   !strcmp(d->observation_source, "proxy") ?
-				   "Proxy" :
-				   "Query",
+				   !strcmp(d->observation_source, "proxy")
+			       ? "Proxy"
+			       : "Query",
 			   s_or_empty(d->query));
 	put_join(out, d->qtypes, d->n_qtypes, ",");
 	dfl_strbuf__putc(out, ')');
@@ -269,11 +278,9 @@ static void summary_tcp(uint16_t flags, struct dfl_strbuf *out)
 		uint16_t bit;
 		const char *name;
 	} order[] = {
-		{ DFL_TCP_SYN, "SYN" }, { DFL_TCP_ACK, "ACK" },
-		{ DFL_TCP_RST, "RST" }, { DFL_TCP_FIN, "FIN" },
-		{ DFL_TCP_PSH, "PSH" }, { DFL_TCP_URG, "URG" },
-		{ DFL_TCP_ECE, "ECE" }, { DFL_TCP_CWR, "CWR" },
-		{ DFL_TCP_NS, "NS" },
+	    {DFL_TCP_SYN, "SYN"}, {DFL_TCP_ACK, "ACK"}, {DFL_TCP_RST, "RST"},
+	    {DFL_TCP_FIN, "FIN"}, {DFL_TCP_PSH, "PSH"}, {DFL_TCP_URG, "URG"},
+	    {DFL_TCP_ECE, "ECE"}, {DFL_TCP_CWR, "CWR"}, {DFL_TCP_NS, "NS"},
 	};
 	bool first = true;
 
@@ -281,8 +288,9 @@ static void summary_tcp(uint16_t flags, struct dfl_strbuf *out)
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if (!(flags & order[i].bit))
 			continue;
-		dfl_strbuf__printf(out, "%s%s", first ? "" : ", ",
-				   order[i].name);
+		if (!first)
+			dfl_strbuf__append(out, ", ", 2);
+		dfl_strbuf__puts(out, order[i].name);
 		first = false;
 	}
 }
@@ -311,15 +319,14 @@ int dfl_flow__summary(const struct dfl_flow *f, struct dfl_strbuf *out)
 		break;
 	case DFL_L4_ICMPV4:
 	case DFL_L4_ICMPV6:
-		dfl_strbuf__printf(out, "ICMPv%c %s",
-				   f->l4.proto == DFL_L4_ICMPV6 ? '6' : '4',
-				   dfl_icmp__text(f->l4.proto == DFL_L4_ICMPV6,
-						  f->l4.icmp_type,
-						  f->l4.icmp_code, icmp,
-						  sizeof(icmp)));
+		dfl_strbuf__printf(
+		    out, "ICMPv%c %s", f->l4.proto == DFL_L4_ICMPV6 ? '6' : '4',
+		    dfl_icmp__text(f->l4.proto == DFL_L4_ICMPV6,
+				   f->l4.icmp_type, f->l4.icmp_code, icmp,
+				   sizeof(icmp)));
 		break;
 	case DFL_L4_NONE:
-		if (f->l7.type != DFL_L7_UNKNOWN)
+		if (dfl_flow__has_l7(f))
 			break;
 		if (f->ip.version)
 			dfl_strbuf__printf(out, "IPv%u", f->ip.version);

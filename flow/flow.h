@@ -4,6 +4,7 @@
 #ifndef DFL_FLOW_FLOW_H
 #define DFL_FLOW_FLOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,9 @@ int dfl_flow__summary(const struct dfl_flow *f, struct dfl_strbuf *out);
 /* f->summary if set, else the computed one written to <scratch>. */
 const char *dfl_flow__summary_str(const struct dfl_flow *f,
 				  struct dfl_strbuf *scratch);
+
+/* True when the record has an L7 part (flow.l7 is set in JSON). */
+bool dfl_flow__has_l7(const struct dfl_flow *f);
 
 /* Fills f->uuid with a random (version 4) UUID. */
 void dfl_flow__set_uuid(struct dfl_flow *f);

@@ -17,7 +17,7 @@
  *     # deflector's additions
  *     chain: true                      # hash-chain manifests (default true)
  *     chainKeyFile: /etc/deflector/chain.key
- *     fsyncIntervalMs: 1000            # 0: fsync at rotation and close
+ *     fsyncIntervalMs: 1000            # 0: fsync at close only
  *
  * Unknown keys are errors, so that a typo never silently widens a filter. */
 #ifndef DFL_FLOW_FLOWLOGS_H
@@ -38,9 +38,9 @@ size_t dfl_flowlogs__count(const struct dfl_flowlogs *c);
 const char *dfl_flowlogs__name(const struct dfl_flowlogs *c, size_t i);
 /* Starts the exporter of flow log <i>; <node_name> goes into lost_events
  * lines. Returns NULL with errno set and a message in <err>. */
-struct dfl_exporter *dfl_flowlogs__start(const struct dfl_flowlogs *c,
-					 size_t i, const char *node_name,
-					 char *err, size_t errlen);
+struct dfl_exporter *dfl_flowlogs__start(const struct dfl_flowlogs *c, size_t i,
+					 const char *node_name, char *err,
+					 size_t errlen);
 void dfl_flowlogs__free(struct dfl_flowlogs *c);
 
 #endif

@@ -28,7 +28,8 @@ int dfl_flow__to_json_line(const struct dfl_flow *f,
 			   const struct dfl_fieldmask *mask,
 			   struct dfl_strbuf *out);
 /* Appends a lost-events line:
- * {"lost_events":{"source":...,"num_events_lost":"N"},"node_name":...,"time":...} */
+ * {"lost_events":{"source":...,"num_events_lost":"N"},"node_name":...,"time":...}
+ */
 int dfl_lost_events__to_json_line(const struct dfl_lost_events *l,
 				  int64_t time_ns, const char *node_name,
 				  struct dfl_strbuf *out);

@@ -75,9 +75,10 @@ fail(struct dec *d, const char *path, const char *k, const char *fmt, ...)
 	d->err->offset = 0;
 	if (k) {
 		int n = snprintf(needle, sizeof(needle), "\"%s\"", k);
-		const char *at = n > 0 && (size_t)n < sizeof(needle) ?
-					 memmem(d->line, d->len, needle, (size_t)n) :
-					 NULL;
+		const char *at =
+		    n > 0 && (size_t)n < sizeof(needle)
+			? memmem(d->line, d->len, needle, (size_t)n)
+			: NULL;
 
 		if (at)
 			d->err->offset = (size_t)(at - d->line);
@@ -96,7 +97,8 @@ static bool key_is(const char *k, const char *proto)
 	while (*b) {
 		if (*b == '_') {
 			b++;
-			if (!*b || *a != (*b >= 'a' && *b <= 'z' ? *b - 32 : *b))
+			if (!*b ||
+			    *a != (*b >= 'a' && *b <= 'z' ? *b - 32 : *b))
 				return false;
 		} else if (*a != *b) {
 			return false;
@@ -155,7 +157,8 @@ static bool get_int(struct dec *d, const char *path, const char *k, json_t *v,
 			long long x = strtoll(s, &end, 10);
 
 			if (errno || *end || end == s || x < min) {
-				fail(d, path, k, "'%.40s' is not an integer in range", s);
+				fail(d, path, k,
+				     "'%.40s' is not an integer in range", s);
 				return false;
 			}
 			*sout = x;
@@ -166,7 +169,8 @@ static bool get_int(struct dec *d, const char *path, const char *k, json_t *v,
 
 		if (errno || *end || end == s || x > max ||
 		    (*s < '0' || *s > '9')) {
-			fail(d, path, k, "'%.40s' is not an integer in range", s);
+			fail(d, path, k, "'%.40s' is not an integer in range",
+			     s);
 			return false;
 		}
 		*uout = x;
@@ -186,6 +190,17 @@ static uint32_t get_u32(struct dec *d, const char *path, const char *k,
 	return get_int(d, path, k, v, 0, UINT32_MAX, &u, &s) ? (uint32_t)u : 0;
 }
 
+/* A uint32 in the proto that the record keeps narrower (ports: 16 bits,
+ * ICMP type and code: 8): larger values are errors, not truncations. */
+static uint32_t get_small(struct dec *d, const char *path, const char *k,
+			  json_t *v, uint32_t max)
+{
+	unsigned long long u = 0;
+	long long s = 0;
+
+	return get_int(d, path, k, v, 0, max, &u, &s) ? (uint32_t)u : 0;
+}
+
 static uint64_t get_u64(struct dec *d, const char *path, const char *k,
 			json_t *v)
 {
@@ -201,9 +216,8 @@ static int32_t get_i32(struct dec *d, const char *path, const char *k,
 	unsigned long long u = 0;
 	long long s = 0;
 
-	return get_int(d, path, k, v, INT32_MIN, INT32_MAX, &u, &s) ?
-		       (int32_t)s :
-		       0;
+	return get_int(d, path, k, v, INT32_MIN, INT32_MAX, &u, &s) ? (int32_t)s
+								    : 0;
 }
 
 static bool get_bool(struct dec *d, const char *path, const char *k, json_t *v)
@@ -248,7 +262,8 @@ static const char **get_strv(struct dec *d, const char *path, const char *k,
 	out = dalloc(d, json_array_size(v) * sizeof(*out));
 	if (!out)
 		return NULL;
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		if (!json_is_string(item)) {
 			fail(d, path, k, "item %zu is not a string", i);
 			return NULL;
@@ -270,13 +285,15 @@ static bool need_object(struct dec *d, const char *path, const char *k,
 
 /* ---- messages ----------------------------------------------------------- */
 
-#define FOREACH_FIELD(obj, k, v) \
+#define FOREACH_FIELD(obj, k, v)                                               \
 	json_object_foreach(obj, k, v) if (!json_is_null(v) && !d->ret)
 
 static int parse_ip_version(const char *name)
 {
-	return !strcmp(name, "IPv4") ? 1 : !strcmp(name, "IPv6") ? 2 :
-	       !strcmp(name, "IP_NOT_USED") ? 0 : -1;
+	return !strcmp(name, "IPv4")	      ? 1
+	       : !strcmp(name, "IPv6")	      ? 2
+	       : !strcmp(name, "IP_NOT_USED") ? 0
+					      : -1;
 }
 
 static void dec_ip(struct dec *d, json_t *obj, struct dfl_flow_ip *ip)
@@ -293,16 +310,22 @@ static void dec_ip(struct dec *d, json_t *obj, struct dfl_flow_ip *ip)
 		else if (key_is(k, "source_xlated"))
 			xl = get_str(d, "flow.IP", k, v);
 		else if (key_is(k, "ipVersion"))
-			ip->version = get_enum(d, "flow.IP", k, v, parse_ip_version) == 2 ? 6 : 4;
+			ip->version =
+			    get_enum(d, "flow.IP", k, v, parse_ip_version) == 2
+				? 6
+				: 4;
 		else if (key_is(k, "encrypted"))
 			ip->encrypted = get_bool(d, "flow.IP", k, v);
 	}
 	if (d->ret)
 		return;
 	if (!ip->version)
-		ip->version = (src && strchr(src, ':')) || (dst && strchr(dst, ':')) ? 6 : 4;
+		ip->version =
+		    (src && strchr(src, ':')) || (dst && strchr(dst, ':')) ? 6
+									   : 4;
 	if (src && *src &&
-	    inet_pton(ip->version == 6 ? AF_INET6 : AF_INET, src, ip->source) != 1)
+	    inet_pton(ip->version == 6 ? AF_INET6 : AF_INET, src, ip->source) !=
+		1)
 		fail(d, "flow.IP", "source", "'%.64s' is not an IPv%u address",
 		     src, ip->version);
 	if (dst && *dst &&
@@ -315,7 +338,8 @@ static void dec_ip(struct dec *d, json_t *obj, struct dfl_flow_ip *ip)
 		if (inet_pton(ip->version == 6 ? AF_INET6 : AF_INET, xl,
 			      ip->source_xlated) != 1)
 			fail(d, "flow.IP", "source_xlated",
-			     "'%.64s' is not an IPv%u address", xl, ip->version);
+			     "'%.64s' is not an IPv%u address", xl,
+			     ip->version);
 	}
 }
 
@@ -342,11 +366,9 @@ static void dec_tcp_flags(struct dec *d, json_t *obj, uint16_t *flags)
 		const char *name;
 		uint16_t bit;
 	} names[] = {
-		{ "FIN", DFL_TCP_FIN }, { "SYN", DFL_TCP_SYN },
-		{ "RST", DFL_TCP_RST }, { "PSH", DFL_TCP_PSH },
-		{ "ACK", DFL_TCP_ACK }, { "URG", DFL_TCP_URG },
-		{ "ECE", DFL_TCP_ECE }, { "CWR", DFL_TCP_CWR },
-		{ "NS", DFL_TCP_NS },
+	    {"FIN", DFL_TCP_FIN}, {"SYN", DFL_TCP_SYN}, {"RST", DFL_TCP_RST},
+	    {"PSH", DFL_TCP_PSH}, {"ACK", DFL_TCP_ACK}, {"URG", DFL_TCP_URG},
+	    {"ECE", DFL_TCP_ECE}, {"CWR", DFL_TCP_CWR}, {"NS", DFL_TCP_NS},
 	};
 	const char *k;
 	json_t *v;
@@ -366,16 +388,17 @@ static void dec_l4(struct dec *d, json_t *obj, struct dfl_flow_l4 *l4)
 		const char *name;
 		enum dfl_l4_proto proto;
 	} protos[] = {
-		{ "TCP", DFL_L4_TCP },	     { "UDP", DFL_L4_UDP },
-		{ "ICMPv4", DFL_L4_ICMPV4 }, { "ICMPv6", DFL_L4_ICMPV6 },
-		{ "SCTP", DFL_L4_SCTP },
+	    {"TCP", DFL_L4_TCP},       {"UDP", DFL_L4_UDP},
+	    {"ICMPv4", DFL_L4_ICMPV4}, {"ICMPv6", DFL_L4_ICMPV6},
+	    {"SCTP", DFL_L4_SCTP},
 	};
 	const char *k, *k2;
 	json_t *v, *v2;
 
 	FOREACH_FIELD(obj, k, v)
 	{
-		for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]);
+		     i++) {
 			if (strcmp(k, protos[i].name))
 				continue;
 			if (!need_object(d, "flow.l4", k, v))
@@ -384,13 +407,18 @@ static void dec_l4(struct dec *d, json_t *obj, struct dfl_flow_l4 *l4)
 			FOREACH_FIELD(v, k2, v2)
 			{
 				if (key_is(k2, "source_port"))
-					l4->source_port = (uint16_t)get_u32(d, "flow.l4", k2, v2);
+					l4->source_port = (uint16_t)get_small(
+					    d, "flow.l4", k2, v2, 65535);
 				else if (key_is(k2, "destination_port"))
-					l4->destination_port = (uint16_t)get_u32(d, "flow.l4", k2, v2);
+					l4->destination_port =
+					    (uint16_t)get_small(d, "flow.l4",
+								k2, v2, 65535);
 				else if (!strcmp(k2, "type"))
-					l4->icmp_type = (uint8_t)get_u32(d, "flow.l4", k2, v2);
+					l4->icmp_type = (uint8_t)get_small(
+					    d, "flow.l4", k2, v2, 255);
 				else if (!strcmp(k2, "code"))
-					l4->icmp_code = (uint8_t)get_u32(d, "flow.l4", k2, v2);
+					l4->icmp_code = (uint8_t)get_small(
+					    d, "flow.l4", k2, v2, 255);
 				else if (!strcmp(k2, "flags") &&
 					 need_object(d, "flow.l4.TCP", k2, v2))
 					dec_tcp_flags(d, v2, &l4->tcp_flags);
@@ -431,7 +459,8 @@ static void dec_endpoint(struct dec *d, const char *path, json_t *obj,
 			w = dalloc(d, (json_array_size(v) + 1) * sizeof(*w));
 			if (!w)
 				return;
-			json_array_foreach(v, i, item) {
+			json_array_foreach(v, i, item)
+			{
 				if (!need_object(d, path, k, item))
 					return;
 				f = json_object_get(item, "name");
@@ -486,18 +515,21 @@ static void dec_http(struct dec *d, json_t *obj, struct dfl_flow_http *h)
 				return;
 			}
 			h->headers = dalloc(d, (json_array_size(v) + 1) *
-						       sizeof(*h->headers));
+						   sizeof(*h->headers));
 			if (!h->headers)
 				return;
-			json_array_foreach(v, i, item) {
+			json_array_foreach(v, i, item)
+			{
 				if (!need_object(d, path, k, item))
 					return;
 				f = json_object_get(item, "key");
 				if (f && !json_is_null(f))
-					h->headers[i].key = get_str(d, path, "key", f);
+					h->headers[i].key =
+					    get_str(d, path, "key", f);
 				f = json_object_get(item, "value");
 				if (f && !json_is_null(f))
-					h->headers[i].value = get_str(d, path, "value", f);
+					h->headers[i].value =
+					    get_str(d, path, "value", f);
 			}
 			h->n_headers = json_array_size(v);
 		}
@@ -538,13 +570,16 @@ static void dec_l7(struct dec *d, json_t *obj, struct dfl_flow_l7 *l7)
 	FOREACH_FIELD(obj, k, v)
 	{
 		if (key_is(k, "type"))
-			l7->type = get_enum(d, "flow.l7", k, v, dfl_l7_type__parse);
+			l7->type =
+			    get_enum(d, "flow.l7", k, v, dfl_l7_type__parse);
 		else if (key_is(k, "latency_ns"))
 			l7->latency_ns = get_u64(d, "flow.l7", k, v);
-		else if (!strcmp(k, "http") && need_object(d, "flow.l7", k, v)) {
+		else if (!strcmp(k, "http") &&
+			 need_object(d, "flow.l7", k, v)) {
 			l7->proto = DFL_L7_PROTO_HTTP;
 			dec_http(d, v, &l7->http);
-		} else if (!strcmp(k, "dns") && need_object(d, "flow.l7", k, v)) {
+		} else if (!strcmp(k, "dns") &&
+			   need_object(d, "flow.l7", k, v)) {
 			l7->proto = DFL_L7_PROTO_DNS;
 			dec_dns(d, v, &l7->dns);
 		}
@@ -552,7 +587,7 @@ static void dec_l7(struct dec *d, json_t *obj, struct dfl_flow_l7 *l7)
 }
 
 #define LABEL_DEFAULT_DENY "deflector:attribution=default-deny"
-#define LABEL_RULE_PREFIX "deflector:rule="
+#define LABEL_RULE_PREFIX  "deflector:rule="
 
 static void dec_policies(struct dec *d, const char *k, json_t *v,
 			 struct dfl_flow_policies *pl)
@@ -568,7 +603,8 @@ static void dec_policies(struct dec *d, const char *k, json_t *v,
 	items = dalloc(d, (json_array_size(v) + 1) * sizeof(*items));
 	if (!items)
 		return;
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		struct dfl_flow_policy *p = &items[i];
 		const char *pk;
 		json_t *pv;
@@ -587,7 +623,8 @@ static void dec_policies(struct dec *d, const char *k, json_t *v,
 			else if (key_is(pk, "revision"))
 				p->revision = get_u64(d, k, pk, pv);
 			else if (key_is(pk, "labels"))
-				p->labels = get_strv(d, k, pk, pv, &p->n_labels);
+				p->labels =
+				    get_strv(d, k, pk, pv, &p->n_labels);
 		}
 		/* deflector's attribution labels back into fields */
 		for (size_t j = 0; j < p->n_labels; j++) {
@@ -634,19 +671,23 @@ static void dec_flow(struct dec *d, json_t *obj, struct dfl_flow *f)
 			else if (s)
 				strcpy(f->uuid, s);
 		} else if (key_is(k, "verdict")) {
-			f->verdict = get_enum(d, "flow", k, v, dfl_verdict__parse);
+			f->verdict =
+			    get_enum(d, "flow", k, v, dfl_verdict__parse);
 		} else if (key_is(k, "drop_reason")) {
 			f->drop_reason = get_u32(d, "flow", k, v);
 		} else if (key_is(k, "drop_reason_desc")) {
-			desc = get_enum(d, "flow", k, v, dfl_drop_reason__parse);
+			desc =
+			    get_enum(d, "flow", k, v, dfl_drop_reason__parse);
 			has_desc = true;
 		} else if (key_is(k, "auth_type")) {
-			f->auth_type = get_enum(d, "flow", k, v, dfl_auth_type__parse);
+			f->auth_type =
+			    get_enum(d, "flow", k, v, dfl_auth_type__parse);
 		} else if (key_is(k, "ethernet")) {
 			if (!need_object(d, "flow", k, v))
 				break;
 			f->has_ethernet = true;
-			if ((v2 = json_object_get(v, "source")) && !json_is_null(v2))
+			if ((v2 = json_object_get(v, "source")) &&
+			    !json_is_null(v2))
 				dec_mac(d, "source", v2, f->ethernet_source);
 			if ((v2 = json_object_get(v, "destination")) &&
 			    !json_is_null(v2))
@@ -666,28 +707,31 @@ static void dec_flow(struct dec *d, json_t *obj, struct dfl_flow *f)
 				dec_endpoint(d, "flow.destination", v,
 					     &f->destination);
 		} else if (!strcmp(k, "Type")) {
-			f->type = get_enum(d, "flow", k, v, dfl_flow_type__parse);
+			f->type =
+			    get_enum(d, "flow", k, v, dfl_flow_type__parse);
 		} else if (key_is(k, "node_name")) {
 			f->node_name = get_str(d, "flow", k, v);
 		} else if (key_is(k, "source_names")) {
 			f->source_names =
-				get_strv(d, "flow", k, v, &f->n_source_names);
+			    get_strv(d, "flow", k, v, &f->n_source_names);
 		} else if (key_is(k, "destination_names")) {
 			f->destination_names =
-				get_strv(d, "flow", k, v, &f->n_destination_names);
+			    get_strv(d, "flow", k, v, &f->n_destination_names);
 		} else if (!strcmp(k, "l7")) {
 			if (need_object(d, "flow", k, v))
 				dec_l7(d, v, &f->l7);
 		} else if (key_is(k, "event_type")) {
 			if (!need_object(d, "flow", k, v))
 				break;
-			if ((v2 = json_object_get(v, "type")) && !json_is_null(v2))
-				f->event_type = get_i32(d, "flow.event_type", "type", v2);
+			if ((v2 = json_object_get(v, "type")) &&
+			    !json_is_null(v2))
+				f->event_type =
+				    get_i32(d, "flow.event_type", "type", v2);
 			if (((v2 = json_object_get(v, "sub_type")) ||
 			     (v2 = json_object_get(v, "subType"))) &&
 			    !json_is_null(v2))
-				f->event_sub_type = get_i32(d, "flow.event_type",
-							    "sub_type", v2);
+				f->event_sub_type = get_i32(
+				    d, "flow.event_type", "sub_type", v2);
 		} else if (key_is(k, "source_service")) {
 			if (need_object(d, "flow", k, v))
 				dec_service(d, "flow.source_service", v,
@@ -698,44 +742,51 @@ static void dec_flow(struct dec *d, json_t *obj, struct dfl_flow *f)
 					    &f->destination_service);
 		} else if (key_is(k, "traffic_direction")) {
 			f->traffic_direction =
-				get_enum(d, "flow", k, v, dfl_direction__parse);
+			    get_enum(d, "flow", k, v, dfl_direction__parse);
 		} else if (key_is(k, "policy_match_type")) {
 			f->policy_match_type = get_u32(d, "flow", k, v);
 		} else if (key_is(k, "trace_observation_point")) {
 			f->trace_observation_point =
-				get_enum(d, "flow", k, v, dfl_trace_point__parse);
+			    get_enum(d, "flow", k, v, dfl_trace_point__parse);
 		} else if (key_is(k, "trace_reason")) {
 			f->trace_reason =
-				get_enum(d, "flow", k, v, dfl_trace_reason__parse);
+			    get_enum(d, "flow", k, v, dfl_trace_reason__parse);
 		} else if (key_is(k, "file")) {
 			if (!need_object(d, "flow", k, v))
 				break;
-			if ((v2 = json_object_get(v, "name")) && !json_is_null(v2))
-				f->file_name = get_str(d, "flow.file", "name", v2);
-			if ((v2 = json_object_get(v, "line")) && !json_is_null(v2))
-				f->file_line = get_u32(d, "flow.file", "line", v2);
+			if ((v2 = json_object_get(v, "name")) &&
+			    !json_is_null(v2))
+				f->file_name =
+				    get_str(d, "flow.file", "name", v2);
+			if ((v2 = json_object_get(v, "line")) &&
+			    !json_is_null(v2))
+				f->file_line =
+				    get_u32(d, "flow.file", "line", v2);
 		} else if (key_is(k, "is_reply")) {
-			/* a BoolValue: bare, or {"value": b} from older writers */
+			/* a BoolValue: bare, or {"value": b} from older writers
+			 */
 			if (json_is_object(v))
 				v = json_object_get(v, "value");
-			f->is_reply = v && get_bool(d, "flow", k, v) ?
-					      DFL_REPLY_YES :
-					      DFL_REPLY_NO;
+			f->is_reply = v && get_bool(d, "flow", k, v)
+					  ? DFL_REPLY_YES
+					  : DFL_REPLY_NO;
 		} else if (key_is(k, "interface")) {
 			if (!need_object(d, "flow", k, v))
 				break;
-			if ((v2 = json_object_get(v, "index")) && !json_is_null(v2))
+			if ((v2 = json_object_get(v, "index")) &&
+			    !json_is_null(v2))
 				f->interface_index =
-					get_u32(d, "flow.interface", "index", v2);
-			if ((v2 = json_object_get(v, "name")) && !json_is_null(v2))
+				    get_u32(d, "flow.interface", "index", v2);
+			if ((v2 = json_object_get(v, "name")) &&
+			    !json_is_null(v2))
 				f->interface_name =
-					get_str(d, "flow.interface", "name", v2);
+				    get_str(d, "flow.interface", "name", v2);
 		} else if (key_is(k, "proxy_port")) {
 			f->proxy_port = get_u32(d, "flow", k, v);
 		} else if (key_is(k, "trace_context")) {
-			json_t *parent = json_is_object(v) ?
-						 json_object_get(v, "parent") :
-						 NULL;
+			json_t *parent = json_is_object(v)
+					     ? json_object_get(v, "parent")
+					     : NULL;
 
 			if (!need_object(d, "flow", k, v))
 				break;
@@ -743,8 +794,9 @@ static void dec_flow(struct dec *d, json_t *obj, struct dfl_flow *f)
 			    ((v2 = json_object_get(parent, "trace_id")) ||
 			     (v2 = json_object_get(parent, "traceId"))) &&
 			    !json_is_null(v2))
-				f->trace_id = get_str(d, "flow.trace_context.parent",
-						      "trace_id", v2);
+				f->trace_id =
+				    get_str(d, "flow.trace_context.parent",
+					    "trace_id", v2);
 		} else if (!strcmp(k, "Summary")) {
 			f->summary = get_str(d, "flow", k, v);
 		} else if (key_is(k, "egress_allowed_by")) {
@@ -787,9 +839,9 @@ int dfl_flow_record__from_json(const char *line, size_t len,
 			       struct dfl_flow_record *rec,
 			       struct dfl_json_error *err)
 {
-	struct dec dstate = { .line = line, .len = len, .err = err };
+	struct dec dstate = {.line = line, .len = len, .err = err};
 	struct dec *d = &dstate;
-	struct dfl_flow f = { 0 };
+	struct dfl_flow f = {0};
 	json_error_t jerr;
 	const char *k, *node_name = NULL;
 	json_t *root, *v;
@@ -889,8 +941,8 @@ static int64_t days_from_civil(int y, int m, int d)
 
 int dfl_json__parse_time(const char *s, int64_t *ns)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 29, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31};
 	int y, mo, d, h, mi, sec, off = 0, oh, om;
 	int64_t frac = 0, days, total;
 	const char *p;
@@ -905,7 +957,8 @@ int dfl_json__parse_time(const char *s, int64_t *ns)
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
 	    mi > 59 || sec > 59 || y < 1678 || y > 2261)
 		return -EINVAL;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (mo == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return -EINVAL;
 	p = s + 19;
 	if (*p == '.') {

@@ -54,7 +54,8 @@ static int parse_line(struct dfl_manifest *m, char *l, size_t no, char *err,
 {
 	if (no == 1) {
 		if (strcmp(l, DFL_CHAIN_MAGIC))
-			return merr(err, errlen, no, "not a deflector chain manifest");
+			return merr(err, errlen, no,
+				    "not a deflector chain manifest");
 		return 0;
 	}
 	if (!strncmp(l, "r ", 2)) {
@@ -70,7 +71,8 @@ static int parse_line(struct dfl_manifest *m, char *l, size_t no, char *err,
 		return 0;
 	}
 	if (!strncmp(l, "c ", 2)) {
-		struct dfl_manifest_cp *cp = DFL_PUSH(m->cps, m->n_cps, m->cap_cps);
+		struct dfl_manifest_cp *cp =
+		    DFL_PUSH(m->cps, m->n_cps, m->cap_cps);
 
 		if (!cp)
 			return -ENOMEM;
@@ -86,7 +88,7 @@ static int parse_line(struct dfl_manifest *m, char *l, size_t no, char *err,
 	}
 	if (!strncmp(l, "recovered ", 10)) {
 		struct dfl_manifest_range *r =
-			DFL_PUSH(m->recovered, m->n_recovered, m->cap_recovered);
+		    DFL_PUSH(m->recovered, m->n_recovered, m->cap_recovered);
 		const char *e;
 
 		if (!r)
@@ -101,7 +103,8 @@ static int parse_line(struct dfl_manifest *m, char *l, size_t no, char *err,
 		return 0;
 	}
 	if (!strncmp(l, "prev ", 5)) {
-		if (strlen(l + 5) != 64 || dfl_unhex(l + 5, m->prev, DFL_CHAIN_LEN))
+		if (strlen(l + 5) != 64 ||
+		    dfl_unhex(l + 5, m->prev, DFL_CHAIN_LEN))
 			return merr(err, errlen, no, "bad prev");
 		return 0;
 	}

@@ -228,7 +228,7 @@ static int parse_spec(struct dfl_metrics *m, const char *spec, char *err,
 
 /* Declares a family with its handler's own labels, then the context's. */
 static void family(struct dfl_metrics *m, enum fam f, enum handler h,
-		   const char *name, const char *help, bool histogram, ...)
+		   const char *name, const char *help, int histogram, ...)
 {
 	struct family *fa = &m->fam[f];
 	const struct context *c = h < H_N ? &m->ctx[h] : NULL;

@@ -15,7 +15,8 @@
 #include "util/strbuf.h"
 
 /* What deflector enables when no list is given. */
-#define DFL_METRICS_DEFAULT "flow drop tcp dns httpV2 policy port-distribution icmp"
+#define DFL_METRICS_DEFAULT                                                    \
+	"flow drop tcp dns httpV2 policy port-distribution icmp"
 
 struct dfl_metrics;
 

@@ -17,7 +17,7 @@
 #include "flow/metrics.h"
 #include "util/log.h"
 
-#define REQUEST_MAX 8192
+#define REQUEST_MAX	   8192
 #define REQUEST_TIMEOUT_MS 2000
 
 struct dfl_metrics_server {
@@ -33,16 +33,16 @@ static int listen_on(const char *addr, int *port, char *err, size_t errlen)
 {
 	char host[256] = "", serv[16];
 	const char *colon = strrchr(addr, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE },
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE},
 			*res = NULL;
 	int fd = -1, one = 1, rc, saved = EADDRNOTAVAIL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
 	if (!colon || !colon[1] || strlen(colon + 1) >= sizeof(serv)) {
-		snprintf(err, errlen, "metrics: address '%s': expected host:port",
-			 addr);
+		snprintf(err, errlen,
+			 "metrics: address '%s': expected host:port", addr);
 		return -EINVAL;
 	}
 	snprintf(serv, sizeof(serv), "%s", colon + 1);
@@ -53,8 +53,8 @@ static int listen_on(const char *addr, int *port, char *err, size_t errlen)
 		if (*h == '[' && n >= 2 && h[n - 1] == ']')
 			h++, n -= 2;
 		if (n >= sizeof(host)) {
-			snprintf(err, errlen, "metrics: address '%s': host too long",
-				 addr);
+			snprintf(err, errlen,
+				 "metrics: address '%s': host too long", addr);
 			return -EINVAL;
 		}
 		memcpy(host, h, n);
@@ -68,16 +68,20 @@ static int listen_on(const char *addr, int *port, char *err, size_t errlen)
 	}
 	/* without a host, the IPv6 wildcard first: it takes IPv4 too */
 	for (int pass = *host ? 1 : 0; pass < 2 && fd < 0; pass++) {
-		for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+		for (struct addrinfo *ai = res; ai && fd < 0;
+		     ai = ai->ai_next) {
 			if (!pass && ai->ai_family != AF_INET6)
 				continue;
-			fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC,
+				    0);
 			if (fd < 0) {
 				saved = errno;
 				continue;
 			}
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (!bind(fd, ai->ai_addr, ai->ai_addrlen) && !listen(fd, 16))
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				   sizeof(one));
+			if (!bind(fd, ai->ai_addr, ai->ai_addrlen) &&
+			    !listen(fd, 16))
 				break;
 			saved = errno;
 			close(fd);
@@ -86,14 +90,14 @@ static int listen_on(const char *addr, int *port, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		snprintf(err, errlen, "metrics: cannot listen on '%s': %s", addr,
-			 strerror(saved));
+		snprintf(err, errlen, "metrics: cannot listen on '%s': %s",
+			 addr, strerror(saved));
 		return -saved;
 	}
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	*port = ntohs(ss.ss_family == AF_INET6 ?
-			      ((struct sockaddr_in6 *)&ss)->sin6_port :
-			      ((struct sockaddr_in *)&ss)->sin_port);
+	*port = ntohs(ss.ss_family == AF_INET6
+			  ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			  : ((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
 
@@ -105,8 +109,8 @@ static void respond(int fd, const char *status, const char *type,
 			 "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 			 status, type, len);
-	struct iovec iov[2] = { { head, (size_t)n }, { (void *)body, len } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, len}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
 
 	while (iov[0].iov_len + iov[1].iov_len) {
 		ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL);
@@ -114,8 +118,8 @@ static void respond(int fd, const char *status, const char *type,
 		if (w <= 0)
 			return;
 		for (int i = 0; i < 2 && w; i++) {
-			size_t k = (size_t)w < iov[i].iov_len ? (size_t)w :
-								 iov[i].iov_len;
+			size_t k = (size_t)w < iov[i].iov_len ? (size_t)w
+							      : iov[i].iov_len;
 
 			iov[i].iov_base = (char *)iov[i].iov_base + k;
 			iov[i].iov_len -= k;
@@ -136,7 +140,7 @@ static void serve(struct dfl_metrics_server *s, int fd)
 
 	/* read the request head, within a size and a time limit */
 	while (got < REQUEST_MAX) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&p, 1, REQUEST_TIMEOUT_MS) <= 0)
@@ -151,7 +155,8 @@ static void serve(struct dfl_metrics_server *s, int fd)
 	}
 	req[got] = '\0';
 	if (sscanf(req, "%15s %255s HTTP/1.", method, path) != 2) {
-		respond(fd, "400 Bad Request", "text/plain", "bad request\n", 12);
+		respond(fd, "400 Bad Request", "text/plain", "bad request\n",
+			12);
 		return;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
@@ -164,7 +169,7 @@ static void serve(struct dfl_metrics_server *s, int fd)
 		return;
 	}
 	{
-		struct dfl_strbuf body = { 0 };
+		struct dfl_strbuf body = {0};
 
 		if (dfl_metrics__render(s->m, &body))
 			respond(fd, "500 Internal Server Error", "text/plain",
@@ -183,8 +188,8 @@ static void *server_main(void *arg)
 	struct dfl_metrics_server *s = arg;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = s->listen_fd, .events = POLLIN },
-				       { .fd = s->stop_fd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = s->listen_fd, .events = POLLIN},
+				      {.fd = s->stop_fd, .events = POLLIN}};
 		int fd;
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)

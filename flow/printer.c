@@ -18,7 +18,7 @@ struct row {
 struct dfl_printer {
 	FILE *out;
 	struct dfl_printer_opts opts;
-	size_t line; /* records printed so far */
+	size_t line;	  /* records printed so far */
 	struct row *rows; /* table mode: kept until close */
 	size_t n_rows, cap_rows;
 	struct dfl_strbuf buf, scratch;
@@ -30,9 +30,9 @@ struct dfl_printer {
 void dfl_format_time(int64_t ns, enum dfl_time_format layout,
 		     struct dfl_strbuf *out)
 {
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-					      "May", "Jun", "Jul", "Aug",
-					      "Sep", "Oct", "Nov", "Dec" };
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
+					     "May", "Jun", "Jul", "Aug",
+					     "Sep", "Oct", "Nov", "Dec"};
 	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
 	time_t t;
 	struct tm tm;
@@ -92,21 +92,20 @@ static void put_host(const struct dfl_flow *f, bool src,
 {
 	const struct dfl_flow_endpoint *ep = src ? &f->source : &f->destination;
 	const struct dfl_flow_service *svc =
-		src ? &f->source_service : &f->destination_service;
+	    src ? &f->source_service : &f->destination_service;
 	const char **names = src ? f->source_names : f->destination_names;
 	size_t n_names = src ? f->n_source_names : f->n_destination_names;
 	uint16_t port = src ? f->l4.source_port : f->l4.destination_port;
 	const char *ns = ep->namespace;
-	struct dfl_strbuf host = { 0 };
+	struct dfl_strbuf host = {0};
 	char ip[64];
 
 	if (!f->ip.version) {
-		const uint8_t *m = src ? f->ethernet_source :
-					 f->ethernet_destination;
+		const uint8_t *m =
+		    src ? f->ethernet_source : f->ethernet_destination;
 
 		if (f->has_ethernet)
-			dfl_strbuf__printf(out,
-					   "%02x:%02x:%02x:%02x:%02x:%02x",
+			dfl_strbuf__printf(out, "%02x:%02x:%02x:%02x:%02x:%02x",
 					   m[0], m[1], m[2], m[3], m[4], m[5]);
 		return;
 	}
@@ -130,8 +129,8 @@ static void put_host(const struct dfl_flow *f, bool src,
 	if (has_ports(f) && port) {
 		/* net.JoinHostPort brackets hosts with a colon */
 		if (strchr(dfl_strbuf__str(&host), ':'))
-			dfl_strbuf__printf(out, "[%s]:%u", dfl_strbuf__str(&host),
-					   port);
+			dfl_strbuf__printf(out, "[%s]:%u",
+					   dfl_strbuf__str(&host), port);
 		else
 			dfl_strbuf__printf(out, "%s:%u", dfl_strbuf__str(&host),
 					   port);
@@ -151,31 +150,25 @@ static void put_identity(uint32_t id, struct dfl_strbuf *out)
 		dfl_strbuf__printf(out, "(ID:%u)", id);
 }
 
-static bool l7_present(const struct dfl_flow *f)
-{
-	return f->l7.type != DFL_L7_UNKNOWN || f->l7.proto != DFL_L7_PROTO_NONE;
-}
-
 int dfl_flow__format_type(const struct dfl_flow *f, struct dfl_strbuf *out)
 {
 	const char *s;
 
-	if (l7_present(f)) {
-		const char *proto = f->l7.proto == DFL_L7_PROTO_HTTP ? "http" :
-				    f->l7.proto == DFL_L7_PROTO_DNS  ? "dns" :
-								       "l7";
+	if (dfl_flow__has_l7(f)) {
+		const char *proto = f->l7.proto == DFL_L7_PROTO_HTTP  ? "http"
+				    : f->l7.proto == DFL_L7_PROTO_DNS ? "dns"
+								      : "l7";
 		const char *t = dfl_l7_type__name(f->l7.type);
 
 		dfl_strbuf__printf(out, "%s-", proto);
 		for (; t && *t; t++)
-			dfl_strbuf__putc(out, (char)(*t >= 'A' && *t <= 'Z' ?
-							     *t + 32 :
-							     *t));
+			dfl_strbuf__putc(
+			    out, (char)(*t >= 'A' && *t <= 'Z' ? *t + 32 : *t));
 		if (f->l7.proto == DFL_L7_PROTO_DNS)
 			dfl_strbuf__printf(out, " %s",
-					   f->l7.dns.observation_source ?
-						   f->l7.dns.observation_source :
-						   "");
+					   f->l7.dns.observation_source
+					       ? f->l7.dns.observation_source
+					       : "");
 		return out->err;
 	}
 	switch (f->event_type) {
@@ -184,21 +177,24 @@ int dfl_flow__format_type(const struct dfl_flow *f, struct dfl_strbuf *out)
 		if (s)
 			dfl_strbuf__puts(out, s);
 		else
-			dfl_strbuf__printf(out, "%u", (uint8_t)f->event_sub_type);
+			dfl_strbuf__printf(out, "%u",
+					   (uint8_t)f->event_sub_type);
 		break;
 	case DFL_EVENT_DROP:
 		s = dfl_drop_reason__text((uint8_t)f->event_sub_type);
 		if (s)
 			dfl_strbuf__puts(out, s);
 		else
-			dfl_strbuf__printf(out, "%u, 0", (uint8_t)f->event_sub_type);
+			dfl_strbuf__printf(out, "%u, 0",
+					   (uint8_t)f->event_sub_type);
 		break;
 	case DFL_EVENT_POLICY_VERDICT:
-		dfl_strbuf__printf(out, "policy-verdict:%s %s",
-				   dfl_policy_match__text(f->policy_match_type),
-				   dfl_direction__name(f->traffic_direction) ?
-					   dfl_direction__name(f->traffic_direction) :
-					   "TRAFFIC_DIRECTION_UNKNOWN");
+		dfl_strbuf__printf(
+		    out, "policy-verdict:%s %s",
+		    dfl_policy_match__text(f->policy_match_type),
+		    dfl_direction__name(f->traffic_direction)
+			? dfl_direction__name(f->traffic_direction)
+			: "TRAFFIC_DIRECTION_UNKNOWN");
 		break;
 	case DFL_EVENT_CAPTURE:
 		dfl_strbuf__puts(out, "DBG_CAPTURE_POINT_UNKNOWN");
@@ -233,7 +229,7 @@ const char *dfl_flow__verdict_word(const struct dfl_flow *f)
 
 static void put_summary(const struct dfl_flow *f, struct dfl_strbuf *out)
 {
-	struct dfl_strbuf scratch = { 0 };
+	struct dfl_strbuf scratch = {0};
 
 	dfl_strbuf__puts(out, dfl_flow__summary_str(f, &scratch));
 	if (f->auth_type != DFL_AUTH_TYPE_DISABLED) {
@@ -265,8 +261,8 @@ int dfl_flow__format_compact(const struct dfl_flow *f,
 			     const struct dfl_printer_opts *o,
 			     struct dfl_strbuf *out)
 {
-	struct dfl_strbuf l = { 0 }, src = { 0 }, dst = { 0 };
-	struct dfl_strbuf src_id = { 0 }, dst_id = { 0 };
+	struct dfl_strbuf l = {0}, src = {0}, dst = {0};
+	struct dfl_strbuf src_id = {0}, dst_id = {0};
 	const char *arrow = "->";
 	struct dfl_strbuf *a = &src, *b = &dst, *ai = &src_id, *bi = &dst_id;
 	int err;
@@ -283,7 +279,8 @@ int dfl_flow__format_compact(const struct dfl_flow *f,
 	}
 	dfl_format_time(f->time_ns, o->time_format, &l);
 	if (o->node_name)
-		dfl_strbuf__printf(&l, " [%s]", f->node_name ? f->node_name : "");
+		dfl_strbuf__printf(&l, " [%s]",
+				   f->node_name ? f->node_name : "");
 	dfl_strbuf__printf(&l, ": %s %s %s %s %s ", dfl_strbuf__str(a),
 			   dfl_strbuf__str(ai), arrow, dfl_strbuf__str(b),
 			   dfl_strbuf__str(bi));
@@ -332,7 +329,7 @@ static int add_row(struct dfl_printer *p, const char *const *cells, size_t n)
 		return -ENOMEM;
 	r->n = n;
 	for (size_t i = 0; i < n; i++) {
-		struct dfl_strbuf e = { 0 };
+		struct dfl_strbuf e = {0};
 
 		put_escaped(&e, cells[i], strlen(cells[i]));
 		r->cells[i] = dfl_strbuf__detach(&e);
@@ -346,8 +343,8 @@ static int add_row(struct dfl_printer *p, const char *const *cells, size_t n)
 
 static int table_header(struct dfl_printer *p)
 {
-	const char *h[] = { "TIMESTAMP", "NODE",    "SOURCE", "DESTINATION",
-			    "TYPE",	 "VERDICT", "SUMMARY" };
+	const char *h[] = {"TIMESTAMP", "NODE",	   "SOURCE", "DESTINATION",
+			   "TYPE",	"VERDICT", "SUMMARY"};
 	const char *cells[7];
 	size_t n = 0;
 
@@ -360,8 +357,7 @@ static int table_header(struct dfl_printer *p)
 /* The dict and table formats: host:port without identities. */
 static int print_flow_text(struct dfl_printer *p, const struct dfl_flow *f)
 {
-	struct dfl_strbuf ts = { 0 }, src = { 0 }, dst = { 0 }, type = { 0 },
-			  sum = { 0 };
+	struct dfl_strbuf ts = {0}, src = {0}, dst = {0}, type = {0}, sum = {0};
 	int err = 0;
 
 	dfl_format_time(f->time_ns, p->opts.time_format, &ts);
@@ -391,7 +387,8 @@ static int print_flow_text(struct dfl_printer *p, const struct dfl_flow *f)
 		dfl_strbuf__reset(b);
 		if (p->line)
 			dfl_strbuf__puts(b, "------------\n");
-		dfl_strbuf__printf(b, "  TIMESTAMP: %s\n", dfl_strbuf__str(&ts));
+		dfl_strbuf__printf(b, "  TIMESTAMP: %s\n",
+				   dfl_strbuf__str(&ts));
 		if (p->opts.node_name)
 			dfl_strbuf__printf(b, "       NODE: %s\n",
 					   f->node_name ? f->node_name : "");
@@ -457,7 +454,8 @@ static int print_lost(struct dfl_printer *p, const struct dfl_flow_record *rec)
 	switch (p->opts.format) {
 	case DFL_PRINT_COMPACT:
 		dfl_strbuf__printf(b, "EVENTS LOST: %s CPU(%d) %llu\n", src,
-				   l->cpu, (unsigned long long)l->num_events_lost);
+				   l->cpu,
+				   (unsigned long long)l->num_events_lost);
 		break;
 	case DFL_PRINT_JSON:
 		err = dfl_lost_events__to_json_line(l, rec->time_ns,

@@ -53,8 +53,8 @@ fail:
 
 struct dfl_line_reader *dfl_line_reader__open(const char *path)
 {
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) :
-				     dup(STDIN_FILENO);
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC)
+				   : dup(STDIN_FILENO);
 	gzFile gz;
 
 	if (fd < 0)
@@ -259,16 +259,18 @@ int dfl_flow_source__next(struct dfl_flow_source *s,
 		if (ret == 0)
 			return 0;
 		if (ret == -E2BIG) {
-			snprintf(s->error, sizeof(s->error),
-				 "%s:%llu: byte %llu: line longer than %d bytes",
-				 dfl_line_reader__name(s->lr),
-				 (unsigned long long)dfl_line_reader__line_no(s->lr),
-				 (unsigned long long)dfl_line_reader__offset(s->lr),
-				 DFL_READER_LINE_MAX);
+			snprintf(
+			    s->error, sizeof(s->error),
+			    "%s:%llu: byte %llu: line longer than %d bytes",
+			    dfl_line_reader__name(s->lr),
+			    (unsigned long long)dfl_line_reader__line_no(s->lr),
+			    (unsigned long long)dfl_line_reader__offset(s->lr),
+			    DFL_READER_LINE_MAX);
 			return -EINVAL;
 		}
 		if (ret < 0) {
-			snprintf(s->error, sizeof(s->error), "%s: read error: %s",
+			snprintf(s->error, sizeof(s->error),
+				 "%s: read error: %s",
 				 dfl_line_reader__name(s->lr), strerror(-ret));
 			return ret;
 		}
@@ -286,9 +288,9 @@ int dfl_flow_source__next(struct dfl_flow_source *s,
 			 (unsigned long long)(dfl_line_reader__offset(s->lr) +
 					      jerr.offset),
 			 jerr.path, *jerr.path ? ": " : "", jerr.text,
-			 dfl_line_reader__unterminated(s->lr) ?
-				 " (last line has no newline: torn write?)" :
-				 "");
+			 dfl_line_reader__unterminated(s->lr)
+			     ? " (last line has no newline: torn write?)"
+			     : "");
 		return -EINVAL;
 	}
 	if (ret < 0) {

@@ -8,20 +8,20 @@
 #include "flow/redact.h"
 
 static const char *const default_deny[] = {
-	"authorization",
-	"proxy-authorization",
-	"cookie",
-	"set-cookie",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
 };
 
 void dfl_redact_config__defaults(struct dfl_redact_config *c)
 {
 	*c = (struct dfl_redact_config){
-		.enabled = true,
-		.http_urlquery = true,
-		.http_userinfo = true,
-		.headers_deny = default_deny,
-		.n_headers_deny = sizeof(default_deny) / sizeof(default_deny[0]),
+	    .enabled = true,
+	    .http_urlquery = true,
+	    .http_userinfo = true,
+	    .headers_deny = default_deny,
+	    .n_headers_deny = sizeof(default_deny) / sizeof(default_deny[0]),
 	};
 }
 
@@ -29,7 +29,8 @@ int dfl_redact_config__check(const struct dfl_redact_config *c, char *err,
 			     size_t errlen)
 {
 	if (c->n_headers_allow && c->n_headers_deny) {
-		snprintf(err, errlen, "redaction: headers allow and deny lists "
+		snprintf(err, errlen,
+			 "redaction: headers allow and deny lists "
 			 "cannot both be set");
 		return -EINVAL;
 	}

@@ -156,9 +156,8 @@ struct dfl_ring_reader {
 	struct dfl_flow *held;
 };
 
-struct dfl_ring_reader *dfl_ring_reader__new(struct dfl_ring *r,
-					     enum dfl_ring_start start,
-					     size_t n)
+struct dfl_ring_reader *
+dfl_ring_reader__new(struct dfl_ring *r, enum dfl_ring_start start, size_t n)
 {
 	struct dfl_ring_reader *rd = calloc(1, sizeof(*rd));
 	uint64_t oldest;

@@ -51,9 +51,8 @@ enum dfl_ring_start {
 	DFL_RING_LAST,	 /* the last <n> records, then new ones */
 };
 
-struct dfl_ring_reader *dfl_ring_reader__new(struct dfl_ring *r,
-					     enum dfl_ring_start start,
-					     size_t n);
+struct dfl_ring_reader *
+dfl_ring_reader__new(struct dfl_ring *r, enum dfl_ring_start start, size_t n);
 /* Next record for this reader. Waits up to <timeout_ms> (0: not at all, -1:
  * forever). Returns 1 with *flow valid until the next call or free(); 0 when
  * nothing came in time; -ESHUTDOWN after dfl_ring__shutdown() once drained.

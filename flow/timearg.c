@@ -17,9 +17,8 @@ static int parse_duration(const char *s, int64_t *ns)
 		const char *unit;
 		double ns;
 	} units[] = {
-		{ "ns", 1 },	      { "us", 1e3 },	{ "\xc2\xb5s", 1e3 },
-		{ "ms", 1e6 },	      { "s", 1e9 },	{ "m", 60e9 },
-		{ "h", 3600e9 },
+	    {"ns", 1},	{"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6},
+	    {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
 	};
 	double total = 0;
 

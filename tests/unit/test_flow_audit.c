@@ -46,7 +46,7 @@ static void teardown(void)
 
 static struct dfl_flow drop(uint64_t seq, const char *src_pod, uint16_t port)
 {
-	struct dfl_flow f = { 0 };
+	struct dfl_flow f = {0};
 
 	f.time_ns = 1784905434000000000LL + (int64_t)seq * 1000000000;
 	snprintf(f.uuid, sizeof(f.uuid), "00000000-0000-4000-8000-%012llx",
@@ -56,15 +56,14 @@ static struct dfl_flow drop(uint64_t seq, const char *src_pod, uint16_t port)
 	f.ip.version = 4;
 	inet_pton(AF_INET, "10.0.0.1", f.ip.source);
 	inet_pton(AF_INET, "10.0.0.2", f.ip.destination);
-	f.l4 = (struct dfl_flow_l4){ .proto = DFL_L4_TCP, .source_port = 40000,
-				     .destination_port = port,
-				     .tcp_flags = DFL_TCP_SYN };
-	f.source = (struct dfl_flow_endpoint){ .identity = 1000,
-					       .namespace = "default",
-					       .pod_name = src_pod };
-	f.destination = (struct dfl_flow_endpoint){ .identity = 2000,
-						    .namespace = "default",
-						    .pod_name = "deathstar" };
+	f.l4 = (struct dfl_flow_l4){.proto = DFL_L4_TCP,
+				    .source_port = 40000,
+				    .destination_port = port,
+				    .tcp_flags = DFL_TCP_SYN};
+	f.source = (struct dfl_flow_endpoint){
+	    .identity = 1000, .namespace = "default", .pod_name = src_pod};
+	f.destination = (struct dfl_flow_endpoint){
+	    .identity = 2000, .namespace = "default", .pod_name = "deathstar"};
 	f.node_name = "node1";
 	f.event_type = DFL_EVENT_DROP;
 	f.event_sub_type = 133;
@@ -76,10 +75,10 @@ static struct dfl_flow drop(uint64_t seq, const char *src_pod, uint16_t port)
 static void export_n(int n, int per_segment, const char *key_file)
 {
 	struct dfl_exporter_config cfg = {
-		.file_path = path,
-		.max_size_bytes = (uint64_t)per_segment * 700,
-		.max_backups = 100,
-		.chain_key_file = key_file,
+	    .file_path = path,
+	    .max_size_bytes = (uint64_t)per_segment * 700,
+	    .max_backups = 100,
+	    .chain_key_file = key_file,
 	};
 	char err[256];
 	struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
@@ -122,7 +121,7 @@ static struct findings verify(const char *key, size_t key_len,
 	const char *files[64];
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	struct findings f = { "", 0 };
+	struct findings f = {"", 0};
 	size_t n = 0;
 
 	while ((de = readdir(d)) && n < 64) {
@@ -142,7 +141,8 @@ static struct findings verify(const char *key, size_t key_len,
 		files[n - 1 - i] = t;
 	}
 	ck_assert_int_eq(dfl_audit__verify(files, n, (const uint8_t *)key,
-					   key_len, collect, &f, res), 0);
+					   key_len, collect, &f, res),
+			 0);
 	return f;
 }
 
@@ -230,8 +230,9 @@ START_TEST(reordered_records_are_named)
 	rewrite(path, swap_lines_7_8);
 	f = verify(NULL, 0, &res);
 	ck_assert_int_eq(f.problems, 1);
-	ck_assert_ptr_nonnull(strstr(f.text, "events.log: record 7 (line 8) "
-					     "comes after record 8: reordered"));
+	ck_assert_ptr_nonnull(strstr(f.text,
+				     "events.log: record 7 (line 8) "
+				     "comes after record 8: reordered"));
 }
 END_TEST
 
@@ -244,8 +245,9 @@ START_TEST(edited_record_is_named)
 	rewrite(path, edit_line_3);
 	f = verify(NULL, 0, &res);
 	ck_assert_int_eq(f.problems, 1);
-	ck_assert_ptr_nonnull(strstr(f.text, "events.log: record 3 (line 3) was "
-					     "edited"));
+	ck_assert_ptr_nonnull(strstr(f.text,
+				     "events.log: record 3 (line 3) was "
+				     "edited"));
 }
 END_TEST
 
@@ -310,7 +312,8 @@ START_TEST(missing_segment_is_named)
 	export_n(100, 20, NULL);
 	d = opendir(dir);
 	while ((de = readdir(d)))
-		if (strstr(de->d_name, "events-") && !strstr(de->d_name, ".chain"))
+		if (strstr(de->d_name, "events-") &&
+		    !strstr(de->d_name, ".chain"))
 			names[n++] = strdup(de->d_name);
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp);
@@ -323,7 +326,8 @@ START_TEST(missing_segment_is_named)
 	f = verify(NULL, 0, &res);
 	ck_assert_int_eq(f.problems, 1);
 	ck_assert_msg(strstr(f.text, names[2]), "%s / %s", f.text, names[2]);
-	ck_assert_ptr_nonnull(strstr(f.text, "does not continue any segment given"));
+	ck_assert_ptr_nonnull(
+	    strstr(f.text, "does not continue any segment given"));
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 }
@@ -352,50 +356,73 @@ START_TEST(keyed_chain_needs_its_key)
 }
 END_TEST
 
+/* Known answers: anyone can recompute a manifest with standard tools. */
+START_TEST(chain_hashes_are_standard_sha256_and_hmac)
+{
+	struct dfl_chain c;
+	uint8_t d[DFL_CHAIN_LEN];
+	char hex[65];
+
+	dfl_chain__init(&c, NULL, NULL, 0);
+	dfl_chain__digest(&c, "hello", 5, d);
+	dfl_hex(d, DFL_CHAIN_LEN, hex);
+	ck_assert_str_eq(hex, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+	dfl_chain__init(&c, NULL, "s3cret", 6); /* openssl dgst -sha256 -hmac s3cret */
+	dfl_chain__digest(&c, "hello", 5, d);
+	dfl_hex(d, DFL_CHAIN_LEN, hex);
+	ck_assert_str_eq(hex, "e5a01537481fa0b2c697f787c7aff885412cf0760d08e08502259b39d2d6ae68");
+}
+END_TEST
+
 START_TEST(report_counts_drops_per_dimension)
 {
-	struct dfl_report_opts o = { .since = 1784905434000000000LL + 1000000000LL };
+	struct dfl_report_opts o = {.since =
+					1784905434000000000LL + 1000000000LL};
 	struct dfl_report *r = dfl_report__new(&o);
-	struct dfl_strbuf out = { 0 };
+	struct dfl_strbuf out = {0};
 	struct dfl_flow flows[6];
-	struct dfl_flow_policy dd = { .name = "rule1", .namespace = "default",
-				      .kind = "CiliumNetworkPolicy",
-				      .default_deny = true };
+	struct dfl_flow_policy dd = {.name = "rule1",
+				     .namespace = "default",
+				     .kind = "CiliumNetworkPolicy",
+				     .default_deny = true};
 
 	flows[0] = drop(0, "xwing", 80); /* before --since */
 	flows[1] = drop(1, "xwing", 80);
 	flows[2] = drop(2, "xwing", 443);
 	flows[3] = drop(3, "tiefighter", 80);
 	flows[3].drop_reason = DFL_DROP_POLICY_DENY;
-	flows[4] = drop(4, "xwing", 80); /* its policy-verdict twin: not counted */
+	flows[4] =
+	    drop(4, "xwing", 80); /* its policy-verdict twin: not counted */
 	flows[4].event_type = DFL_EVENT_POLICY_VERDICT;
 	flows[5] = drop(5, "xwing", 80);
 	for (int i = 1; i < 6; i++)
-		flows[i].ingress_denied_by = (struct dfl_flow_policies){ &dd, 1 };
+		flows[i].ingress_denied_by = (struct dfl_flow_policies){&dd, 1};
 	for (int i = 0; i < 6; i++) {
-		struct dfl_flow_record rec = { .kind = DFL_RECORD_FLOW,
-					       .flow = &flows[i],
-					       .time_ns = flows[i].time_ns };
+		struct dfl_flow_record rec = {.kind = DFL_RECORD_FLOW,
+					      .flow = &flows[i],
+					      .time_ns = flows[i].time_ns};
 
 		dfl_report__add(r, &rec);
 	}
 	ck_assert_uint_eq(dfl_report__total(r), 4);
 	ck_assert_int_eq(dfl_report__render(r, "csv", &out), 0);
-	ck_assert_str_eq(dfl_strbuf__str(&out),
-			 "dimension,key,count\n"
-			 "source,\"default/xwing\",3\n"
-			 "source,\"default/tiefighter\",1\n"
-			 "destination,\"default/deathstar\",4\n"
-			 "port,\"TCP/80\",3\n"
-			 "port,\"TCP/443\",1\n"
-			 "reason,\"POLICY_DENIED\",3\n"
-			 "reason,\"POLICY_DENY\",1\n"
-			 "policy,\"default/rule1 (CiliumNetworkPolicy) default deny\",4\n");
+	ck_assert_str_eq(
+	    dfl_strbuf__str(&out),
+	    "dimension,key,count\n"
+	    "source,\"default/xwing\",3\n"
+	    "source,\"default/tiefighter\",1\n"
+	    "destination,\"default/deathstar\",4\n"
+	    "port,\"TCP/80\",3\n"
+	    "port,\"TCP/443\",1\n"
+	    "reason,\"POLICY_DENIED\",3\n"
+	    "reason,\"POLICY_DENY\",1\n"
+	    "policy,\"default/rule1 (CiliumNetworkPolicy) default deny\",4\n");
 	dfl_strbuf__reset(&out);
 	ck_assert_int_eq(dfl_report__render(r, "json", &out), 0);
-	ck_assert_ptr_nonnull(strstr(dfl_strbuf__str(&out),
-				     "\"total\":4,\"by_source\":[{\"key\":\"default/xwing\","
-				     "\"count\":3},"));
+	ck_assert_ptr_nonnull(
+	    strstr(dfl_strbuf__str(&out),
+		   "\"total\":4,\"by_source\":[{\"key\":\"default/xwing\","
+		   "\"count\":3},"));
 	ck_assert_int_eq(dfl_report__render(r, "yaml", &out), -EINVAL);
 	dfl_strbuf__release(&out);
 	dfl_report__free(r);
@@ -416,6 +443,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, edited_manifest_is_caught_by_the_chain);
 	tcase_add_test(tc, missing_segment_is_named);
 	tcase_add_test(tc, keyed_chain_needs_its_key);
+	tcase_add_test(tc, chain_hashes_are_standard_sha256_and_hmac);
 	tcase_add_test(tc, report_counts_drops_per_dimension);
 	suite_add_tcase(s, tc);
 	return s;

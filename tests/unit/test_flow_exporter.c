@@ -46,12 +46,12 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-static const char *labels[] = { "k8s:app=xwing", "k8s:org=alliance" };
+static const char *labels[] = {"k8s:app=xwing", "k8s:org=alliance"};
 
 /* A drop record whose UUID carries a sequence number. */
 static struct dfl_flow seq_flow(uint64_t seq)
 {
-	struct dfl_flow f = { 0 };
+	struct dfl_flow f = {0};
 
 	f.time_ns = 1784905434000000000LL + (int64_t)seq * 1000;
 	snprintf(f.uuid, sizeof(f.uuid), "00000000-0000-4000-8000-%012llx",
@@ -61,16 +61,17 @@ static struct dfl_flow seq_flow(uint64_t seq)
 	f.ip.version = 4;
 	inet_pton(AF_INET, "10.0.0.1", f.ip.source);
 	inet_pton(AF_INET, "10.0.0.2", f.ip.destination);
-	f.l4 = (struct dfl_flow_l4){ .proto = DFL_L4_TCP, .source_port = 40000,
-				     .destination_port = 80,
-				     .tcp_flags = DFL_TCP_SYN };
-	f.source = (struct dfl_flow_endpoint){ .identity = 1000,
-					       .namespace = "default",
-					       .pod_name = "xwing",
-					       .labels = labels, .n_labels = 2 };
-	f.destination = (struct dfl_flow_endpoint){ .identity = 2000,
-						    .namespace = "default",
-						    .pod_name = "deathstar" };
+	f.l4 = (struct dfl_flow_l4){.proto = DFL_L4_TCP,
+				    .source_port = 40000,
+				    .destination_port = 80,
+				    .tcp_flags = DFL_TCP_SYN};
+	f.source = (struct dfl_flow_endpoint){.identity = 1000,
+					      .namespace = "default",
+					      .pod_name = "xwing",
+					      .labels = labels,
+					      .n_labels = 2};
+	f.destination = (struct dfl_flow_endpoint){
+	    .identity = 2000, .namespace = "default", .pod_name = "deathstar"};
 	f.type = DFL_FLOW_TYPE_L3_L4;
 	f.node_name = "node1";
 	f.event_type = DFL_EVENT_DROP;
@@ -117,11 +118,13 @@ static uint64_t collect(uint8_t *seen, uint64_t total, uint64_t *lost)
 		int ret;
 
 		ck_assert_ptr_nonnull(src);
-		while ((ret = dfl_flow_source__next(src, &rec, &raw, &len)) > 0) {
+		while ((ret = dfl_flow_source__next(src, &rec, &raw, &len)) >
+		       0) {
 			if (rec.kind == DFL_RECORD_LOST) {
 				*lost += rec.lost.num_events_lost;
 			} else {
-				uint64_t seq = strtoull(rec.flow->uuid + 24, NULL, 16);
+				uint64_t seq =
+				    strtoull(rec.flow->uuid + 24, NULL, 16);
 
 				ck_assert_uint_lt(seq, total);
 				seen[seq]++;
@@ -151,8 +154,8 @@ static void verify_all(uint64_t want_records)
 
 	for (size_t i = 0; i < n; i++)
 		files[i] = names[i];
-	ck_assert_int_eq(dfl_audit__verify(files, n, NULL, 0, on_finding, NULL,
-					   &res), 0);
+	ck_assert_int_eq(
+	    dfl_audit__verify(files, n, NULL, 0, on_finding, NULL, &res), 0);
 	ck_assert_uint_eq(res.problems, 0);
 	ck_assert_uint_eq(res.records, want_records);
 	ck_assert(res.has_head);
@@ -162,11 +165,11 @@ static void rotation_run(bool compress)
 {
 	enum { N = 30000 };
 	struct dfl_exporter_config cfg = {
-		.file_path = path,
-		.max_size_bytes = 256 * 1024,
-		.max_backups = 1000,
-		.compress = compress,
-		.node_name = "node1",
+	    .file_path = path,
+	    .max_size_bytes = 256 * 1024,
+	    .max_backups = 1000,
+	    .compress = compress,
+	    .node_name = "node1",
 	};
 	char err[256] = "";
 	struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
@@ -216,9 +219,8 @@ END_TEST
 
 START_TEST(backups_beyond_the_limit_are_deleted)
 {
-	struct dfl_exporter_config cfg = { .file_path = path,
-					   .max_size_bytes = 16 * 1024,
-					   .max_backups = 3 };
+	struct dfl_exporter_config cfg = {
+	    .file_path = path, .max_size_bytes = 16 * 1024, .max_backups = 3};
 	char err[256], names[512][512];
 	struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
 
@@ -236,10 +238,10 @@ END_TEST
 START_TEST(overload_is_counted_and_reported)
 {
 	enum { N = 20000 };
-	struct dfl_exporter_config cfg = { .file_path = path,
-					   .queue_bytes = 8 * 1024,
-					   .max_size_bytes = 1 << 20,
-					   .max_backups = 1000 };
+	struct dfl_exporter_config cfg = {.file_path = path,
+					  .queue_bytes = 8 * 1024,
+					  .max_size_bytes = 1 << 20,
+					  .max_backups = 1000};
 	char err[256];
 	struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
 	struct dfl_exporter_stats st;
@@ -271,12 +273,12 @@ END_TEST
 
 START_TEST(torn_tail_is_cut_and_chain_recovered)
 {
-	struct dfl_exporter_config cfg = { .file_path = path };
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_exporter_config cfg = {.file_path = path};
+	struct dfl_strbuf sb = {0};
 	char err[256];
 	struct dfl_exporter *e;
 	struct dfl_exporter_stats st;
-	uint8_t seen[8] = { 0 };
+	uint8_t seen[8] = {0};
 	uint64_t lost;
 	FILE *f = fopen(path, "w");
 
@@ -307,11 +309,12 @@ END_TEST
 
 START_TEST(restart_continues_the_chain)
 {
-	struct dfl_exporter_config cfg = { .file_path = path };
+	struct dfl_exporter_config cfg = {.file_path = path};
 	char err[256], names[512][512];
 
 	for (int run = 0; run < 3; run++) {
-		struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
+		struct dfl_exporter *e =
+		    dfl_exporter__new(&cfg, err, sizeof(err));
 
 		ck_assert_msg(e, "%s", err);
 		for (uint64_t i = 0; i < 10; i++) {
@@ -328,15 +331,15 @@ END_TEST
 
 START_TEST(filters_mask_and_end_time)
 {
-	const char *mask[] = { "time", "verdict", "source.pod_name" };
+	const char *mask[] = {"time", "verdict", "source.pod_name"};
 	struct dfl_exporter_config cfg = {
-		.file_path = path,
-		.include_json = "{\"verdict\":[\"DROPPED\"]}",
-		.exclude_json = "{\"source_pod\":[\"kube-system/\"]}",
-		.field_mask = mask,
-		.n_field_mask = 3,
-		.end_ns = 1784905434000000000LL + 5000,
-		.no_chain = true,
+	    .file_path = path,
+	    .include_json = "{\"verdict\":[\"DROPPED\"]}",
+	    .exclude_json = "{\"source_pod\":[\"kube-system/\"]}",
+	    .field_mask = mask,
+	    .n_field_mask = 3,
+	    .end_ns = 1784905434000000000LL + 5000,
+	    .no_chain = true,
 	};
 	char err[256], line[512];
 	struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
@@ -355,10 +358,11 @@ START_TEST(filters_mask_and_end_time)
 	dfl_exporter__free(e);
 	in = fopen(path, "r");
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), in));
-	ck_assert_str_eq(line,
-			 "{\"flow\":{\"time\":\"2026-07-24T15:03:54Z\",\"verdict\":"
-			 "\"DROPPED\",\"source\":{\"pod_name\":\"xwing\"}},"
-			 "\"node_name\":\"node1\",\"time\":\"2026-07-24T15:03:54Z\"}\n");
+	ck_assert_str_eq(
+	    line,
+	    "{\"flow\":{\"time\":\"2026-07-24T15:03:54Z\",\"verdict\":"
+	    "\"DROPPED\",\"source\":{\"pod_name\":\"xwing\"}},"
+	    "\"node_name\":\"node1\",\"time\":\"2026-07-24T15:03:54Z\"}\n");
 	ck_assert_ptr_null(fgets(line, sizeof(line), in));
 	fclose(in);
 	ck_assert_int_ne(access("/dev/null", F_OK), -1);
@@ -367,11 +371,36 @@ START_TEST(filters_mask_and_end_time)
 }
 END_TEST
 
+/* Writes that fail (a full disk: /dev/full) are counted as lost, the
+ * writer neither spins nor hangs, and closing still returns. */
+START_TEST(a_failing_disk_is_counted_not_hidden)
+{
+	struct dfl_exporter_config cfg = {.file_path = "/dev/full",
+					  .no_chain = true};
+	struct dfl_exporter_stats st;
+	char err[256];
+	struct dfl_exporter *e = dfl_exporter__new(&cfg, err, sizeof(err));
+
+	ck_assert_msg(e, "%s", err);
+	for (uint64_t i = 0; i < 100; i++) {
+		struct dfl_flow f = seq_flow(i);
+
+		ck_assert_int_eq(dfl_exporter__export(e, &f), 0);
+	}
+	dfl_exporter__flush(e);
+	dfl_exporter__stats(e, &st);
+	ck_assert_uint_eq(st.exported, 0);
+	ck_assert_uint_eq(st.lost, 100);
+	dfl_exporter__free(e);
+}
+END_TEST
+
 START_TEST(bad_configuration_is_reported)
 {
-	struct dfl_exporter_config cfg = { .file_path = "/nonexistent-dir/x.log" };
+	struct dfl_exporter_config cfg = {.file_path =
+					      "/nonexistent-dir/x.log"};
 	char err[256] = "";
-	const char *mask[] = { "nope" };
+	const char *mask[] = {"nope"};
 
 	ck_assert_ptr_null(dfl_exporter__new(&cfg, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/x.log"));
@@ -383,7 +412,8 @@ START_TEST(bad_configuration_is_reported)
 	cfg.field_mask = mask;
 	cfg.n_field_mask = 1;
 	ck_assert_ptr_null(dfl_exporter__new(&cfg, err, sizeof(err)));
-	ck_assert_str_eq(err, "field mask path 'nope': no field 'nope' in Flow");
+	ck_assert_str_eq(err,
+			 "field mask path 'nope': no field 'nope' in Flow");
 }
 END_TEST
 
@@ -401,6 +431,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, torn_tail_is_cut_and_chain_recovered);
 	tcase_add_test(tc, restart_continues_the_chain);
 	tcase_add_test(tc, filters_mask_and_end_time);
+	tcase_add_test(tc, a_failing_disk_is_counted_not_hidden);
 	tcase_add_test(tc, bad_configuration_is_reported);
 	suite_add_tcase(s, tc);
 	return s;

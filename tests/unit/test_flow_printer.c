@@ -21,21 +21,22 @@ static int64_t at(const char *rfc3339)
 
 static struct dfl_flow xwing_to_deathstar(void)
 {
-	struct dfl_flow f = { 0 };
+	struct dfl_flow f = {0};
 
 	f.time_ns = at("2026-07-24T14:51:15.461913Z");
 	f.ip.version = 4;
 	inet_pton(AF_INET, "10.0.0.12", f.ip.source);
 	inet_pton(AF_INET, "10.0.0.99", f.ip.destination);
-	f.l4 = (struct dfl_flow_l4){ .proto = DFL_L4_TCP, .source_port = 50548,
-				     .destination_port = 80,
-				     .tcp_flags = DFL_TCP_SYN };
-	f.source = (struct dfl_flow_endpoint){ .identity = 7904,
-					       .namespace = "default",
-					       .pod_name = "xwing" };
-	f.destination = (struct dfl_flow_endpoint){
-		.identity = 14731, .namespace = "default",
-		.pod_name = "deathstar-8c4c77fb7-2wlfr" };
+	f.l4 = (struct dfl_flow_l4){.proto = DFL_L4_TCP,
+				    .source_port = 50548,
+				    .destination_port = 80,
+				    .tcp_flags = DFL_TCP_SYN};
+	f.source = (struct dfl_flow_endpoint){
+	    .identity = 7904, .namespace = "default", .pod_name = "xwing"};
+	f.destination =
+	    (struct dfl_flow_endpoint){.identity = 14731,
+				       .namespace = "default",
+				       .pod_name = "deathstar-8c4c77fb7-2wlfr"};
 	f.verdict = DFL_VERDICT_DROPPED;
 	f.drop_reason = DFL_DROP_POLICY;
 	f.event_type = DFL_EVENT_DROP;
@@ -49,17 +50,18 @@ static struct dfl_flow xwing_to_deathstar(void)
 static char *compact(const struct dfl_flow *f, const struct dfl_printer_opts *o)
 {
 	static const struct dfl_printer_opts defaults;
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 
-	ck_assert_int_eq(dfl_flow__format_compact(f, o ? o : &defaults, &sb), 0);
+	ck_assert_int_eq(dfl_flow__format_compact(f, o ? o : &defaults, &sb),
+			 0);
 	return dfl_strbuf__detach(&sb);
 }
 
-#define ASSERT_COMPACT(f, o, want)                \
-	do {                                      \
-		char *got_ = compact((f), (o));   \
-		ck_assert_str_eq(got_, want "\n"); \
-		free(got_);                       \
+#define ASSERT_COMPACT(f, o, want)                                             \
+	do {                                                                   \
+		char *got_ = compact((f), (o));                                \
+		ck_assert_str_eq(got_, want "\n");                             \
+		free(got_);                                                    \
 	} while (0)
 
 START_TEST(datapath_drop_prints_as_hubble)
@@ -93,12 +95,14 @@ START_TEST(http_request_prints_as_hubble)
 	f.l7.proto = DFL_L7_PROTO_HTTP;
 	f.l7.http.method = "PUT";
 	f.l7.http.protocol = "HTTP/1.1";
-	f.l7.http.url = "http://deathstar.default.svc.cluster.local/v1/exhaust-port";
-	ASSERT_COMPACT(&f, NULL,
-		       "Jul 24 14:51:15.461: default/tiefighter:50548 (ID:7904) -> "
-		       "default/deathstar-8c4c77fb7-2wlfr:80 (ID:14731) http-request "
-		       "DROPPED (HTTP/1.1 PUT http://deathstar.default.svc.cluster.local"
-		       "/v1/exhaust-port)");
+	f.l7.http.url =
+	    "http://deathstar.default.svc.cluster.local/v1/exhaust-port";
+	ASSERT_COMPACT(
+	    &f, NULL,
+	    "Jul 24 14:51:15.461: default/tiefighter:50548 (ID:7904) -> "
+	    "default/deathstar-8c4c77fb7-2wlfr:80 (ID:14731) http-request "
+	    "DROPPED (HTTP/1.1 PUT http://deathstar.default.svc.cluster.local"
+	    "/v1/exhaust-port)");
 }
 END_TEST
 
@@ -140,19 +144,20 @@ END_TEST
 START_TEST(hosts_identities_and_node_names)
 {
 	struct dfl_flow f = xwing_to_deathstar();
-	struct dfl_printer_opts o = { .node_name = true };
-	const char *names[] = { "api.github.com" };
+	struct dfl_printer_opts o = {.node_name = true};
+	const char *names[] = {"api.github.com"};
 
-	f.destination = (struct dfl_flow_endpoint){ .identity = 16777217 };
+	f.destination = (struct dfl_flow_endpoint){.identity = 16777217};
 	f.destination_names = names;
 	f.n_destination_names = 1;
 	f.source.identity = 2;
 	f.l4.destination_port = 443;
 	f.is_reply = DFL_REPLY_YES; /* swapped, arrow reversed */
-	ASSERT_COMPACT(&f, &o,
-		       "Jul 24 14:51:15.461 [kind-kind/kind-worker]: "
-		       "api.github.com:443 (ID:16777217) <- default/xwing:50548 "
-		       "(world) Policy denied DROPPED (TCP Flags: SYN)");
+	ASSERT_COMPACT(
+	    &f, &o,
+	    "Jul 24 14:51:15.461 [kind-kind/kind-worker]: "
+	    "api.github.com:443 (ID:16777217) <- default/xwing:50548 "
+	    "(world) Policy denied DROPPED (TCP Flags: SYN)");
 	o.numeric = true;
 	o.node_name = false;
 	f.is_reply = DFL_REPLY_UNKNOWN;
@@ -171,48 +176,53 @@ START_TEST(hosts_identities_and_node_names)
 		       "Jul 24 14:51:15.461: [fd00::1]:50548 (ID:7904) <> "
 		       "default/deathstar-8c4c77fb7-2wlfr:80 (ID:14731) "
 		       "Policy denied DROPPED (TCP Flags: SYN)");
-	f.l4 = (struct dfl_flow_l4){ .proto = DFL_L4_ICMPV6, .icmp_type = 128 };
+	f.l4 = (struct dfl_flow_l4){.proto = DFL_L4_ICMPV6, .icmp_type = 128};
 	ASSERT_COMPACT(&f, NULL,
 		       "Jul 24 14:51:15.461: fd00::1 (ID:7904) <> "
 		       "default/deathstar-8c4c77fb7-2wlfr (ID:14731) "
 		       "Policy denied DROPPED (ICMPv6 EchoRequest)");
-	f.l4 = (struct dfl_flow_l4){ .proto = DFL_L4_ICMPV4, .icmp_type = 3,
-				     .icmp_code = 3 };
+	f.l4 = (struct dfl_flow_l4){
+	    .proto = DFL_L4_ICMPV4, .icmp_type = 3, .icmp_code = 3};
 	f.time_ns = 0;
-	ASSERT_COMPACT(&f, NULL,
-		       "N/A: fd00::1 (ID:7904) <> "
-		       "default/deathstar-8c4c77fb7-2wlfr (ID:14731) "
-		       "Policy denied DROPPED (ICMPv4 DestinationUnreachable(Port))");
+	ASSERT_COMPACT(
+	    &f, NULL,
+	    "N/A: fd00::1 (ID:7904) <> "
+	    "default/deathstar-8c4c77fb7-2wlfr (ID:14731) "
+	    "Policy denied DROPPED (ICMPv4 DestinationUnreachable(Port))");
 }
 END_TEST
 
 START_TEST(dns_summaries)
 {
 	struct dfl_flow f = xwing_to_deathstar();
-	const char *qt[] = { "AAAA" };
+	const char *qt[] = {"AAAA"};
 
 	f.time_ns = 0;
 	f.verdict = DFL_VERDICT_FORWARDED;
 	f.event_type = DFL_EVENT_L7;
 	f.is_reply = DFL_REPLY_YES;
-	f.l4 = (struct dfl_flow_l4){ .proto = DFL_L4_UDP, .source_port = 40000,
-				     .destination_port = 53 };
+	f.l4 = (struct dfl_flow_l4){
+	    .proto = DFL_L4_UDP, .source_port = 40000, .destination_port = 53};
 	f.l7.type = DFL_L7_RESPONSE;
 	f.l7.proto = DFL_L7_PROTO_DNS;
-	f.l7.dns = (struct dfl_flow_dns){ .query = "nwt.se.", .ttl = 4294967295u,
-					  .observation_source = "proxy",
-					  .qtypes = qt, .n_qtypes = 1 };
-	ASSERT_COMPACT(&f, NULL,
-		       "N/A: default/deathstar-8c4c77fb7-2wlfr:53 (ID:14731) <- "
-		       "default/xwing:40000 (ID:7904) dns-response proxy FORWARDED "
-		       "(DNS Answer  TTL: 4294967295 (Proxy nwt.se. AAAA))");
+	f.l7.dns = (struct dfl_flow_dns){.query = "nwt.se.",
+					 .ttl = 4294967295u,
+					 .observation_source = "proxy",
+					 .qtypes = qt,
+					 .n_qtypes = 1};
+	ASSERT_COMPACT(
+	    &f, NULL,
+	    "N/A: default/deathstar-8c4c77fb7-2wlfr:53 (ID:14731) <- "
+	    "default/xwing:40000 (ID:7904) dns-response proxy FORWARDED "
+	    "(DNS Answer  TTL: 4294967295 (Proxy nwt.se. AAAA))");
 	f.l7.dns.rcode = 3;
 	f.l7.dns.observation_source = NULL;
-	ASSERT_COMPACT(&f, NULL,
-		       "N/A: default/deathstar-8c4c77fb7-2wlfr:53 (ID:14731) <- "
-		       "default/xwing:40000 (ID:7904) dns-response  FORWARDED "
-		       "(DNS Answer RCode: Non-Existent Domain TTL: 4294967295 "
-		       "(Query nwt.se. AAAA))");
+	ASSERT_COMPACT(
+	    &f, NULL,
+	    "N/A: default/deathstar-8c4c77fb7-2wlfr:53 (ID:14731) <- "
+	    "default/xwing:40000 (ID:7904) dns-response  FORWARDED "
+	    "(DNS Answer RCode: Non-Existent Domain TTL: 4294967295 "
+	    "(Query nwt.se. AAAA))");
 }
 END_TEST
 
@@ -221,10 +231,11 @@ START_TEST(terminal_escapes_are_neutralised)
 	struct dfl_flow f = xwing_to_deathstar();
 
 	f.source.pod_name = "evil\x1b[31m\rpod";
-	ASSERT_COMPACT(&f, NULL,
-		       "Jul 24 14:51:15.461: default/evil^[[31m\\rpod:50548 (ID:7904) <> "
-		       "default/deathstar-8c4c77fb7-2wlfr:80 (ID:14731) "
-		       "Policy denied DROPPED (TCP Flags: SYN)");
+	ASSERT_COMPACT(
+	    &f, NULL,
+	    "Jul 24 14:51:15.461: default/evil^[[31m\\rpod:50548 (ID:7904) <> "
+	    "default/deathstar-8c4c77fb7-2wlfr:80 (ID:14731) "
+	    "Policy denied DROPPED (TCP Flags: SYN)");
 }
 END_TEST
 
@@ -248,12 +259,12 @@ START_TEST(dict_and_table_formats)
 {
 	struct dfl_flow a = xwing_to_deathstar(), b = xwing_to_deathstar();
 	struct dfl_flow_record recs[3] = {
-		{ .kind = DFL_RECORD_FLOW, .flow = &a },
-		{ .kind = DFL_RECORD_FLOW, .flow = &b },
-		{ .kind = DFL_RECORD_LOST,
-		  .lost = { DFL_LOST_HUBBLE_RING_BUFFER, 12, false, 0 } },
+	    {.kind = DFL_RECORD_FLOW, .flow = &a},
+	    {.kind = DFL_RECORD_FLOW, .flow = &b},
+	    {.kind = DFL_RECORD_LOST,
+	     .lost = {DFL_LOST_HUBBLE_RING_BUFFER, 12, false, 0}},
 	};
-	struct dfl_printer_opts o = { .format = DFL_PRINT_DICT };
+	struct dfl_printer_opts o = {.format = DFL_PRINT_DICT};
 	char *s;
 
 	b.source.pod_name = "x";
@@ -275,11 +286,17 @@ START_TEST(dict_and_table_formats)
 	free(s);
 	o.format = DFL_PRINT_TABLE;
 	s = print_all(&o, recs, 3);
-	ck_assert_str_eq(s,
-			 "TIMESTAMP             SOURCE                DESTINATION                            TYPE            VERDICT   SUMMARY\n"
-			 "Jul 24 14:51:15.461   default/xwing:50548   default/deathstar-8c4c77fb7-2wlfr:80   Policy denied   DROPPED   TCP Flags: SYN\n"
-			 "Jul 24 14:51:15.461   default/x:50548       default/deathstar-8c4c77fb7-2wlfr:80   Policy denied   DROPPED   TCP Flags: SYN\n"
-			 "                      HUBBLE_RING_BUFFER                                           EVENTS LOST               CPU(0) - 12\n");
+	ck_assert_str_eq(
+	    s, "TIMESTAMP             SOURCE                DESTINATION        "
+	       "                    TYPE            VERDICT   SUMMARY\n"
+	       "Jul 24 14:51:15.461   default/xwing:50548   "
+	       "default/deathstar-8c4c77fb7-2wlfr:80   Policy denied   DROPPED "
+	       "  TCP Flags: SYN\n"
+	       "Jul 24 14:51:15.461   default/x:50548       "
+	       "default/deathstar-8c4c77fb7-2wlfr:80   Policy denied   DROPPED "
+	       "  TCP Flags: SYN\n"
+	       "                      HUBBLE_RING_BUFFER                       "
+	       "                    EVENTS LOST               CPU(0) - 12\n");
 	free(s);
 	o.format = DFL_PRINT_COMPACT;
 	s = print_all(&o, recs + 2, 1);
@@ -290,7 +307,7 @@ END_TEST
 
 START_TEST(time_formats)
 {
-	struct dfl_strbuf sb = { 0 };
+	struct dfl_strbuf sb = {0};
 	int64_t t = at("2026-07-24T14:51:15.461900Z");
 
 	dfl_format_time(t, DFL_TIME_RFC3339, &sb);
@@ -320,7 +337,8 @@ START_TEST(time_arguments)
 	ck_assert_int_eq(t, at("2026-07-24T00:00:00Z"));
 	ck_assert_int_eq(dfl_time__parse_arg("2026-07-24T15:04Z", now, &t), 0);
 	ck_assert_int_eq(t, at("2026-07-24T15:04:00Z"));
-	ck_assert_int_eq(dfl_time__parse_arg("2026-07-24T15+02:00", now, &t), 0);
+	ck_assert_int_eq(dfl_time__parse_arg("2026-07-24T15+02:00", now, &t),
+			 0);
 	ck_assert_int_eq(t, at("2026-07-24T13:00:00Z"));
 	ck_assert_int_eq(dfl_time__parse_arg("yesterday", now, &t), -EINVAL);
 	ck_assert_int_eq(dfl_time__parse_arg("-5m", now, &t), -EINVAL);

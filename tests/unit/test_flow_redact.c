@@ -12,21 +12,21 @@ static struct dfl_flow_http_header headers[4];
 
 static struct dfl_flow request(const char *url)
 {
-	struct dfl_flow f = { 0 };
+	struct dfl_flow f = {0};
 
-	headers[0] = (struct dfl_flow_http_header){ "Accept", "*/*" };
-	headers[1] = (struct dfl_flow_http_header){ "Authorization", "Bearer x" };
-	headers[2] = (struct dfl_flow_http_header){ "Cookie", "session=42" };
-	headers[3] = (struct dfl_flow_http_header){ "X-Request-Id", "abc" };
+	headers[0] = (struct dfl_flow_http_header){"Accept", "*/*"};
+	headers[1] = (struct dfl_flow_http_header){"Authorization", "Bearer x"};
+	headers[2] = (struct dfl_flow_http_header){"Cookie", "session=42"};
+	headers[3] = (struct dfl_flow_http_header){"X-Request-Id", "abc"};
 	f.verdict = DFL_VERDICT_FORWARDED;
 	f.event_type = DFL_EVENT_L7;
 	f.l7.type = DFL_L7_REQUEST;
 	f.l7.proto = DFL_L7_PROTO_HTTP;
-	f.l7.http = (struct dfl_flow_http){ .method = "GET",
-					    .protocol = "HTTP/1.1",
-					    .url = url,
-					    .headers = headers,
-					    .n_headers = 4 };
+	f.l7.http = (struct dfl_flow_http){.method = "GET",
+					   .protocol = "HTTP/1.1",
+					   .url = url,
+					   .headers = headers,
+					   .n_headers = 4};
 	f.summary = "HTTP/1.1 GET raw";
 	return f;
 }
@@ -34,12 +34,14 @@ static struct dfl_flow request(const char *url)
 START_TEST(defaults_redact_query_userinfo_and_credentials)
 {
 	struct dfl_redact_config c;
-	struct dfl_strbuf scratch = { 0 }, line = { 0 };
-	struct dfl_flow f = request("http://alice:pw@deathstar/v1/x?token=s3cret#frag");
+	struct dfl_strbuf scratch = {0}, line = {0};
+	struct dfl_flow f =
+	    request("http://alice:pw@deathstar/v1/x?token=s3cret#frag");
 
 	dfl_redact_config__defaults(&c);
 	ck_assert_int_eq(dfl_redact__flow(&c, &f, &scratch), 0);
-	ck_assert_str_eq(f.l7.http.url, "http://alice:HUBBLE_REDACTED@deathstar/v1/x");
+	ck_assert_str_eq(f.l7.http.url,
+			 "http://alice:HUBBLE_REDACTED@deathstar/v1/x");
 	ck_assert_str_eq(headers[0].value, "*/*");
 	ck_assert_str_eq(headers[1].value, "HUBBLE_REDACTED");
 	ck_assert_str_eq(headers[2].value, "HUBBLE_REDACTED");
@@ -50,8 +52,9 @@ START_TEST(defaults_redact_query_userinfo_and_credentials)
 	ck_assert_ptr_null(strstr(line.buf, "s3cret"));
 	ck_assert_ptr_null(strstr(line.buf, ":pw@"));
 	ck_assert_ptr_null(strstr(line.buf, "session=42"));
-	ck_assert_ptr_nonnull(strstr(line.buf, "\"Summary\":\"HTTP/1.1 GET "
-					      "http://alice:HUBBLE_REDACTED@deathstar/v1/x\""));
+	ck_assert_ptr_nonnull(
+	    strstr(line.buf, "\"Summary\":\"HTTP/1.1 GET "
+			     "http://alice:HUBBLE_REDACTED@deathstar/v1/x\""));
 	dfl_strbuf__release(&scratch);
 	dfl_strbuf__release(&line);
 }
@@ -59,9 +62,9 @@ END_TEST
 
 START_TEST(hubble_rules_for_header_lists)
 {
-	struct dfl_redact_config c = { .enabled = true, .http_userinfo = true };
-	struct dfl_strbuf scratch = { 0 };
-	const char *allow[] = { "accept" };
+	struct dfl_redact_config c = {.enabled = true, .http_userinfo = true};
+	struct dfl_strbuf scratch = {0};
+	const char *allow[] = {"accept"};
 	struct dfl_flow f = request("http://user@h/p?q=1");
 	char err[128];
 
@@ -80,10 +83,11 @@ START_TEST(hubble_rules_for_header_lists)
 	/* both lists: Hubble refuses the configuration */
 	c.headers_deny = allow;
 	c.n_headers_deny = 1;
-	ck_assert_int_eq(dfl_redact_config__check(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dfl_redact_config__check(&c, err, sizeof(err)),
+			 -EINVAL);
 	/* disabled: untouched */
 	f = request("http://a:b@h/p?q=1");
-	c = (struct dfl_redact_config){ .enabled = false, .http_urlquery = true };
+	c = (struct dfl_redact_config){.enabled = false, .http_urlquery = true};
 	dfl_redact__flow(&c, &f, &scratch);
 	ck_assert_str_eq(f.l7.http.url, "http://a:b@h/p?q=1");
 	ck_assert_str_eq(headers[1].value, "Bearer x");
@@ -95,8 +99,8 @@ END_TEST
 START_TEST(dns_and_l3_records_are_left_alone)
 {
 	struct dfl_redact_config c;
-	struct dfl_strbuf scratch = { 0 };
-	struct dfl_flow f = { 0 };
+	struct dfl_strbuf scratch = {0};
+	struct dfl_flow f = {0};
 
 	dfl_redact_config__defaults(&c);
 	f.l7.proto = DFL_L7_PROTO_DNS;

@@ -13,7 +13,7 @@
 
 static void push_seq(struct dfl_ring *r, uint64_t seq)
 {
-	struct dfl_flow f = { 0 };
+	struct dfl_flow f = {0};
 
 	f.time_ns = (int64_t)seq + 1; /* 0 would mean "no time" */
 	f.node_name = "node";
@@ -24,7 +24,8 @@ static void push_seq(struct dfl_ring *r, uint64_t seq)
 START_TEST(reader_is_told_what_it_lost)
 {
 	struct dfl_ring *r = dfl_ring__new(4);
-	struct dfl_ring_reader *rd = dfl_ring_reader__new(r, DFL_RING_OLDEST, 0);
+	struct dfl_ring_reader *rd =
+	    dfl_ring_reader__new(r, DFL_RING_OLDEST, 0);
 	const struct dfl_flow *f;
 	uint64_t lost;
 
@@ -79,7 +80,8 @@ END_TEST
 START_TEST(held_record_outlives_its_slot)
 {
 	struct dfl_ring *r = dfl_ring__new(2);
-	struct dfl_ring_reader *rd = dfl_ring_reader__new(r, DFL_RING_OLDEST, 0);
+	struct dfl_ring_reader *rd =
+	    dfl_ring_reader__new(r, DFL_RING_OLDEST, 0);
 	const struct dfl_flow *f;
 	uint64_t lost;
 
@@ -101,7 +103,8 @@ static atomic_bool producer_done;
 struct follower {
 	struct dfl_ring *ring;
 	struct dfl_ring_reader *rd;
-	int mode; /* 0 blocking, 1 stalled until the producer is done, 2 event fd */
+	int mode; /* 0 blocking, 1 stalled until the producer is done, 2 event
+		     fd */
 	uint64_t got, lost;
 	bool ordered;
 };
@@ -123,7 +126,7 @@ static void *follow(void *arg)
 		if (ret == -ESHUTDOWN)
 			break;
 		if (ret == 0) {
-			struct pollfd p = { .fd = efd, .events = POLLIN };
+			struct pollfd p = {.fd = efd, .events = POLLIN};
 			uint64_t v;
 
 			poll(&p, 1, 1000);
@@ -149,7 +152,7 @@ START_TEST(slow_followers_never_block_the_producer)
 	pthread_t th[3];
 
 	for (int i = 0; i < 3; i++) {
-		fl[i] = (struct follower){ .ring = r, .mode = i };
+		fl[i] = (struct follower){.ring = r, .mode = i};
 		fl[i].rd = dfl_ring_reader__new(r, DFL_RING_NEWEST, 0);
 		pthread_create(&th[i], NULL, follow, &fl[i]);
 	}
@@ -160,7 +163,8 @@ START_TEST(slow_followers_never_block_the_producer)
 	dfl_ring__shutdown(r);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(th[i], NULL);
-		ck_assert_msg(fl[i].ordered, "follower %d saw records out of order", i);
+		ck_assert_msg(fl[i].ordered,
+			      "follower %d saw records out of order", i);
 		ck_assert_uint_eq(fl[i].got + fl[i].lost, TOTAL);
 		dfl_ring_reader__free(fl[i].rd);
 	}
@@ -174,7 +178,8 @@ END_TEST
 START_TEST(timed_wait_returns_zero)
 {
 	struct dfl_ring *r = dfl_ring__new(8);
-	struct dfl_ring_reader *rd = dfl_ring_reader__new(r, DFL_RING_NEWEST, 0);
+	struct dfl_ring_reader *rd =
+	    dfl_ring_reader__new(r, DFL_RING_NEWEST, 0);
 	const struct dfl_flow *f;
 	uint64_t lost;
 
