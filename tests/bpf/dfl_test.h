@@ -186,6 +186,9 @@ struct dfl_pkt_spec {
 	const struct dfl_pkt_spec *inner; /* quoted packet of an ICMP error */
 	size_t payload;
 	bool udp_no_csum; /* IPv4 UDP without checksum (0) */
+	int v6_exthdrs;   /* destination-options headers before L4 */
+	size_t truncate;  /* cut the frame to this many bytes (0: no) */
+	__u8 ihl;         /* IPv4 header length field to claim (0: 5) */
 };
 
 #define DFL_TCP_SYN_ONLY 0x02
@@ -287,14 +290,23 @@ static inline size_t dfl_build_l3(__u8 *buf, const struct dfl_pkt_spec *s)
 	if (s->family == 6) {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
 
+		__u8 *next = &ip6->nexthdr, *p = buf + sizeof(*ip6);
+
 		memset(ip6, 0, sizeof(*ip6));
 		ip6->version = 6;
 		ip6->hop_limit = 64;
-		ip6->nexthdr = s->proto;
 		ck_assert_int_eq(inet_pton(AF_INET6, s->src, &ip6->saddr), 1);
 		ck_assert_int_eq(inet_pton(AF_INET6, s->dst, &ip6->daddr), 1);
+		for (int i = 0; i < s->v6_exthdrs; i++, p += 8) {
+			*next = 60; /* destination options, 8 bytes, padding */
+			memset(p, 0, 8);
+			p[2] = 1; /* PadN */
+			p[3] = 4;
+			next = p;
+		}
+		*next = s->proto;
 		pseudo = dfl_csum_add(0, &ip6->saddr, 32) + s->proto;
-		l4len = dfl_build_l4(buf + sizeof(*ip6), s, pseudo);
+		l4len = dfl_build_l4(p, s, pseudo) + (p - buf - sizeof(*ip6));
 		ip6->payload_len = htons(l4len);
 		return sizeof(*ip6) + l4len;
 	}
@@ -318,6 +330,8 @@ static inline size_t dfl_build_l3(__u8 *buf, const struct dfl_pkt_spec *s)
 		l4len = dfl_build_l4(buf + sizeof(*ip), s, pseudo);
 	}
 	ip->tot_len = htons(sizeof(*ip) + l4len);
+	if (s->ihl)
+		ip->ihl = s->ihl;
 	ip->check = dfl_csum(0, ip, sizeof(*ip));
 	return sizeof(*ip) + l4len;
 }
@@ -382,6 +396,8 @@ static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
 
 	ck_assert_int_ge(fd, 0);
 	o.data_size_in = dfl_build(pkt, s);
+	if (s->truncate)
+		o.data_size_in = s->truncate;
 	o.data_in = pkt;
 	o.data_out = r.out;
 	o.data_size_out = sizeof(r.out);
@@ -391,7 +407,9 @@ static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
 	o.ctx_size_out = sizeof(ctx);
 	o.repeat = 1;
 	dfl_drain_events(); /* leftovers of earlier steps */
-	ck_assert_int_eq(bpf_prog_test_run_opts(fd, &o), 0);
+	ck_assert_msg(bpf_prog_test_run_opts(fd, &o) == 0,
+		      "test run of a %u-byte frame: %s", o.data_size_in,
+		      strerror(errno));
 	r.retval = o.retval;
 	r.out_len = o.data_size_out;
 	r.mark = ctx.mark;
