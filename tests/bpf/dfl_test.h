@@ -362,12 +362,6 @@ struct dfl_run {
 	__u32 out_len;
 };
 
-/* Runs <prog> once on the packet of <s> as if it arrived on <ifindex>
- * with skb->mark <mark>; collects the events it emitted into fx.ev. */
-static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
-					  const struct dfl_pkt_spec *s,
-					  __u32 mark);
-
 static inline int dfl_collect_event(void *ctx, const struct dfl_event *ev)
 {
 	(void)ctx;
@@ -384,6 +378,8 @@ static inline void dfl_drain_events(void)
 			 0);
 }
 
+/* Runs <prog> once on the packet of <s> as if it arrived on <ifindex>
+ * with skb->mark <mark>; collects the events it emitted into fx.ev. */
 static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
 					  const struct dfl_pkt_spec *s,
 					  __u32 mark)
