@@ -98,6 +98,17 @@ defl_off() {
 	nsx tc qdisc del dev dfl-h1 clsact && nsx tc qdisc del dev dfl-h2 clsact
 }
 defl_on() { dp reattach; }
+# Average run time of the program attached at <dev> <ingress|egress>, from
+# the kernel's BPF statistics (kernel.bpf_stats_enabled) over the last
+# round: the cost per packet in real traffic, not in a test loop.
+prog_ns() {
+	local id
+	id=$(nsx tc filter show dev "$1" "$2" | sed -nE 's/.* id ([0-9]+) .*/\1/p' | head -n 1)
+	[ -n "$id" ] || return 0
+	bpftool prog show id "$id" |
+		sed -nE 's/.*run_time_ns ([0-9]+) run_cnt ([0-9]+).*/\1 \2/p' |
+		awk '$2 > 0 { printf "%.0f ns x %d runs", $1 / $2, $2 }'
+}
 # nftables off: an accept rule in front of the N rules.
 nft_off() { nsx nft insert rule inet dflbench filter_fwd accept; }
 nft_on() {
@@ -128,6 +139,8 @@ gen_ipcache() { # n
 
 measure none true true || exit 1
 
+STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
 for n in $SIZES; do
 	gen_ipcache "$n"
 	gen_policy "$n" egress 1002
@@ -138,8 +151,11 @@ for n in $SIZES; do
 	dp attach dfl-h1 1 1001 10.200.1.2 || exit 1
 	dp attach dfl-h2 2 1002 10.200.2.2 || exit 1
 	measure "deflector-$n" defl_off defl_on || exit 1
+	echo "deflector-$n: from-endpoint (pod 1 egress) $(prog_ns dfl-h1 ingress)," \
+		"to-endpoint (pod 2 ingress) $(prog_ns dfl-h2 egress)" >>"$WORK/progstats"
 	nsx "$T/dfl_dp" --root "$ROOT" purge || exit 1
 done
+sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 
 for n in $SIZES; do
 	for mode in linear stateful; do
@@ -203,3 +219,6 @@ END {
 	}
 }' "$WORK/raw"
 echo "(0 = the run failed or timed out; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+echo "program run time in that traffic (kernel BPF statistics, last round):"
+sed 's/^/  /' "$WORK/progstats"
