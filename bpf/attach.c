@@ -310,6 +310,13 @@ static int dfl_reattach_one(void *ctx, __u32 ifindex,
 		return 0;
 	}
 	err = dfl_attach_progs(r->dp, ifindex, &flags);
+	if (flags != ep->flags) {
+		struct dfl_endpoint_info info = *ep;
+
+		info.flags = flags;
+		bpf_map_update_elem(r->dp->endpoints_fd, &ifindex, &info,
+				    BPF_EXIST);
+	}
 	if (err && !r->err)
 		r->err = err;
 	if (!err)
