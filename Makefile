@@ -50,7 +50,7 @@ CLANG := clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m)
 
-PKGS := libbpf yaml-0.1 libcyaml jansson libpcre2-8 ldns libcurl
+PKGS := libbpf yaml-0.1 libcyaml jansson libpcre2-8 ldns libcurl libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -60,7 +60,7 @@ LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wno-unused-parameter
+	-Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN_FLAGS) -I. -I$(BUILD) \
 	-I$(LLHTTP_INC) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS := $(SAN_FLAGS)
@@ -114,7 +114,7 @@ help:
 	@echo 'variables: V=1 (show commands), SAN=1 (sanitizer build in build/san)'
 
 ifdef DFL_DEPS_DONE
-all: $(BIN) $(BPF_OBJS) tools
+all: $(BIN) $(BPF_OBJS) tools $(BUILD)/all_headers.o
 
 tools: $(EXTRA_PROGS)
 
@@ -148,6 +148,15 @@ $(BUILD)/%.o: %.c | $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Every header in one translation unit: the agent includes them all, so the
+# names of different components must not clash.
+ALL_HEADERS := $(filter-out bpf/lib/%,$(wildcard $(addsuffix /*.h,$(COMPONENTS) cli) bpf/include/*.h))
+$(BUILD)/all_headers.o: $(ALL_HEADERS) | $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#include "%s"\n' $(ALL_HEADERS) > $(BUILD)/all_headers.c
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $(BUILD)/all_headers.c
 
 # llhttp is compiled from the C sources Debian ships in node-llhttp.
 $(BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c
@@ -214,4 +223,6 @@ clean:
 
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(BPF_TEST_BINS:=.d) $(EXTRA_PROGS:=.d)
+# Every object and test binary records its headers (-MMD): a changed header
+# rebuilds all that include it, test helpers and unit tests included.
+-include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

@@ -94,7 +94,7 @@ static int one_size(__u32 n, int repeat, __u32 ifindex)
 	if (!dp || !specs)
 		return 1;
 	for (__u32 i = 0; i < n; i++) {
-		struct dfl_prefix pfx = { .family = 4, .len = 32,
+		struct dfl_dp_prefix pfx = { .family = 4, .len = 32,
 					  .addr = { peer_addr(i) } };
 		struct dfl_ipcache_entry e = { .identity = ID_BASE + i };
 

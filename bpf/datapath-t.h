@@ -77,14 +77,14 @@ struct dfl_policy_spec {
 };
 
 /* An IP prefix; addr is network order, IPv4 in word 0. */
-struct dfl_prefix {
+struct dfl_dp_prefix {
 	__u8 family; /* 4 or 6 */
 	__u8 len;
 	__u32 addr[4];
 };
 
 /* An address and port; port in host order. */
-struct dfl_sockaddr {
+struct dfl_dp_sockaddr {
 	__u8 family; /* 4 or 6 */
 	__u16 port;
 	__u32 addr[4];
@@ -94,7 +94,7 @@ struct dfl_sockaddr {
  * <reason> in <dir>, summed over CPUs. */
 struct dfl_counter {
 	__u8 reason;
-	__u8 dir; /* DFL_DIR_INGRESS or DFL_DIR_EGRESS */
+	__u8 dir; /* DFL_TRAFFIC_INGRESS or DFL_TRAFFIC_EGRESS */
 	__u64 packets;
 	__u64 bytes;
 };

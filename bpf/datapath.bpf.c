@@ -21,7 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Evaluates the endpoint's policy for c's packet (new and established
  * connections alike: a new deny cuts established flows) and reports the
  * decision of a new connection. Audit mode turns policy drops into allows
- * flagged DFL_EVENT_F_AUDITED. Returns 0 or a drop reason. */
+ * flagged DFL_EV_F_AUDITED. Returns 0 or a drop reason. */
 DFL_GLOBAL int dfl_policy_decide(struct __sk_buff *skb, struct dfl_ctx *c,
 				 __u32 egress)
 {
@@ -44,7 +44,7 @@ DFL_GLOBAL int dfl_policy_decide(struct __sk_buff *skb, struct dfl_ctx *c,
 		if ((c->ep.flags & DFL_EP_F_AUDIT) &&
 		    (reason == DFL_DROP_POLICY || reason == DFL_DROP_POLICY_DENY ||
 		     reason == DFL_DROP_POLICY_AUTH_REQUIRED)) {
-			c->ev_flags |= DFL_EVENT_F_AUDITED;
+			c->ev_flags |= DFL_EV_F_AUDITED;
 			ret = 0;
 		}
 	}
@@ -52,7 +52,7 @@ DFL_GLOBAL int dfl_policy_decide(struct __sk_buff *skb, struct dfl_ctx *c,
 		return ret;
 	if (ret < 0)
 		verdict = DFL_VERDICT_DROPPED;
-	else if (c->ev_flags & DFL_EVENT_F_AUDITED)
+	else if (c->ev_flags & DFL_EV_F_AUDITED)
 		verdict = DFL_VERDICT_AUDIT;
 	else if (c->proxy_port)
 		verdict = DFL_VERDICT_REDIRECTED;
@@ -60,7 +60,7 @@ DFL_GLOBAL int dfl_policy_decide(struct __sk_buff *skb, struct dfl_ctx *c,
 		verdict = DFL_VERDICT_FORWARDED;
 	else
 		return ret;
-	dfl_emit(skb, c, DFL_EVENT_POLICY_VERDICT, verdict, reason);
+	dfl_emit(skb, c, DFL_EV_POLICY_VERDICT, verdict, reason);
 	return ret;
 }
 
@@ -85,12 +85,12 @@ static __always_inline int dfl_ct_commit(struct dfl_ctx *c,
 		return 0;
 	}
 	ne.flags = extra | (pport ? DFL_CT_E_PROXY_REDIRECT : 0) |
-		   (c->ev_flags & DFL_EVENT_F_AUDITED ? DFL_CT_E_AUDITED : 0);
+		   (c->ev_flags & DFL_EV_F_AUDITED ? DFL_CT_E_AUDITED : 0);
 	ne.proxy_port = pport;
 	ne.remote_identity = c->remote_identity;
 	ne.cookie = c->cookie;
 	ne.match_type = c->match_type;
-	if (c->ev_flags & DFL_EVENT_F_TRANSLATED) {
+	if (c->ev_flags & DFL_EV_F_TRANSLATED) {
 		ne.flags |= DFL_CT_E_DNAT;
 		__builtin_memcpy(ne.nat_addr, c->orig_daddr, 16);
 		ne.nat_port = c->orig_dport;
@@ -145,7 +145,7 @@ static __always_inline int dfl_exit(struct __sk_buff *skb, struct dfl_ctx *c,
 
 	if (ret < 0) {
 		reason = -ret;
-		dfl_emit(skb, c, DFL_EVENT_DROP, DFL_VERDICT_DROPPED, reason);
+		dfl_emit(skb, c, DFL_EV_DROP, DFL_VERDICT_DROPPED, reason);
 		dfl_count(c->dir, reason, skb->len);
 		return TC_ACT_SHOT;
 	}
@@ -169,10 +169,10 @@ static __always_inline int dfl_handle_from_endpoint(struct __sk_buff *skb,
 		/* Bounced here by dfl_to_endpoint: the endpoint's ingress
 		 * policy redirected this packet, and only tc ingress may
 		 * assign sockets. Already decided and counted there. */
-		c->dir = DFL_DIR_INGRESS;
+		c->dir = DFL_TRAFFIC_INGRESS;
 		c->no_count = 1;
 		c->proxy_port = skb->mark >> DFL_MARK_PORT_SHIFT;
-		c->ev_flags |= DFL_EVENT_F_TO_PROXY;
+		c->ev_flags |= DFL_EV_F_TO_PROXY;
 		return dfl_proxy_redirect(skb, &c->pkt, c->proxy_port);
 	}
 	if (c->pkt.icmp_kind == DFL_ICMP_ND)
@@ -189,7 +189,7 @@ static __always_inline int dfl_handle_from_endpoint(struct __sk_buff *skb,
 	c->ct_state = dfl_ct_classify(skb, c, &key, 1, now);
 	if (c->ct_state == DFL_CT_REPLY) {
 		if (c->ct.flags & DFL_CT_E_FROM_PROXY) {
-			c->ev_flags |= DFL_EVENT_F_TO_PROXY;
+			c->ev_flags |= DFL_EV_F_TO_PROXY;
 			return dfl_proxy_reply(skb, &c->pkt);
 		}
 		return TC_ACT_OK;
@@ -205,7 +205,7 @@ static __always_inline int dfl_handle_from_endpoint(struct __sk_buff *skb,
 	if (ret < 0)
 		return ret;
 	if (c->proxy_port) {
-		c->ev_flags |= DFL_EVENT_F_TO_PROXY;
+		c->ev_flags |= DFL_EV_F_TO_PROXY;
 		return dfl_proxy_redirect(skb, &c->pkt, c->proxy_port);
 	}
 	return TC_ACT_OK;
@@ -228,7 +228,7 @@ static __always_inline int dfl_bounce_to_proxy(struct __sk_buff *skb,
 		return -DFL_DROP_WRITE_ERROR;
 	skb->mark = ((__u32)c->proxy_port << DFL_MARK_PORT_SHIFT) |
 		    DFL_MARK_TO_PROXY;
-	c->ev_flags |= DFL_EVENT_F_TO_PROXY;
+	c->ev_flags |= DFL_EV_F_TO_PROXY;
 	return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 }
 
@@ -258,7 +258,7 @@ static __always_inline int dfl_handle_to_endpoint(struct __sk_buff *skb,
 
 	c->remote_identity = dfl_ipcache_identity(c->pkt.saddr, c->pkt.family);
 	if (mark == DFL_MARK_PROXY_INGRESS || mark == DFL_MARK_PROXY_EGRESS) {
-		c->ev_flags |= DFL_EVENT_F_FROM_PROXY;
+		c->ev_flags |= DFL_EV_F_FROM_PROXY;
 		extra = DFL_CT_E_FROM_PROXY;
 	}
 	if (mark == DFL_MARK_PROXY_INGRESS) {
@@ -283,7 +283,7 @@ static __always_inline int dfl_handle_to_endpoint(struct __sk_buff *skb,
 SEC("tc")
 int dfl_from_endpoint(struct __sk_buff *skb)
 {
-	struct dfl_ctx c = { .dir = DFL_DIR_EGRESS };
+	struct dfl_ctx c = { .dir = DFL_TRAFFIC_EGRESS };
 
 	return dfl_exit(skb, &c, dfl_handle_from_endpoint(skb, &c));
 }
@@ -294,7 +294,7 @@ int dfl_from_endpoint(struct __sk_buff *skb)
 SEC("tc")
 int dfl_to_endpoint(struct __sk_buff *skb)
 {
-	struct dfl_ctx c = { .dir = DFL_DIR_INGRESS };
+	struct dfl_ctx c = { .dir = DFL_TRAFFIC_INGRESS };
 
 	return dfl_exit(skb, &c, dfl_handle_to_endpoint(skb, &c));
 }

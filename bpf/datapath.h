@@ -8,6 +8,7 @@
 #define DFL_BPF_DATAPATH_H
 
 #include "bpf/datapath-t.h"
+#include "util/drop_reason.h"
 
 struct dfl_datapath;
 
@@ -70,7 +71,7 @@ int dfl_datapath__endpoints_reattach(struct dfl_datapath *dp);
  * <n> entries aside and swaps it in with one update, so packets see the old
  * or the new policy, never a mix. When the entries do not fit (more than
  * policy_map_max) or one is invalid, the endpoint is put into deny-all (an
- * empty map), a DFL_EVENT_POLICY_OVERFLOW event is queued for the next
+ * empty map), a DFL_EV_POLICY_OVERFLOW event is queued for the next
  * dfl_datapath__events_poll(), and -E2BIG / -EINVAL is returned. */
 int dfl_datapath__policy_replace(struct dfl_datapath *dp, __u16 ep_id,
 				 const struct dfl_policy_spec *entries,
@@ -92,17 +93,17 @@ int dfl_datapath__policy_foreach(struct dfl_datapath *dp, __u16 ep_id,
 /* Maps every address of <pfx> (not covered by a longer prefix) to
  * val->identity. */
 int dfl_datapath__ipcache_upsert(struct dfl_datapath *dp,
-				 const struct dfl_prefix *pfx,
+				 const struct dfl_dp_prefix *pfx,
 				 const struct dfl_ipcache_entry *val);
 int dfl_datapath__ipcache_delete(struct dfl_datapath *dp,
-				 const struct dfl_prefix *pfx);
+				 const struct dfl_dp_prefix *pfx);
 
 /* Parses "10.0.0.0/8", "fd00::/64", or a bare address (full length).
  * Returns 0 or -EINVAL (host bits set beyond the prefix are rejected). */
-int dfl_prefix__parse(const char *s, struct dfl_prefix *out);
+int dfl_dp_prefix__parse(const char *s, struct dfl_dp_prefix *out);
 
 /* Parses "10.96.0.10:80" or "[fd00::10]:80". Returns 0 or -EINVAL. */
-int dfl_sockaddr__parse(const char *s, struct dfl_sockaddr *out);
+int dfl_dp_sockaddr__parse(const char *s, struct dfl_dp_sockaddr *out);
 
 /* ---- services ---- */
 
@@ -113,11 +114,11 @@ int dfl_sockaddr__parse(const char *s, struct dfl_sockaddr *out);
  * still listed. n == 0 makes new connections drop with
  * SERVICE_BACKEND_NOT_FOUND. */
 int dfl_datapath__service_upsert(struct dfl_datapath *dp,
-				 const struct dfl_sockaddr *frontend,
+				 const struct dfl_dp_sockaddr *frontend,
 				 __u8 proto,
-				 const struct dfl_sockaddr *backends, size_t n);
+				 const struct dfl_dp_sockaddr *backends, size_t n);
 int dfl_datapath__service_delete(struct dfl_datapath *dp,
-				 const struct dfl_sockaddr *frontend,
+				 const struct dfl_dp_sockaddr *frontend,
 				 __u8 proto);
 
 /* ---- events and counters ---- */
@@ -159,12 +160,6 @@ int dfl_node__proxy_teardown(void);
 
 /* ---- names ---- */
 
-/* Cilium's description of drop reason <reason> ("Policy denied"), or NULL. */
-const char *dfl_drop_reason__str(unsigned int reason);
-/* flow.proto's name of <reason> ("POLICY_DENIED"), or NULL. */
-const char *dfl_drop_reason__name(unsigned int reason);
-/* "FORWARDED", "DROPPED", ... or NULL. */
-const char *dfl_verdict__name(unsigned int verdict);
 /* "L3-Only", "L3-L4", "L4-Only", "all", "L3-Proto", "Proto-Only", "none". */
 const char *dfl_policy_match__str(unsigned int match_type);
 

@@ -9,7 +9,7 @@
 #include "bpf/internal.h"
 #include "util/log.h"
 
-static void dfl_ipcache_key(const struct dfl_prefix *pfx,
+static void dfl_ipcache_key(const struct dfl_dp_prefix *pfx,
 			    struct dfl_ipcache_key *key)
 {
 	memset(key, 0, sizeof(*key));
@@ -18,7 +18,7 @@ static void dfl_ipcache_key(const struct dfl_prefix *pfx,
 	memcpy(key->addr, pfx->addr, sizeof(key->addr));
 }
 
-static int dfl_prefix_check(const struct dfl_prefix *pfx)
+static int dfl_prefix_check(const struct dfl_dp_prefix *pfx)
 {
 	if (pfx->family == 4)
 		return pfx->len <= 32 ? 0 : -EINVAL;
@@ -28,7 +28,7 @@ static int dfl_prefix_check(const struct dfl_prefix *pfx)
 }
 
 int dfl_datapath__ipcache_upsert(struct dfl_datapath *dp,
-				 const struct dfl_prefix *pfx,
+				 const struct dfl_dp_prefix *pfx,
 				 const struct dfl_ipcache_entry *val)
 {
 	struct dfl_ipcache_key key;
@@ -49,7 +49,7 @@ int dfl_datapath__ipcache_upsert(struct dfl_datapath *dp,
 }
 
 int dfl_datapath__ipcache_delete(struct dfl_datapath *dp,
-				 const struct dfl_prefix *pfx)
+				 const struct dfl_dp_prefix *pfx)
 {
 	struct dfl_ipcache_key key;
 
@@ -72,7 +72,7 @@ static int dfl_addr_parse(const char *s, __u32 addr[4])
 	return -EINVAL;
 }
 
-int dfl_prefix__parse(const char *s, struct dfl_prefix *out)
+int dfl_dp_prefix__parse(const char *s, struct dfl_dp_prefix *out)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	const char *slash = strchr(s, '/');
@@ -105,7 +105,7 @@ int dfl_prefix__parse(const char *s, struct dfl_prefix *out)
 	return 0;
 }
 
-int dfl_sockaddr__parse(const char *s, struct dfl_sockaddr *out)
+int dfl_dp_sockaddr__parse(const char *s, struct dfl_dp_sockaddr *out)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	const char *colon, *host = buf;

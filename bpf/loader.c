@@ -128,8 +128,8 @@ static void dfl_resolve_opts(struct dfl_datapath_opts *o,
 	o->ct_max = dfl_or(o->ct_max, 262144);
 	o->services_max = dfl_or(o->services_max, 4096);
 	o->events_bytes = dfl_or(o->events_bytes, 4u << 20);
-	o->world_id4 = dfl_or(o->world_id4, DFL_ID_WORLD);
-	o->world_id6 = dfl_or(o->world_id6, DFL_ID_WORLD);
+	o->world_id4 = dfl_or(o->world_id4, DFL_DP_ID_WORLD);
+	o->world_id6 = dfl_or(o->world_id6, DFL_DP_ID_WORLD);
 	o->ct_lifetime_tcp = dfl_or(o->ct_lifetime_tcp, 21600);
 	o->ct_lifetime_other = dfl_or(o->ct_lifetime_other, 60);
 	o->ct_syn_timeout = dfl_or(o->ct_syn_timeout, 60);

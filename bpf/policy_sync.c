@@ -74,7 +74,7 @@ static int dfl_policy_deny_all(struct dfl_datapath *dp, __u16 ep_id,
 			       size_t wanted, int why)
 {
 	struct dfl_event ev = {
-		.type = DFL_EVENT_POLICY_OVERFLOW,
+		.type = DFL_EV_POLICY_OVERFLOW,
 		.verdict = DFL_VERDICT_DROPPED,
 		.drop_reason = DFL_DROP_POLICY,
 		.ep_id = ep_id,

@@ -8,7 +8,7 @@
 #include "bpf/internal.h"
 #include "util/log.h"
 
-static int dfl_lb_key(const struct dfl_sockaddr *fe, __u8 proto,
+static int dfl_lb_key(const struct dfl_dp_sockaddr *fe, __u8 proto,
 		      struct dfl_lb_key *key)
 {
 	if ((fe->family != 4 && fe->family != 6) ||
@@ -41,9 +41,9 @@ static int dfl_lb_recount(struct dfl_datapath *dp)
 }
 
 int dfl_datapath__service_upsert(struct dfl_datapath *dp,
-				 const struct dfl_sockaddr *frontend,
+				 const struct dfl_dp_sockaddr *frontend,
 				 __u8 proto,
-				 const struct dfl_sockaddr *backends, size_t n)
+				 const struct dfl_dp_sockaddr *backends, size_t n)
 {
 	struct dfl_lb_service *svc, old;
 	struct dfl_lb_key key;
@@ -91,7 +91,7 @@ out:
 }
 
 int dfl_datapath__service_delete(struct dfl_datapath *dp,
-				 const struct dfl_sockaddr *frontend,
+				 const struct dfl_dp_sockaddr *frontend,
 				 __u8 proto)
 {
 	struct dfl_lb_key key;

@@ -18,6 +18,17 @@ static const char usage[] =
 	"\n";
 
 static const struct dfl_cmd objects[] = {
+	{ "apply", dfl_cmd_apply, "apply manifests to the agent (kubectl apply -f)" },
+	{ "delete", dfl_cmd_delete, "delete the objects of manifests (kubectl delete -f)" },
+	{ "get", dfl_cmd_get, "list applied objects: cnp, ccnp, pods, ... (kubectl get)" },
+	{ "identity", dfl_cmd_identity, "list security identities" },
+	{ "status", dfl_cmd_status, "health of the agent, datapath, proxy and flows" },
+	{ "agent", dfl_cmd_agent, "run the local-node agent (pods as network namespaces)" },
+	{ "endpoint", dfl_cmd_endpoint, "list, inspect, create and delete endpoints" },
+	{ "exec", dfl_cmd_exec, "run a command inside a pod" },
+	{ "policy", dfl_cmd_policy, "lint, trace and map policy files offline" },
+	{ "observe", dfl_cmd_observe, "print flow records as hubble observe does" },
+	{ "audit", dfl_cmd_audit, "verify and report on exported flow logs" },
 	{ "version", dfl_cmd_version, "print the version" },
 	{ 0 },
 };

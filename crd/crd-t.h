@@ -373,6 +373,10 @@ struct dfl_meta {
 	struct dfl_kvs labels;
 	struct dfl_kvs annotations;
 	struct dfl_pos pos; /* the object's first line */
+	/* Hash of the object's content without status and server-set
+	 * metadata: equal digests mean `kubectl apply` would say
+	 * "unchanged". */
+	uint64_t content_digest;
 };
 
 /* CNP, CCNP or NetworkPolicy. A NetworkPolicy is translated to one rule with

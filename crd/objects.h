@@ -66,8 +66,10 @@ int dfl_objects__load_buffer(struct dfl_objects *objs, const char *name,
 			     struct dfl_diags *diags,
 			     struct dfl_load_stats *stats);
 
-/* Takes ownership of <obj>'s object and adds it. Returns 0 or -ENOMEM (the
- * object is then freed). */
+/* Takes ownership of <obj>'s object and adds it; an object of the same kind,
+ * namespace and name already in <objs> is replaced (freed), as a later
+ * kubectl apply would replace it. Returns 0 or -ENOMEM (the object is then
+ * freed). */
 int dfl_objects__add(struct dfl_objects *objs, struct dfl_object *obj);
 
 /* Lookups by kind, namespace (NULL for cluster-scoped) and name; NULL when

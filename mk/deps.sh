@@ -25,6 +25,7 @@ build_pkgs=(
 	"libpcre2-dev:pc:libpcre2-8"
 	"libldns-dev:pc:ldns"
 	"libcurl4-openssl-dev:pc:libcurl"
+	"libssl-dev:pc:libcrypto"
 	"check:pc:check"
 	"node-llhttp:file:/usr/share/llhttp/llhttp.c"
 	"linux-libc-dev:file:/usr/include/linux/bpf.h"
@@ -35,7 +36,10 @@ test_pkgs=(
 	"dnsutils:cmd:dig"
 	"nftables:cmd:nft"
 	"jq:cmd:jq"
+	"kubernetes-client:cmd:kubectl"
+	"prometheus:cmd:promtool"
 	"python3:cmd:python3"
+	"python3-yaml:file:/usr/lib/python3/dist-packages/yaml/__init__.py"
 	"libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a"
 )
 bench_pkgs=(

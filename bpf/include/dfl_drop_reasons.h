@@ -1,4 +1,5 @@
-/* Drop reasons and verdicts: one table, Cilium's numbers and names.
+/* Drop reasons, verdicts and the other numbers every component shares:
+ * one table, Cilium's and Hubble's numbers and names.
  *
  * Used verbatim by the BPF datapath (bpf/datapath.bpf.c), the userspace loader
  * (bpf/reasons.c turns it into dfl_drop_reason__str/__name) and everything
@@ -73,10 +74,45 @@ enum dfl_verdict {
 /* Traffic direction as Hubble and Cilium's metrics number it
  * (flow.proto TrafficDirection, bpf METRIC_INGRESS/EGRESS), always seen
  * from the endpoint: INGRESS = entering the pod, EGRESS = leaving it. */
-enum dfl_dir {
-	DFL_DIR_UNKNOWN = 0,
-	DFL_DIR_INGRESS = 1,
-	DFL_DIR_EGRESS = 2,
+enum dfl_traffic_direction {
+	DFL_TRAFFIC_UNKNOWN = 0,
+	DFL_TRAFFIC_INGRESS = 1,
+	DFL_TRAFFIC_EGRESS = 2,
+};
+
+/* How a policy decision matched (Cilium's POLICY_MATCH_*, Hubble's
+ * policy_match_type): which of the identity and L4 fields the deciding
+ * entry had. */
+enum dfl_policy_match {
+	DFL_MATCH_NONE = 0,
+	DFL_MATCH_L3_ONLY = 1,	  /* identity / any / any */
+	DFL_MATCH_L3_L4 = 2,	  /* identity / proto / port */
+	DFL_MATCH_L4_ONLY = 3,	  /* any / proto / port */
+	DFL_MATCH_ALL = 4,	  /* any / any / any */
+	DFL_MATCH_L3_PROTO = 5,	  /* identity / proto / any */
+	DFL_MATCH_PROTO_ONLY = 6, /* any / proto / any */
+};
+
+/* Authentication a policy entry requires (policy-map auth_type, flow.proto
+ * AuthType). */
+enum dfl_auth_type {
+	DFL_AUTH_TYPE_DISABLED = 0,
+	DFL_AUTH_TYPE_SPIRE = 1,
+	DFL_AUTH_TYPE_ALWAYS_FAIL = 2,
+};
+
+/* L7 records (flow.proto L7FlowType) and their protocol. */
+enum dfl_l7_type {
+	DFL_L7_UNKNOWN = 0,
+	DFL_L7_REQUEST = 1,
+	DFL_L7_RESPONSE = 2,
+	DFL_L7_SAMPLE = 3,
+};
+
+enum dfl_l7_proto {
+	DFL_L7_PROTO_NONE = 0,
+	DFL_L7_PROTO_DNS = 1,
+	DFL_L7_PROTO_HTTP = 2,
 };
 
 #endif

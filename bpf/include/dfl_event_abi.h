@@ -2,10 +2,10 @@
  * ("dfl_metrics", PERCPU_ARRAY).
  *
  * One dfl_event per policy decision on a new connection
- * (DFL_EVENT_POLICY_VERDICT: allowed, redirected, audited or denied) and one
- * per dropped packet (DFL_EVENT_DROP), the way Cilium sends a policy-verdict
+ * (DFL_EV_POLICY_VERDICT: allowed, redirected, audited or denied) and one
+ * per dropped packet (DFL_EV_DROP), the way Cilium sends a policy-verdict
  * notification and a drop notification. A denied new connection therefore
- * yields both. Userspace adds DFL_EVENT_POLICY_OVERFLOW when an endpoint's
+ * yields both. Userspace adds DFL_EV_POLICY_OVERFLOW when an endpoint's
  * policy did not fit and the endpoint was put into deny-all.
  */
 #ifndef DFL_EVENT_ABI_H
@@ -13,17 +13,17 @@
 
 #include <linux/types.h>
 
-#define DFL_EVENT_POLICY_VERDICT 1
-#define DFL_EVENT_DROP 2
-#define DFL_EVENT_POLICY_OVERFLOW 3 /* userspace only, see above */
+#define DFL_EV_POLICY_VERDICT 1
+#define DFL_EV_DROP 2
+#define DFL_EV_POLICY_OVERFLOW 3 /* userspace only, see above */
 
 /* flags */
-#define DFL_EVENT_F_AUDITED 0x0001   /* a drop turned into an allow (audit) */
-#define DFL_EVENT_F_IPV6 0x0002
-#define DFL_EVENT_F_TRANSLATED 0x0004 /* orig_daddr/orig_dport are valid */
-#define DFL_EVENT_F_FROM_PROXY 0x0008 /* sent by the L7 proxy's upstream */
-#define DFL_EVENT_F_TO_PROXY 0x0010   /* handed to the L7 proxy */
-#define DFL_EVENT_F_ICMP_ERROR 0x0020
+#define DFL_EV_F_AUDITED 0x0001   /* a drop turned into an allow (audit) */
+#define DFL_EV_F_IPV6 0x0002
+#define DFL_EV_F_TRANSLATED 0x0004 /* orig_daddr/orig_dport are valid */
+#define DFL_EV_F_FROM_PROXY 0x0008 /* sent by the L7 proxy's upstream */
+#define DFL_EV_F_TO_PROXY 0x0010   /* handed to the L7 proxy */
+#define DFL_EV_F_ICMP_ERROR 0x0020
 
 /* 104 bytes. Numbers are host order except addresses (network order, IPv4
  * in word 0). ts_ns is CLOCK_BOOTTIME as written by BPF; the userspace
@@ -32,7 +32,7 @@
  * DFL_POLICY_MATCH_*; ct_state uses DFL_CT_*. For ICMP, sport/dport are 0
  * and icmp_type/icmp_code are set. cookie/match_type/proxy_port describe
  * the policy entry that decided (0 when no entry matched).
- * DFL_EVENT_POLICY_OVERFLOW fills ep_id, pkt_len (entries asked for) and
+ * DFL_EV_POLICY_OVERFLOW fills ep_id, pkt_len (entries asked for) and
  * aux (entries that fit) only.
  */
 struct dfl_event {
@@ -67,12 +67,12 @@ struct dfl_event {
 };
 
 /* TCP flags as in the header's byte 13. */
-#define DFL_TCP_FIN 0x01
-#define DFL_TCP_SYN 0x02
-#define DFL_TCP_RST 0x04
-#define DFL_TCP_PSH 0x08
-#define DFL_TCP_ACK 0x10
-#define DFL_TCP_URG 0x20
+#define DFL_EV_TCP_FIN 0x01
+#define DFL_EV_TCP_SYN 0x02
+#define DFL_EV_TCP_RST 0x04
+#define DFL_EV_TCP_PSH 0x08
+#define DFL_EV_TCP_ACK 0x10
+#define DFL_EV_TCP_URG 0x20
 
 /* Counters: index = reason << 1 | (dir - 1) with reason 0 = forwarded, so
  * the map answers cilium_forward_count_total{direction} and

@@ -40,16 +40,16 @@ struct dfl_ipcache_entry {
 #define DFL_IPCACHE_F_HOST 0x02     /* address of this node */
 
 /* Reserved identities the datapath itself relies on (§6.1). */
-#define DFL_ID_UNKNOWN 0
-#define DFL_ID_HOST 1
-#define DFL_ID_WORLD 2
-#define DFL_ID_WORLD_IPV4 9
-#define DFL_ID_WORLD_IPV6 10
+#define DFL_DP_ID_UNKNOWN 0
+#define DFL_DP_ID_HOST 1
+#define DFL_DP_ID_WORLD 2
+#define DFL_DP_ID_WORLD_IPV4 9
+#define DFL_DP_ID_WORLD_IPV6 10
 /* V20 aggregates (policy keys only, never carried by traffic). */
-#define DFL_ID_AGG_CLUSTER 11
-#define DFL_ID_AGG_CLUSTER_MESH 12
-#define DFL_ID_AGG_WORLD 13
-#define DFL_ID_AGG_REMOTE_NODE 14
+#define DFL_DP_ID_AGG_CLUSTER 11
+#define DFL_DP_ID_AGG_CLUSTER_MESH 12
+#define DFL_DP_ID_AGG_WORLD 13
+#define DFL_DP_ID_AGG_REMOTE_NODE 14
 
 _Static_assert(sizeof(struct dfl_ipcache_key) == 24, "ABI");
 _Static_assert(sizeof(struct dfl_ipcache_entry) == 8, "ABI");

@@ -58,8 +58,8 @@
 
 /* Identity of addresses missing from the ipcache (§3.7: 2 single-stack,
  * 9/10 dual-stack). */
-const volatile __u32 cfg_world_id4 = DFL_ID_WORLD;
-const volatile __u32 cfg_world_id6 = DFL_ID_WORLD;
+const volatile __u32 cfg_world_id4 = DFL_DP_ID_WORLD;
+const volatile __u32 cfg_world_id6 = DFL_DP_ID_WORLD;
 /* Put the ICMP type in the policy key's dport (--enable-icmp-rules). */
 const volatile __u8 cfg_enable_icmp_rule = 1;
 /* ICMPv4 fragmentation-needed always passes (--allow-icmp-frag-needed). */
@@ -122,8 +122,8 @@ struct dfl_ctx {
 	__u32 orig_daddr[4];
 	__be16 orig_dport;
 	__u16 proxy_port; /* host order */
-	__u16 ev_flags;   /* DFL_EVENT_F_* */
-	__u8 dir;         /* DFL_DIR_* */
+	__u16 ev_flags;   /* DFL_EV_F_* */
+	__u8 dir;         /* DFL_TRAFFIC_* */
 	__u8 match_type;
 	__u8 auth_type;
 	__u8 ct_state;

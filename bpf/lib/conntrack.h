@@ -43,7 +43,7 @@ static __always_inline bool dfl_ct_alive(const struct dfl_ct_entry *e,
 static __always_inline bool dfl_tcp_opens(const struct dfl_pkt *pkt)
 {
 	return pkt->proto == IPPROTO_TCP &&
-	       (pkt->tcp_flags & (DFL_TCP_SYN | DFL_TCP_ACK)) == DFL_TCP_SYN;
+	       (pkt->tcp_flags & (DFL_EV_TCP_SYN | DFL_EV_TCP_ACK)) == DFL_EV_TCP_SYN;
 }
 
 /* Lifetime of a connection after a packet with <flags> state. */
@@ -71,9 +71,9 @@ static __always_inline void dfl_ct_refresh(struct dfl_ct_entry *e,
 	if (reply)
 		flags |= DFL_CT_E_SEEN_REPLY;
 	if (pkt->proto == IPPROTO_TCP) {
-		if (pkt->tcp_flags & DFL_TCP_RST)
+		if (pkt->tcp_flags & DFL_EV_TCP_RST)
 			flags |= DFL_CT_E_TX_CLOSING | DFL_CT_E_RX_CLOSING;
-		else if (pkt->tcp_flags & DFL_TCP_FIN)
+		else if (pkt->tcp_flags & DFL_EV_TCP_FIN)
 			flags |= reply ? DFL_CT_E_RX_CLOSING :
 					 DFL_CT_E_TX_CLOSING;
 	}

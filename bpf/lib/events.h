@@ -45,8 +45,8 @@ DFL_GLOBAL int dfl_emit(struct __sk_buff *skb, const struct dfl_ctx *c,
 	ev->ct_state = c->ct_state;
 	ev->proto = pkt->proto;
 	ev->tcp_flags = pkt->tcp_flags;
-	ev->flags = c->ev_flags | (pkt->family == 6 ? DFL_EVENT_F_IPV6 : 0) |
-		    (pkt->icmp_kind == DFL_ICMP_ERROR ? DFL_EVENT_F_ICMP_ERROR :
+	ev->flags = c->ev_flags | (pkt->family == 6 ? DFL_EV_F_IPV6 : 0) |
+		    (pkt->icmp_kind == DFL_ICMP_ERROR ? DFL_EV_F_ICMP_ERROR :
 						      0);
 	ev->ep_id = c->ep.ep_id;
 	ev->ifindex = skb->ifindex;

@@ -113,7 +113,7 @@ DFL_GLOBAL int dfl_lb_translate(struct __sk_buff *skb, struct dfl_ctx *c,
 
 	__builtin_memcpy(c->orig_daddr, pkt->daddr, 16);
 	c->orig_dport = pkt->dport;
-	c->ev_flags |= DFL_EVENT_F_TRANSLATED;
+	c->ev_flags |= DFL_EV_F_TRANSLATED;
 	ret = dfl_nat_rewrite(skb, pkt, true, backend, bport);
 	pkt->policy_dport = pkt->dport;
 	return ret;

@@ -58,12 +58,12 @@ static __always_inline __u32 dfl_policy_aggregate(__u32 id)
 	if (id < 100)
 		return 0;
 	if (scope == 0x01)
-		return DFL_ID_AGG_WORLD;
+		return DFL_DP_ID_AGG_WORLD;
 	if (scope == 0x02)
-		return DFL_ID_AGG_REMOTE_NODE;
+		return DFL_DP_ID_AGG_REMOTE_NODE;
 	if (id <= 0xffff)
-		return DFL_ID_AGG_CLUSTER;
-	return DFL_ID_AGG_CLUSTER_MESH;
+		return DFL_DP_ID_AGG_CLUSTER;
+	return DFL_DP_ID_AGG_CLUSTER_MESH;
 }
 
 static __always_inline int dfl_policy_verdict(const struct dfl_policy_entry *e,

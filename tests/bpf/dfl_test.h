@@ -144,10 +144,10 @@ static inline void dfl_fx_endpoint(__u32 ifindex, __u16 ep_id,
 
 static inline void dfl_fx_ipcache(const char *prefix, __u32 identity)
 {
-	struct dfl_prefix p;
+	struct dfl_dp_prefix p;
 	struct dfl_ipcache_entry e = { .identity = identity };
 
-	ck_assert_int_eq(dfl_prefix__parse(prefix, &p), 0);
+	ck_assert_int_eq(dfl_dp_prefix__parse(prefix, &p), 0);
 	ck_assert_int_eq(dfl_datapath__ipcache_upsert(fx.dp, &p, &e), 0);
 }
 
@@ -446,7 +446,7 @@ static inline int dfl_count_events(__u8 type)
 /* Asserts the last run dropped with <reason> and reported it. */
 #define dfl_assert_drop(r, reason)                                             \
 	do {                                                                   \
-		const struct dfl_event *_d = dfl_event_of(DFL_EVENT_DROP);     \
+		const struct dfl_event *_d = dfl_event_of(DFL_EV_DROP);     \
 		ck_assert_int_eq((r).retval, TC_ACT_SHOT);                     \
 		ck_assert_msg(_d, "no drop event");                            \
 		ck_assert_uint_eq(_d->drop_reason, (reason));                  \
@@ -455,7 +455,7 @@ static inline int dfl_count_events(__u8 type)
 
 #define dfl_assert_pass(r)                                                     \
 	do {                                                                   \
-		const struct dfl_event *_d = dfl_event_of(DFL_EVENT_DROP);     \
+		const struct dfl_event *_d = dfl_event_of(DFL_EV_DROP);     \
 		ck_assert_msg(!_d, "unexpected drop, reason %u",               \
 			      _d ? _d->drop_reason : 0);                       \
 		ck_assert_int_eq((r).retval, TC_ACT_OK);                       \

@@ -78,7 +78,7 @@ START_TEST(reply_passes_without_ingress_policy)
 	/* The established forward packet: allowed, no new verdict event. */
 	r = dfl_from(fx.if_a, &a);
 	dfl_assert_pass(r);
-	ck_assert_int_eq(dfl_count_events(DFL_EVENT_POLICY_VERDICT), 0);
+	ck_assert_int_eq(dfl_count_events(DFL_EV_POLICY_VERDICT), 0);
 }
 END_TEST
 
@@ -90,7 +90,7 @@ START_TEST(unsolicited_reply_is_a_new_connection)
 	dfl_fx_policy(EP_A, allow_a_to_b_tcp80, 1);
 	r = dfl_to(fx.if_a, &synack);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->ct_state, DFL_CT_NEW);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->ct_state, DFL_CT_NEW);
 }
 END_TEST
 
@@ -117,11 +117,11 @@ START_TEST(new_deny_cuts_established_flow)
 	dfl_fx_policy(EP_A, deny, 1);
 	r = dfl_from(fx.if_a, &a);
 	dfl_assert_drop(r, DFL_DROP_POLICY_DENY);
-	d = dfl_event_of(DFL_EVENT_DROP);
+	d = dfl_event_of(DFL_EV_DROP);
 	ck_assert_uint_eq(d->ct_state, DFL_CT_ESTABLISHED);
 	ck_assert_uint_eq(d->cookie, 99);
 	/* Established packets report drops only, not verdicts. */
-	ck_assert_int_eq(dfl_count_events(DFL_EVENT_POLICY_VERDICT), 0);
+	ck_assert_int_eq(dfl_count_events(DFL_EV_POLICY_VERDICT), 0);
 	r = dfl_to(fx.if_a, &synack);
 	dfl_assert_pass(r);
 }
@@ -145,8 +145,8 @@ START_TEST(conntrack_is_per_endpoint)
 	dfl_assert_pass(r);
 	r = dfl_to(fx.if_b, &syn);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->ep_id, EP_B);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->remote_identity,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->ep_id, EP_B);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->remote_identity,
 			  ID_SELF);
 
 	dfl_fx_policy(EP_B, b_in, 1);
@@ -180,7 +180,7 @@ START_TEST(rst_closes_and_syn_reopens)
 	/* A SYN on the closed tuple is a new connection with a verdict. */
 	r = dfl_from(fx.if_a, &syn);
 	dfl_assert_pass(r);
-	ck_assert_int_eq(dfl_count_events(DFL_EVENT_POLICY_VERDICT), 1);
+	ck_assert_int_eq(dfl_count_events(DFL_EV_POLICY_VERDICT), 1);
 	f = ct_of(EP_A, DFL_CT_F_EGRESS);
 	ck_assert_uint_eq(f.last.flags & DFL_CT_E_TX_CLOSING, 0);
 }
@@ -209,7 +209,7 @@ START_TEST(icmp_echo_type_in_port_and_reply_via_ct)
 	dfl_fx_policy(EP_A, p, 1);
 	r = dfl_from(fx.if_a, &req);
 	dfl_assert_pass(r);
-	v = dfl_event_of(DFL_EVENT_POLICY_VERDICT);
+	v = dfl_event_of(DFL_EV_POLICY_VERDICT);
 	ck_assert_uint_eq(v->icmp_type, 8);
 	ck_assert_uint_eq(v->match_type, DFL_POLICY_MATCH_L3_L4);
 	r = dfl_to(fx.if_a, &rep);
@@ -242,7 +242,7 @@ START_TEST(icmp_type_zero_allows_every_type)
 	dfl_fx_policy(EP_A, p, 1);
 	r = dfl_from(fx.if_a, &req);
 	dfl_assert_pass(r);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->match_type,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->match_type,
 			  DFL_POLICY_MATCH_L3_PROTO);
 }
 END_TEST
@@ -311,8 +311,8 @@ START_TEST(icmp_error_of_tracked_connection_is_related)
 	unreach.inner = &other;
 	r = dfl_to(fx.if_a, &unreach);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert(dfl_event_of(DFL_EVENT_DROP)->flags &
-		  DFL_EVENT_F_ICMP_ERROR);
+	ck_assert(dfl_event_of(DFL_EV_DROP)->flags &
+		  DFL_EV_F_ICMP_ERROR);
 }
 END_TEST
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "tests/bpf/dfl_test.h"
+#include "flow/flow.h"
 
 static const struct dfl_policy_spec allow_all_egress[] = {
 	{ .egress = true, .precedence = PREC_ALLOW, .cookie = 42 },
@@ -81,7 +82,7 @@ START_TEST(restart_adopts_pinned_state_and_keeps_enforcing)
 	ck_assert_int_eq(policy_entries(EP_A), 1);
 	r = dfl_from(fx.if_a, &syn);
 	dfl_assert_pass(r);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->cookie, 42);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->cookie, 42);
 
 	/* ...and swaps its programs in. */
 	ck_assert_int_eq(dfl_datapath__endpoints_reattach(fx.dp), 2);
@@ -175,7 +176,7 @@ START_TEST(policy_overflow_means_deny_all_and_an_event)
 			 -E2BIG);
 	ck_assert_int_eq(policy_entries(EP_A), 0);
 	dfl_drain_events();
-	ev = dfl_event_of(DFL_EVENT_POLICY_OVERFLOW);
+	ev = dfl_event_of(DFL_EV_POLICY_OVERFLOW);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->ep_id, EP_A);
 	ck_assert_uint_eq(ev->pkt_len, 5);
@@ -325,7 +326,7 @@ START_TEST(event_carries_every_field)
 	r = dfl_from(fx.if_a, &s);
 	dfl_assert_pass(r);
 	ck_assert_int_eq(fx.n_ev, 1);
-	v = dfl_event_of(DFL_EVENT_POLICY_VERDICT);
+	v = dfl_event_of(DFL_EV_POLICY_VERDICT);
 	clock_gettime(CLOCK_REALTIME, &now);
 	ck_assert_int_lt(llabs((long long)v->ts_ns -
 			       ((long long)now.tv_sec * 1000000000ll +
@@ -341,7 +342,7 @@ START_TEST(event_carries_every_field)
 	ck_assert_uint_eq(v->dport, 80);
 	ck_assert_uint_eq(v->proto, IPPROTO_TCP);
 	ck_assert_uint_eq(v->tcp_flags, 0x02);
-	ck_assert_uint_eq(v->dir, DFL_DIR_EGRESS);
+	ck_assert_uint_eq(v->dir, DFL_TRAFFIC_EGRESS);
 	ck_assert_uint_eq(v->verdict, DFL_VERDICT_FORWARDED);
 	ck_assert_uint_eq(v->drop_reason, 0);
 	ck_assert_uint_eq(v->match_type, DFL_POLICY_MATCH_L3_L4);
@@ -383,15 +384,15 @@ static int sum_counter(void *ctx, const struct dfl_counter *c)
 {
 	struct counts *s = ctx;
 
-	if (c->reason == 0 && c->dir == DFL_DIR_EGRESS)
+	if (c->reason == 0 && c->dir == DFL_TRAFFIC_EGRESS)
 		s->fwd_egress += c->packets;
-	if (c->reason == 0 && c->dir == DFL_DIR_INGRESS)
+	if (c->reason == 0 && c->dir == DFL_TRAFFIC_INGRESS)
 		s->fwd_ingress += c->packets;
-	if (c->reason == DFL_DROP_POLICY && c->dir == DFL_DIR_EGRESS) {
+	if (c->reason == DFL_DROP_POLICY && c->dir == DFL_TRAFFIC_EGRESS) {
 		s->policy_egress += c->packets;
 		s->bytes_policy_egress += c->bytes;
 	}
-	if (c->reason == DFL_DROP_POLICY && c->dir == DFL_DIR_INGRESS)
+	if (c->reason == DFL_DROP_POLICY && c->dir == DFL_TRAFFIC_INGRESS)
 		s->policy_ingress += c->packets;
 	return 0;
 }
@@ -472,32 +473,32 @@ END_TEST
 
 START_TEST(prefixes_parse_strictly)
 {
-	struct dfl_prefix p;
+	struct dfl_dp_prefix p;
 
-	ck_assert_int_eq(dfl_prefix__parse("10.0.0.0/8", &p), 0);
+	ck_assert_int_eq(dfl_dp_prefix__parse("10.0.0.0/8", &p), 0);
 	ck_assert_uint_eq(p.family, 4);
 	ck_assert_uint_eq(p.len, 8);
-	ck_assert_int_eq(dfl_prefix__parse("10.1.2.3", &p), 0);
+	ck_assert_int_eq(dfl_dp_prefix__parse("10.1.2.3", &p), 0);
 	ck_assert_uint_eq(p.len, 32);
-	ck_assert_int_eq(dfl_prefix__parse("fd00::/64", &p), 0);
+	ck_assert_int_eq(dfl_dp_prefix__parse("fd00::/64", &p), 0);
 	ck_assert_uint_eq(p.family, 6);
-	ck_assert_int_eq(dfl_prefix__parse("0.0.0.0/0", &p), 0);
-	ck_assert_int_eq(dfl_prefix__parse("10.0.0.1/8", &p), -EINVAL);
-	ck_assert_int_eq(dfl_prefix__parse("10.0.0.0/33", &p), -EINVAL);
-	ck_assert_int_eq(dfl_prefix__parse("10.0.0.0/", &p), -EINVAL);
-	ck_assert_int_eq(dfl_prefix__parse("web", &p), -EINVAL);
+	ck_assert_int_eq(dfl_dp_prefix__parse("0.0.0.0/0", &p), 0);
+	ck_assert_int_eq(dfl_dp_prefix__parse("10.0.0.1/8", &p), -EINVAL);
+	ck_assert_int_eq(dfl_dp_prefix__parse("10.0.0.0/33", &p), -EINVAL);
+	ck_assert_int_eq(dfl_dp_prefix__parse("10.0.0.0/", &p), -EINVAL);
+	ck_assert_int_eq(dfl_dp_prefix__parse("web", &p), -EINVAL);
 }
 END_TEST
 
 START_TEST(reason_and_verdict_names)
 {
-	ck_assert_str_eq(dfl_drop_reason__str(133), "Policy denied");
+	ck_assert_str_eq(dfl_drop_reason__text(133), "Policy denied");
 	ck_assert_str_eq(dfl_drop_reason__name(133), "POLICY_DENIED");
-	ck_assert_str_eq(dfl_drop_reason__str(181),
+	ck_assert_str_eq(dfl_drop_reason__text(181),
 			 "Policy denied by denylist");
 	ck_assert_str_eq(dfl_drop_reason__name(181), "POLICY_DENY");
 	ck_assert_str_eq(dfl_drop_reason__name(203), "DROP_EP_NOT_READY");
-	ck_assert_ptr_null(dfl_drop_reason__str(1));
+	ck_assert_ptr_null(dfl_drop_reason__text(1));
 	ck_assert_str_eq(dfl_verdict__name(DFL_VERDICT_AUDIT), "AUDIT");
 	ck_assert_str_eq(dfl_policy_match__str(DFL_POLICY_MATCH_L3_L4),
 			 "L3-L4");

@@ -18,7 +18,7 @@ static struct dfl_run egress(const struct dfl_pkt_spec *s)
 #define assert_verdict(verdict_, match_, cookie_)                              \
 	do {                                                                   \
 		const struct dfl_event *_v =                                   \
-			dfl_event_of(DFL_EVENT_POLICY_VERDICT);                \
+			dfl_event_of(DFL_EV_POLICY_VERDICT);                \
 		ck_assert_msg(_v, "no policy-verdict event");                  \
 		ck_assert_uint_eq(_v->verdict, (verdict_));                    \
 		ck_assert_uint_eq(_v->match_type, (match_));                   \
@@ -33,7 +33,7 @@ START_TEST(no_entry_is_default_deny)
 
 	dfl_assert_drop(r, DFL_DROP_POLICY);
 	assert_verdict(DFL_VERDICT_DROPPED, DFL_POLICY_MATCH_NONE, 0);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->drop_reason,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->drop_reason,
 			  DFL_DROP_POLICY);
 }
 END_TEST
@@ -115,8 +115,8 @@ START_TEST(l4_only_allows_any_identity_including_world)
 	s.dst = IP_WORLD;
 	r = egress(&s);
 	dfl_assert_pass(r);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->remote_identity,
-			  DFL_ID_WORLD);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->remote_identity,
+			  DFL_DP_ID_WORLD);
 }
 END_TEST
 
@@ -201,7 +201,7 @@ START_TEST(specific_deny_short_circuits)
 	r = egress(&tcp_a_b_80);
 	dfl_assert_drop(r, DFL_DROP_POLICY_DENY);
 	assert_verdict(DFL_VERDICT_DROPPED, DFL_POLICY_MATCH_L3_ONLY, 66);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->cookie, 66);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->cookie, 66);
 }
 END_TEST
 
@@ -288,7 +288,7 @@ START_TEST(higher_precedence_wildcard_redirect_wins)
 	dfl_fx_two_pods();
 	dfl_fx_policy(EP_A, p, 2);
 	r = egress(&tcp_a_b_80);
-	v = dfl_event_of(DFL_EVENT_POLICY_VERDICT);
+	v = dfl_event_of(DFL_EV_POLICY_VERDICT);
 	ck_assert_ptr_nonnull(v);
 	ck_assert_uint_eq(v->verdict, DFL_VERDICT_REDIRECTED);
 	ck_assert_uint_eq(v->proxy_port, 15001);
@@ -359,7 +359,7 @@ START_TEST(auth_required_drops_and_inherits_at_equal_precedence)
 	dfl_fx_policy(EP_A, own, 1);
 	r = egress(&tcp_a_b_80);
 	dfl_assert_drop(r, DFL_DROP_POLICY_AUTH_REQUIRED);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->auth_type, 1);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->auth_type, 1);
 
 	dfl_fx_policy(EP_A, inherit, 2);
 	r = egress(&tcp_a_b_80);
@@ -389,12 +389,12 @@ START_TEST(directions_are_separate)
 	dfl_fx_policy(EP_A, p, 1);
 	r = egress(&tcp_a_b_80);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->dir, DFL_DIR_EGRESS);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->dir, DFL_TRAFFIC_EGRESS);
 	r = dfl_to(fx.if_a, &in);
 	dfl_assert_pass(r);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->dir,
-			  DFL_DIR_INGRESS);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->remote_identity,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->dir,
+			  DFL_TRAFFIC_INGRESS);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->remote_identity,
 			  ID_PEER);
 }
 END_TEST
@@ -422,13 +422,13 @@ START_TEST(cidr_except_gets_its_own_identity)
 	s.dst = "198.51.100.200";
 	r = egress(&s);
 	dfl_assert_drop(r, DFL_DROP_POLICY_DENY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->remote_identity,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->remote_identity,
 			  0x01000002);
 	s.dst = "198.51.101.1";
 	r = egress(&s);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->remote_identity,
-			  DFL_ID_WORLD);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->remote_identity,
+			  DFL_DP_ID_WORLD);
 }
 END_TEST
 
@@ -449,13 +449,13 @@ START_TEST(ipv6_policy_and_world)
 	dfl_fx_policy(EP_A, p, 1);
 	r = egress(&s);
 	dfl_assert_pass(r);
-	ck_assert(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->flags &
-		  DFL_EVENT_F_IPV6);
+	ck_assert(dfl_event_of(DFL_EV_POLICY_VERDICT)->flags &
+		  DFL_EV_F_IPV6);
 	s.dst = "2001:db8::1";
 	r = egress(&s);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->remote_identity,
-			  DFL_ID_WORLD);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->remote_identity,
+			  DFL_DP_ID_WORLD);
 }
 END_TEST
 
@@ -565,7 +565,7 @@ START_TEST(malformed_packets_are_dropped_with_their_reason)
 	v6.v6_exthdrs = 2; /* within the limit: parsed, then decided */
 	r = egress(&v6);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->dport, 2);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->dport, 2);
 }
 END_TEST
 
@@ -579,10 +579,10 @@ START_TEST(audit_mode_turns_drops_into_audited_allows)
 	dfl_fx_policy(EP_A, NULL, 0);
 	r = egress(&tcp_a_b_80);
 	dfl_assert_pass(r);
-	v = dfl_event_of(DFL_EVENT_POLICY_VERDICT);
+	v = dfl_event_of(DFL_EV_POLICY_VERDICT);
 	ck_assert_ptr_nonnull(v);
 	ck_assert_uint_eq(v->verdict, DFL_VERDICT_AUDIT);
-	ck_assert(v->flags & DFL_EVENT_F_AUDITED);
+	ck_assert(v->flags & DFL_EV_F_AUDITED);
 	ck_assert_uint_eq(v->drop_reason, DFL_DROP_POLICY);
 
 	/* Audit off again: the same (now established) flow is cut. */
@@ -609,7 +609,7 @@ static void aggregate_setup(void)
 START_TEST(aggregate_entry_matches_pod_identities)
 {
 	struct dfl_policy_spec p[] = {
-		{ .identity = DFL_ID_AGG_CLUSTER, .egress = true,
+		{ .identity = DFL_DP_ID_AGG_CLUSTER, .egress = true,
 		  .proto = IPPROTO_TCP, .port = 80, .port_prefix_len = 16,
 		  .precedence = PREC_ALLOW, .cookie = 11 },
 	};

@@ -56,10 +56,10 @@ START_TEST(no_listener_drops_never_passes)
 	dfl_fx_policy(EP_A, redirect_egress, 1);
 	r = dfl_from(fx.if_a, &syn);
 	dfl_assert_drop(r, DFL_DROP_PROXY_LOOKUP_FAILED);
-	d = dfl_event_of(DFL_EVENT_DROP);
-	ck_assert(d->flags & DFL_EVENT_F_TO_PROXY);
+	d = dfl_event_of(DFL_EV_DROP);
+	ck_assert(d->flags & DFL_EV_F_TO_PROXY);
 	ck_assert_uint_eq(d->proxy_port, PROXY_PORT);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->verdict,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->verdict,
 			  DFL_VERDICT_REDIRECTED);
 
 	dfl_fx_policy(EP_A, udp, 1);
@@ -121,7 +121,7 @@ START_TEST(ingress_redirect_bounces_to_host_ingress)
 	eth = (const struct ethhdr *)r.out;
 	ck_assert_uint_eq(eth->h_dest[5], 0xaa); /* was the source */
 	ck_assert_uint_eq(eth->h_source[5], 0xbb);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->verdict,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->verdict,
 			  DFL_VERDICT_REDIRECTED);
 
 	/* Back at the host side's ingress: assigned there, no new policy
@@ -129,8 +129,8 @@ START_TEST(ingress_redirect_bounces_to_host_ingress)
 	r = dfl_run_mark(DFL_PROG_FROM_ENDPOINT, fx.if_b, &syn,
 			 (PROXY_PORT << 16) | DFL_MARK_TO_PROXY);
 	dfl_assert_drop(r, DFL_DROP_PROXY_LOOKUP_FAILED);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->dir, DFL_DIR_INGRESS);
-	ck_assert_int_eq(dfl_count_events(DFL_EVENT_POLICY_VERDICT), 0);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->dir, DFL_TRAFFIC_INGRESS);
+	ck_assert_int_eq(dfl_count_events(DFL_EV_POLICY_VERDICT), 0);
 }
 END_TEST
 
@@ -189,8 +189,8 @@ START_TEST(proxy_egress_mark_still_gets_ingress_policy)
 	r = dfl_run_mark(DFL_PROG_TO_ENDPOINT, fx.if_b, &syn,
 			 DFL_MARK_PROXY_EGRESS);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert(dfl_event_of(DFL_EVENT_DROP)->flags &
-		  DFL_EVENT_F_FROM_PROXY);
+	ck_assert(dfl_event_of(DFL_EV_DROP)->flags &
+		  DFL_EV_F_FROM_PROXY);
 	dfl_fx_policy(EP_B, p, 1);
 	r = dfl_run_mark(DFL_PROG_TO_ENDPOINT, fx.if_b, &syn,
 			 DFL_MARK_PROXY_EGRESS);

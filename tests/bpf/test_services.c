@@ -11,11 +11,11 @@ static const struct dfl_policy_spec allow_all_egress[] = {
 
 static void service(const char *fe, __u8 proto, const char **be, size_t n)
 {
-	struct dfl_sockaddr f, b[8];
+	struct dfl_dp_sockaddr f, b[8];
 
-	ck_assert_int_eq(dfl_sockaddr__parse(fe, &f), 0);
+	ck_assert_int_eq(dfl_dp_sockaddr__parse(fe, &f), 0);
 	for (size_t i = 0; i < n; i++)
-		ck_assert_int_eq(dfl_sockaddr__parse(be[i], &b[i]), 0);
+		ck_assert_int_eq(dfl_dp_sockaddr__parse(be[i], &b[i]), 0);
 	ck_assert_int_eq(dfl_datapath__service_upsert(fx.dp, &f, proto, b, n),
 			 0);
 }
@@ -59,8 +59,8 @@ START_TEST(translates_to_backend_and_back)
 	check_v4(&r, false, &addr, &port);
 	ck_assert_uint_eq(addr, dfl_ip4(IP_B));
 	ck_assert_uint_eq(port, 8080);
-	v = dfl_event_of(DFL_EVENT_POLICY_VERDICT);
-	ck_assert(v->flags & DFL_EVENT_F_TRANSLATED);
+	v = dfl_event_of(DFL_EV_POLICY_VERDICT);
+	ck_assert(v->flags & DFL_EV_F_TRANSLATED);
 	ck_assert_uint_eq(v->orig_daddr[0], dfl_ip4(VIP));
 	ck_assert_uint_eq(v->orig_dport, 80);
 	ck_assert_uint_eq(v->daddr[0], dfl_ip4(IP_B));
@@ -158,7 +158,7 @@ START_TEST(policy_applies_to_backend_identity)
 	service(VIP ":80", IPPROTO_TCP, be, 1);
 	r = dfl_from(fx.if_a, &syn);
 	dfl_assert_pass(r);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_POLICY_VERDICT)->cookie, 5);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_POLICY_VERDICT)->cookie, 5);
 
 	/* Backend C (ID_OTHER) is not allowed. */
 	be[0] = IP_C ":8080";
@@ -166,7 +166,7 @@ START_TEST(policy_applies_to_backend_identity)
 	syn.sport = 41001;
 	r = dfl_from(fx.if_a, &syn);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
-	ck_assert_uint_eq(dfl_event_of(DFL_EVENT_DROP)->remote_identity,
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->remote_identity,
 			  ID_OTHER);
 }
 END_TEST
@@ -271,22 +271,22 @@ END_TEST
 
 START_TEST(service_api_rejects_bad_input)
 {
-	struct dfl_sockaddr fe, b[DFL_LB_MAX_BACKENDS + 1] = {};
+	struct dfl_dp_sockaddr fe, b[DFL_LB_MAX_BACKENDS + 1] = {};
 
-	ck_assert_int_eq(dfl_sockaddr__parse(VIP ":80", &fe), 0);
+	ck_assert_int_eq(dfl_dp_sockaddr__parse(VIP ":80", &fe), 0);
 	ck_assert_int_eq(dfl_datapath__service_upsert(fx.dp, &fe, 1, b, 0),
 			 -EINVAL);
 	ck_assert_int_eq(dfl_datapath__service_upsert(fx.dp, &fe, IPPROTO_TCP,
 						      b,
 						      DFL_LB_MAX_BACKENDS + 1),
 			 -E2BIG);
-	ck_assert_int_eq(dfl_sockaddr__parse("[fd00::1]:80", &b[0]), 0);
+	ck_assert_int_eq(dfl_dp_sockaddr__parse("[fd00::1]:80", &b[0]), 0);
 	ck_assert_int_eq(dfl_datapath__service_upsert(fx.dp, &fe, IPPROTO_TCP,
 						      b, 1),
 			 -EINVAL);
-	ck_assert_int_eq(dfl_sockaddr__parse("10.0.0.1", &fe), -EINVAL);
-	ck_assert_int_eq(dfl_sockaddr__parse("10.0.0.1:70000", &fe), -EINVAL);
-	ck_assert_int_eq(dfl_sockaddr__parse("fd00::1:80", &fe), -EINVAL);
+	ck_assert_int_eq(dfl_dp_sockaddr__parse("10.0.0.1", &fe), -EINVAL);
+	ck_assert_int_eq(dfl_dp_sockaddr__parse("10.0.0.1:70000", &fe), -EINVAL);
+	ck_assert_int_eq(dfl_dp_sockaddr__parse("fd00::1:80", &fe), -EINVAL);
 	ck_assert_int_eq(dfl_datapath__service_delete(fx.dp, &b[0],
 						      IPPROTO_TCP),
 			 -ENOENT);

@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 
 #include "bpf/datapath.h"
+#include "flow/flow.h"
 #include "util/log.h"
 
 static volatile sig_atomic_t stop;
@@ -247,13 +248,13 @@ static int print_event(void *ctx, const struct dfl_event *ev)
 	static const char *const dirs[] = { "unknown", "ingress", "egress" };
 	static const char *const ct[] = { "new", "established", "reply",
 					  "related" };
-	bool v6 = ev->flags & DFL_EVENT_F_IPV6;
+	bool v6 = ev->flags & DFL_EV_F_IPV6;
 	char src[64], dst[64], orig[64] = "-";
 
 	(void)ctx;
 	fmt_addr(src, sizeof(src), ev->saddr, v6, ev->sport);
 	fmt_addr(dst, sizeof(dst), ev->daddr, v6, ev->dport);
-	if (ev->flags & DFL_EVENT_F_TRANSLATED)
+	if (ev->flags & DFL_EV_F_TRANSLATED)
 		fmt_addr(orig, sizeof(orig), ev->orig_daddr, v6,
 			 ev->orig_dport);
 	printf("type=%s dir=%s verdict=%s reason=%u ep=%u ifindex=%u "
@@ -270,11 +271,11 @@ static int print_event(void *ctx, const struct dfl_event *ev)
 		       dfl_policy_match__str(ev->match_type) :
 		       "?",
 	       ev->cookie, ev->proxy_port, ct[ev->ct_state & 3],
-	       !!(ev->flags & DFL_EVENT_F_AUDITED),
-	       !!(ev->flags & DFL_EVENT_F_FROM_PROXY),
-	       !!(ev->flags & DFL_EVENT_F_TO_PROXY),
-	       ev->type == DFL_EVENT_POLICY_OVERFLOW ? ev->pkt_len : 0,
-	       ev->type == DFL_EVENT_POLICY_OVERFLOW ? ev->aux : 0);
+	       !!(ev->flags & DFL_EV_F_AUDITED),
+	       !!(ev->flags & DFL_EV_F_FROM_PROXY),
+	       !!(ev->flags & DFL_EV_F_TO_PROXY),
+	       ev->type == DFL_EV_POLICY_OVERFLOW ? ev->pkt_len : 0,
+	       ev->type == DFL_EV_POLICY_OVERFLOW ? ev->aux : 0);
 	return 0;
 }
 
@@ -312,18 +313,18 @@ static int print_counter(void *ctx, const struct dfl_counter *c)
 				    dfl_drop_reason__name(c->reason) :
 				    "?") :
 			   "FORWARDED",
-	       c->dir == DFL_DIR_INGRESS ? "ingress" : "egress",
+	       c->dir == DFL_TRAFFIC_INGRESS ? "ingress" : "egress",
 	       (unsigned long long)c->packets, (unsigned long long)c->bytes);
 	return 0;
 }
 
 static int cmd_service(struct dfl_datapath *dp, int argc, char **argv)
 {
-	struct dfl_sockaddr fe, be[DFL_LB_MAX_BACKENDS];
+	struct dfl_dp_sockaddr fe, be[DFL_LB_MAX_BACKENDS];
 	__u8 proto;
 	int n = argc - 3;
 
-	if (argc < 3 || dfl_sockaddr__parse(argv[1], &fe) ||
+	if (argc < 3 || dfl_dp_sockaddr__parse(argv[1], &fe) ||
 	    parse_proto(argv[2], &proto))
 		return fail("service: usage: set|del ADDR:PORT tcp|udp "
 			    "[BACKEND:PORT...]");
@@ -332,7 +333,7 @@ static int cmd_service(struct dfl_datapath *dp, int argc, char **argv)
 	if (n > DFL_LB_MAX_BACKENDS)
 		return fail("service: too many backends");
 	for (int i = 0; i < n; i++)
-		if (dfl_sockaddr__parse(argv[3 + i], &be[i]))
+		if (dfl_dp_sockaddr__parse(argv[3 + i], &be[i]))
 			return fail("service: bad backend %s", argv[3 + i]);
 	return dfl_datapath__service_upsert(dp, &fe, proto, be, n) ? 1 : 0;
 }
@@ -340,9 +341,9 @@ static int cmd_service(struct dfl_datapath *dp, int argc, char **argv)
 static int cmd_ipcache(struct dfl_datapath *dp, int argc, char **argv)
 {
 	struct dfl_ipcache_entry e = {};
-	struct dfl_prefix p;
+	struct dfl_dp_prefix p;
 
-	if (argc < 2 || dfl_prefix__parse(argv[1], &p))
+	if (argc < 2 || dfl_dp_prefix__parse(argv[1], &p))
 		return fail("ipcache: usage: set PREFIX ID | del PREFIX");
 	if (!strcmp(argv[0], "del"))
 		return dfl_datapath__ipcache_delete(dp, &p) ? 1 : 0;
@@ -355,7 +356,7 @@ static int cmd_ipcache_file(struct dfl_datapath *dp, const char *path)
 {
 	struct dfl_ipcache_entry e = {};
 	char line[128], pfx[96];
-	struct dfl_prefix p;
+	struct dfl_dp_prefix p;
 	FILE *f = fopen(path, "r");
 	int err = 0, lineno = 0;
 
@@ -364,7 +365,7 @@ static int cmd_ipcache_file(struct dfl_datapath *dp, const char *path)
 	while (!err && fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (sscanf(line, "%95s %u", pfx, &e.identity) != 2 ||
-		    dfl_prefix__parse(pfx, &p))
+		    dfl_dp_prefix__parse(pfx, &p))
 			err = fail("%s:%d: want PREFIX IDENTITY", path, lineno);
 		else if (dfl_datapath__ipcache_upsert(dp, &p, &e))
 			err = 1;

@@ -11,6 +11,13 @@ scenario() {
 		pod "$n" ip -6 route add default via "fd00:200:$n::1"
 		dp ipcache set "fd00:200:$n::2/128" "100$n" || fail ipcache
 	done
+	# Link-local addresses go through duplicate address detection, and
+	# neighbour discovery waits for it.
+	for n in $(seq 60); do
+		[ -z "$(pod 1 ip -6 addr show tentative)$(pod 2 ip -6 addr show tentative)$(nsx ip -6 addr show tentative)" ] &&
+			break
+		sleep 0.1
+	done
 	policy 1 egress,0,any,0,allow
 	policy 2 ingress,1001,tcp,80,allow,cookie=6
 	serve 2 --http 80 --http 81

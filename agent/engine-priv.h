@@ -1,0 +1,109 @@
+/* The engine's state, shared by its files (agent/engine*.c) only. */
+#ifndef DFL_AGENT_ENGINE_PRIV_H
+#define DFL_AGENT_ENGINE_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "agent/agent.h"
+#include "agent/engine.h"
+#include "bpf/datapath.h"
+#include "crd/objects.h"
+#include "flow/redact.h"
+#include "flow/ring.h"
+#include "policy/compiler.h"
+#include "util/strmap.h"
+
+struct dfl_proxy;
+struct dfl_flow;
+
+/* An object applied through the API (or the policy directory). */
+struct stored_obj {
+	struct dfl_object obj; /* owned; policies are borrowed by the compiler */
+	long long applied_at;  /* CLOCK_REALTIME seconds */
+	char *file;	       /* the manifest it came from, kept to restore it */
+	char *content;
+};
+
+struct dfl_engine {
+	struct dfl_engine_config cfg;
+	struct dfl_agent *agent;
+	struct dfl_datapath *dp;
+	struct dfl_compiler *compiler;
+	/* Held for writing while the compiler changes (agent thread), for
+	 * reading by the proxy thread while it resolves a connection. */
+	pthread_rwlock_t lock;
+	struct dfl_strmap objects;   /* "Kind/ns/name" -> struct stored_obj */
+	struct dfl_strmap ipcache;   /* "prefix" -> identity+1, as synced */
+	struct dfl_strmap services;  /* "ip:port/proto" frontends synced */
+	/* "ns/name" -> endpoint id of local endpoints; written under the
+	 * write lock, read by the proxy thread under the read lock. */
+	struct dfl_strmap ep_ids;
+	uint64_t generation;	      /* bumped on every compiler change */
+
+	/* flows */
+	struct dfl_ring *ring;
+	struct dfl_exporter *exporter;
+	struct dfl_metrics *metrics;
+	struct dfl_metrics_server *metrics_server;
+	struct dfl_redact_config redact;
+	uint64_t flows_seen;
+	/* Flow records made on the proxy thread, waiting for the agent
+	 * thread (the ring has one producer). */
+	pthread_mutex_t queue_lock;
+	struct queued_l7 *queue_head, **queue_tail;
+	int queue_fd;
+
+	/* proxy */
+	struct dfl_proxy *proxy;
+	pthread_t proxy_thread;
+	bool proxy_running;
+	struct l7_cache *l7;
+};
+
+/* engine.c */
+int engine_resolve_and_sync(struct dfl_engine *e, char *err, size_t errlen);
+void engine_pod_from_endpoint(const struct dfl_endpoint *ep, struct dfl_pod *out,
+			      char *ip, size_t iplen);
+struct dfl_endpoint *engine_local_endpoint(struct dfl_engine *e, const char *name);
+
+/* engine_objects.c */
+int engine_objects_register(struct dfl_engine *e);
+/* Reloads the objects of a previous run into the compiler and the store.
+ * Returns 0 (nothing kept is fine) or -errno with a message in <err>. */
+int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen);
+void engine_objects_release(struct dfl_engine *e);
+
+/* Memory that lives while one flow record is built (flows borrow strings). */
+struct flow_scratch {
+	void *blocks[256];
+	size_t n;
+};
+/* Zeroed memory owned by <s>; NULL when out of room or memory. */
+void *flow_scratch_alloc(struct flow_scratch *s, size_t size);
+const char *flow_scratch_printf(struct flow_scratch *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void flow_scratch_release(struct flow_scratch *s);
+
+/* engine_flows.c */
+int engine_flows_start(struct dfl_engine *e, char *err, size_t errlen);
+void engine_flows_stop(struct dfl_engine *e);
+/* Publishes one finished record (agent thread only). */
+void engine_flow_publish(struct dfl_engine *e, const struct dfl_flow *f);
+/* Queues a proxy event from the proxy thread; the agent thread turns it
+ * into a flow record. */
+struct dfl_l7_event;
+void engine_l7_enqueue(struct dfl_engine *e, const struct dfl_l7_event *ev);
+/* Fills <ep> for the endpoint with identity <id> (and IPv4 address <ip>,
+ * network order, 0 when unknown). Strings point into the engine's data and
+ * <s>; valid until the next compiler change. Call with e->lock held. */
+void engine_flow_endpoint(struct dfl_engine *e, uint32_t id, uint32_t ip,
+			  struct dfl_flow_endpoint *ep, struct flow_scratch *s);
+
+/* engine_proxy.c */
+int engine_proxy_start(struct dfl_engine *e, char *err, size_t errlen);
+void engine_proxy_stop(struct dfl_engine *e);
+/* Forgets compiled L7 matchers after a policy change. */
+void engine_proxy_invalidate(struct dfl_engine *e);
+
+#endif
