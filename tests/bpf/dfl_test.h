@@ -60,7 +60,16 @@ struct dfl_fx {
 };
 
 static struct dfl_fx fx;
-static pid_t dfl_test_pid; /* the runner, parent of every test child */
+
+/* Pin roots of this run are <prefix>-<test pid>; tests/bpf/tier.sh sets
+ * DFL_TEST_PIN_PREFIX so that it can clean up after crashed runs without
+ * touching anyone else's pins. */
+static inline const char *dfl_test_prefix(void)
+{
+	const char *env = getenv("DFL_TEST_PIN_PREFIX");
+
+	return env ? env : "/sys/fs/bpf/dflt-bpf";
+}
 
 /* Moves the test process into its own network namespace once, with two
  * veth pairs (dflt-bpf-a/-ap, dflt-bpf-b/-bp). Call from main(). */
@@ -93,8 +102,8 @@ dfl_fx_open_with(const struct dfl_datapath_opts *in)
 static inline void dfl_fx_setup_opts(const struct dfl_datapath_opts *o)
 {
 	memset(&fx, 0, sizeof(fx));
-	snprintf(fx.root, sizeof(fx.root), "/sys/fs/bpf/dflt-bpf-%d-%d",
-		 (int)dfl_test_pid, (int)getpid());
+	snprintf(fx.root, sizeof(fx.root), "%s-%d", dfl_test_prefix(),
+		 (int)getpid());
 	fx.if_a = if_nametoindex("dflt-bpf-a");
 	fx.if_b = if_nametoindex("dflt-bpf-b");
 	ck_assert_uint_ne(fx.if_a, 0);
@@ -469,7 +478,10 @@ static inline int dfl_test_main(Suite *(*make_suite)(void))
 	int failed;
 
 	dfl_log_set_level(getenv("DFL_DEBUG") ? DFL_LOG_DEBUG : DFL_LOG_WARN);
-	dfl_test_pid = getpid();
+	/* Every child's root starts with the runner's own prefix. */
+	snprintf(glob_cmd, sizeof(glob_cmd), "%s-%d", dfl_test_prefix(),
+		 (int)getpid());
+	setenv("DFL_TEST_PIN_PREFIX", glob_cmd, 1);
 	dfl_test_netns();
 	sr = srunner_create(make_suite());
 	srunner_run_all(sr, CK_NORMAL);
@@ -477,9 +489,9 @@ static inline int dfl_test_main(Suite *(*make_suite)(void))
 	srunner_free(sr);
 	/* A failed test skips its teardown: purge what it left. */
 	snprintf(glob_cmd, sizeof(glob_cmd),
-		 "for d in /sys/fs/bpf/dflt-bpf-%d-*; do [ -d \"$d\" ] && "
+		 "for d in %s-*; do [ -d \"$d\" ] && "
 		 "rm -f \"$d\"/dfl_* && rmdir \"$d\"; done; true",
-		 (int)dfl_test_pid);
+		 dfl_test_prefix());
 	if (system(glob_cmd))
 		failed++;
 	return failed ? 1 : 0;
