@@ -68,7 +68,7 @@ for i in 1 2; do
 	ip netns exec "$ns" ip link set eth0 up
 	ip netns exec "$ns" ip route add default via "10.200.$i.1"
 done
-ip netns exec "$P2" taskset -c 0 "$B/datapath_perf" server 5001 &
+ip netns exec "$P2" taskset -c 0 "$T/dfl_perf" server 5001 &
 PIDS+=($!)
 sleep 0.3
 
@@ -80,7 +80,7 @@ sleep 0.3
 ROUNDS=${ROUNDS:-3}
 run_perf() { # rr|stream
 	ip netns exec "$P1" taskset -c 0 timeout $((SECS + 20)) \
-		"$B/datapath_perf" "$1" 10.200.2.2 5001 "$SECS" ||
+		"$T/dfl_perf" "$1" 10.200.2.2 5001 "$SECS" ||
 		echo "$1 trans_per_s=0 p50_us=0 p99_us=0 gbit_per_s=0"
 }
 measure() { # label off-function on-function
