@@ -82,7 +82,8 @@ static int dfl_policy_deny_all(struct dfl_datapath *dp, __u16 ep_id,
 		.aux = dp->opts.policy_map_max,
 	};
 	struct timespec ts;
-	int fd, err;
+	__u32 key = ep_id;
+	int fd, err = -1;
 
 	pr_warn("datapath: endpoint %u: policy of %zu entries NOT applied "
 		"(%s; the map holds %u): endpoint put into deny-all until a "
@@ -92,20 +93,14 @@ static int dfl_policy_deny_all(struct dfl_datapath *dp, __u16 ep_id,
 	ev.ts_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	dfl_datapath__queue_event(dp, &ev);
 	fd = dfl_policy_map_create(dp, ep_id);
-	if (fd < 0)
-		goto no_map;
-	err = dfl_policy_swap(dp, ep_id, fd);
-	close(fd);
-	if (!err)
-		return why;
-no_map:
-	{
-		/* Without a map at all the datapath drops with
-		 * EP_NOT_READY: still closed. */
-		__u32 key = ep_id;
-
-		bpf_map_delete_elem(dp->policy_fd, &key);
+	if (fd >= 0) {
+		err = dfl_policy_swap(dp, ep_id, fd);
+		close(fd);
 	}
+	/* Without a map at all the datapath drops with EP_NOT_READY: still
+	 * closed. */
+	if (err)
+		bpf_map_delete_elem(dp->policy_fd, &key);
 	return why;
 }
 

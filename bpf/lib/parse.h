@@ -16,14 +16,13 @@
  * readable; veth usually delivers them linear already. */
 static __always_inline void dfl_pull(struct __sk_buff *skb, __u32 want)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	__u32 linear = skb->data_end - skb->data;
 
-	if (data + want <= data_end)
+	/* Also when the whole (short) packet is linear already: pulling
+	 * makes the skb writable, which may copy it. */
+	if (linear >= want || linear >= skb->len)
 		return;
-	if (want > skb->len)
-		want = skb->len;
-	bpf_skb_pull_data(skb, want);
+	bpf_skb_pull_data(skb, want < skb->len ? want : skb->len);
 }
 
 static __always_inline void dfl_classify_icmp4(struct dfl_pkt *pkt)
