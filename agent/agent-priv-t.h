@@ -26,6 +26,7 @@ struct dfl_agent {
 	char *service_cidr;
 	char *image_dir;  /* NULL: dfl_image__default_dir() */
 	char *policy_dir; /* NULL: no watch */
+	bool chaining;	  /* see struct dfl_agent_config */
 	struct dfl_agent_hooks hooks;
 
 	struct dfl_node node;

@@ -120,6 +120,12 @@ struct dfl_agent_config {
 	const char *service_cidr; /* NULL: DFL_AGENT_SERVICE_CIDR */
 	const char *image_dir;	  /* NULL: next to the deflector binary */
 	const char *policy_dir;	  /* NULL: no directory watch */
+	/* Kubernetes chaining mode: pods belong to another CNI and reach the
+	 * agent through dfl_agent__endpoint_adopt(). The agent then creates
+	 * no pods, links or node namespace, serves no pod, Service or
+	 * Deployment ops, and keeps no endpoint state across restarts (the
+	 * API server is the source of truth). */
+	bool chaining;
 };
 
 #define DFL_AGENT_SOCKET       "/run/deflector/agent.sock"

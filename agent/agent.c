@@ -102,6 +102,7 @@ static int copy_config(struct dfl_agent *a, const struct dfl_agent_config *cfg,
 	a->service_cidr = dup_or(cfg->service_cidr, DFL_AGENT_SERVICE_CIDR);
 	a->image_dir = cfg->image_dir ? strdup(cfg->image_dir) : NULL;
 	a->policy_dir = cfg->policy_dir ? strdup(cfg->policy_dir) : NULL;
+	a->chaining = cfg->chaining;
 	if (!a->node_name || !a->socket_path || !a->state_dir || !a->pod_cidr ||
 	    !a->service_cidr || (cfg->node_netns && !a->node_netns) ||
 	    (cfg->image_dir && !a->image_dir) ||
@@ -231,7 +232,8 @@ static int agent_alloc(const struct dfl_agent_config *cfg,
 		ret = setup_allocators(a, err, errlen);
 	if (!ret)
 		ret = lock_state_dir(a, err, errlen);
-	if (!ret)
+	/* In chaining mode the cluster is the state: nothing to load. */
+	if (!ret && !a->chaining)
 		ret = dfl_state__load(a, err, errlen);
 	if (ret) {
 		dfl_agent__free(a);
@@ -243,10 +245,14 @@ static int agent_alloc(const struct dfl_agent_config *cfg,
 
 static int setup_node(struct dfl_agent *a, char *err, size_t errlen)
 {
-	int ret =
-	    dfl_node__setup(&a->node, a->node_name, a->node_netns,
-			    a->pod_ipam.gateway, a->prev_forward, err, errlen);
+	int ret;
 
+	/* Another CNI owns the node's links and routes: only look. */
+	if (a->chaining)
+		return dfl_node__open(&a->node, a->node_name, a->node_netns, err,
+				      errlen);
+	ret = dfl_node__setup(&a->node, a->node_name, a->node_netns,
+			      a->pod_ipam.gateway, a->prev_forward, err, errlen);
 	if (ret)
 		return ret;
 	a->node.created_netns |= a->node_netns_created;
@@ -349,6 +355,12 @@ struct dfl_agent *dfl_agent__new(const struct dfl_agent_config *cfg,
 	ret = setup_node(a, err, errlen);
 	if (ret)
 		goto fail;
+	if (a->chaining) {
+		pr_info("node %s%s%s: Kubernetes chaining mode, serving %s\n",
+			a->node_name, a->node_netns ? " in netns " : " (host)",
+			a->node_netns ? a->node_netns : "", a->socket_path);
+		return a;
+	}
 	dfl_agent__restore_endpoints(a);
 	pr_info("node %s%s%s: pod CIDR %s (gateway %s on %s), service CIDR %s; "
 		"%zu endpoint(s) %s; serving %s (ready in %lld ms)\n",

@@ -53,6 +53,22 @@ int dfl_agent__pod_apply(struct dfl_agent *a, const struct dfl_pod_desc *pod,
 			 struct dfl_endpoint **out, char *err, size_t errlen);
 int dfl_agent__endpoint_delete(struct dfl_agent *a, struct dfl_endpoint *ep);
 
+/* Chaining mode (cfg.chaining): endpoints whose veth another CNI made.
+ * adopt records pod <pod> (copied) as endpoint <id> with address <ipv4>
+ * (host order) behind host-side link <ifname>/<ifindex> and runs
+ * hooks.endpoint_created; nothing is created in the kernel. -EEXIST when
+ * the id or the name is taken, or the hook's error (the endpoint is then
+ * forgotten). relabel takes the labels of <pod> and runs
+ * hooks.endpoint_updated when they changed. release runs
+ * hooks.endpoint_deleted and forgets <ep> (freed), leaving the link. */
+int dfl_agent__endpoint_adopt(struct dfl_agent *a, uint16_t id,
+			      const struct dfl_pod_desc *pod, uint32_t ipv4,
+			      int ifindex, const char *ifname,
+			      struct dfl_endpoint **out, char *err, size_t errlen);
+void dfl_agent__endpoint_relabel(struct dfl_agent *a, struct dfl_endpoint *ep,
+				 const struct dfl_pod_desc *pod);
+void dfl_agent__endpoint_release(struct dfl_agent *a, struct dfl_endpoint *ep);
+
 /* Deployments: keeps <replicas> pods named <name>-<hash>-<suffix>; a new
  * template replaces the old pods. */
 int dfl_agent__deployment_apply(struct dfl_agent *a,

@@ -15,6 +15,8 @@
 #include "util/strmap.h"
 
 struct dfl_proxy;
+struct dfl_k8s_creds;
+struct engine_k8s;
 struct dfl_flow;
 
 /* An object applied through the API (or the policy directory). */
@@ -59,6 +61,9 @@ struct dfl_engine {
 	pthread_t proxy_thread;
 	bool proxy_running;
 	struct l7_cache *l7;
+
+	/* Kubernetes mode (cfg.k8s set), else NULL. */
+	struct engine_k8s *k8s;
 };
 
 /* engine.c */
@@ -73,6 +78,36 @@ int engine_objects_register(struct dfl_engine *e);
  * Returns 0 (nothing kept is fine) or -errno with a message in <err>. */
 int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen);
 void engine_objects_release(struct dfl_engine *e);
+/* Applies <obj> (taken: stored, or released on failure) to the component
+ * owning its kind and keeps it in the store, replacing an object of the same
+ * kind, namespace and name. <file> names its origin; <content> (taken, may
+ * be NULL) is its text, kept to restore it. *<verb> says what happened
+ * ("created", "configured", "unchanged"). Returns 0 or -errno with a message
+ * in <err>. The caller then calls engine_resolve_and_sync(). */
+int engine_object_put(struct dfl_engine *e, struct dfl_object *obj,
+		      const char *file, char *content, const char **verb,
+		      char *err, size_t errlen);
+/* Undoes and forgets the stored object "Kind/ns/name" (cluster-scoped:
+ * "Kind//name"). -ENOENT when absent. */
+int engine_object_remove(struct dfl_engine *e, const char *key, char *err,
+			 size_t errlen);
+
+/* engine_k8s.c */
+int engine_k8s_new(struct dfl_engine *e, const struct dfl_k8s_creds *creds);
+/* Starts the watches and the status writer; needs e->agent. */
+int engine_k8s_start(struct dfl_engine *e, char *err, size_t errlen);
+void engine_k8s_free(struct dfl_engine *e);
+/* A pod of the cluster changed: an endpoint when it runs on this node
+ * behind its own veth, else an identity for the others. */
+int engine_k8s_pod_upsert(struct dfl_engine *e, const struct dfl_pod *pod,
+			  char *err, size_t errlen);
+void engine_k8s_pod_delete(struct dfl_engine *e, const char *ns, const char *name);
+/* Iterates the CNPs/CCNPs that failed validation ("Kind/ns/name" and the
+ * message written to their status); <it> starts at 0. */
+bool engine_k8s_next_invalid(struct dfl_engine *e, size_t *it, const char **key,
+			     const char **message);
+/* Watch and status-write counters, or NULL when not in Kubernetes mode. */
+json_t *engine_k8s_status(struct dfl_engine *e);
 
 /* Memory that lives while one flow record is built (flows borrow strings). */
 struct flow_scratch {

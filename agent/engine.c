@@ -58,6 +58,16 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 	e->queue_tail = &e->queue_head;
 	pthread_rwlock_init(&e->lock, NULL);
 	pthread_mutex_init(&e->queue_lock, NULL);
+	if (e->cfg.k8s) {
+		/* The cluster holds the objects: nothing is kept locally. */
+		e->cfg.state_dir = NULL;
+		if (engine_k8s_new(e, e->cfg.k8s)) {
+			snprintf(err, errlen, "out of memory");
+			e->cfg.k8s = NULL;
+			goto fail;
+		}
+		e->cfg.k8s = NULL; /* copied into e->k8s */
+	}
 
 	pcfg.cluster = e->cfg.cluster;
 	pcfg.http_proxy_port = e->cfg.http_proxy_port;
@@ -80,6 +90,7 @@ void dfl_engine__free(struct dfl_engine *e)
 {
 	if (!e)
 		return;
+	engine_k8s_free(e);
 	engine_proxy_stop(e);
 	engine_flows_stop(e);
 	/* The compiler borrows the stored policies: it goes first. */
@@ -218,12 +229,14 @@ static int write_policy(struct dfl_engine *e, struct dfl_endpoint *ep,
 	return err;
 }
 
-static void set_status(char **field, const char *value)
+/* Returns true when <field> changed. */
+static bool set_status(char **field, const char *value)
 {
 	if (*field && !strcmp(*field, value))
-		return;
+		return false;
 	free(*field);
 	*field = strdup(value);
+	return true;
 }
 
 /* Copies the resolved state of a local endpoint into the datapath and into
@@ -233,6 +246,7 @@ static int sync_endpoint(struct dfl_engine *e, struct dfl_endpoint *ep)
 	char name[512];
 	const struct dfl_ep_policy *p;
 	uint32_t old_identity = ep->identity;
+	bool changed = false;
 	int err;
 
 	snprintf(name, sizeof(name), "%s/%s", ep->pod.namespace, ep->pod.name);
@@ -248,8 +262,8 @@ static int sync_endpoint(struct dfl_engine *e, struct dfl_endpoint *ep)
 				e->cfg.audit	    ? "Enabled (Audit)" :
 						      "Enabled";
 
-		set_status(d == DFL_DIR_INGRESS ? &ep->policy_ingress :
-						  &ep->policy_egress, s);
+		changed |= set_status(d == DFL_DIR_INGRESS ? &ep->policy_ingress :
+							     &ep->policy_egress, s);
 	}
 	if (ep->identity != old_identity && ep->ifindex > 0) {
 		/* The program's record carries the local identity. */
@@ -258,7 +272,11 @@ static int sync_endpoint(struct dfl_engine *e, struct dfl_endpoint *ep)
 		if (aerr && !err)
 			err = aerr;
 	}
-	dfl_agent__endpoint_changed(e->agent, ep);
+	/* The agent persists and announces endpoint changes: only real ones,
+	 * not every policy write (a policy change touching a thousand pods
+	 * must not rewrite the agent's state file a thousand times). */
+	if (changed || ep->identity != old_identity)
+		dfl_agent__endpoint_changed(e->agent, ep);
 	return err;
 }
 
@@ -496,6 +514,8 @@ static int ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
 	if (err)
 		return err;
 	e->agent = agent;
+	if (!dfl_agent__node(agent)->gateway)
+		return 0; /* chained to another CNI: no gateway of ours */
 	ip = htonl(dfl_agent__node(agent)->gateway);
 	memcpy(gw.addr, &ip, 4);
 	pthread_rwlock_wrlock(&e->lock);
@@ -521,6 +541,10 @@ static int on_endpoint_created(void *ctx, struct dfl_agent *agent,
 	err = dfl_compiler__upsert_pod(e->compiler, &pod);
 	if (!err)
 		err = resolve_locked(e);
+	/* A pod the compiler already knew (a chained pod seen before it
+	 * could attach) resolves to no change: write its policy anyway. */
+	if (!err && !ep->identity)
+		err = sync_endpoint(e, ep);
 	pthread_rwlock_unlock(&e->lock);
 	/* The policy is written before the programs attach (the datapath
 	 * denies everything for an endpoint without one): no packet of the
@@ -626,5 +650,7 @@ int dfl_engine__start(struct dfl_engine *e, struct dfl_agent *agent, char *err,
 		ret = engine_proxy_start(e, err, errlen);
 	if (!ret)
 		ret = engine_resolve_and_sync(e, err, errlen);
+	if (!ret && e->k8s)
+		ret = engine_k8s_start(e, err, errlen);
 	return ret;
 }

@@ -36,10 +36,16 @@ struct dfl_engine_config {
 	 * before the agent restores endpoints, so that a restarted agent
 	 * never resolves an endpoint without its policies. NULL: not kept. */
 	const char *state_dir;
+	/* Kubernetes mode: objects come from this API server (copied) and
+	 * the agent must run with cfg.chaining; node_name picks the pods to
+	 * attach. Applied objects are then neither accepted from the control
+	 * socket nor kept in state_dir. NULL: local-node mode. */
+	const struct dfl_k8s_creds *k8s;
 };
 
 struct dfl_engine;
 struct dfl_agent;
+struct dfl_k8s_creds;
 
 /* Loads or adopts the datapath. Returns NULL with a message in <err>. */
 struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,

@@ -75,10 +75,16 @@ static int apply_one(struct dfl_engine *e, struct dfl_object *obj, char *err,
 	case DFL_KIND_SERVICE: {
 		struct dfl_service_desc d = { 0 };
 
-		ret = dfl_service_desc__from_service(&d, obj->service, err, errlen);
-		if (!ret)
-			ret = dfl_agent__service_apply(e->agent, &d, NULL, err, errlen);
-		dfl_service_desc__release(&d);
+		/* Chained to a CNI, kube-proxy translates ClusterIPs: the
+		 * Service only feeds the policy (toServices). */
+		if (!e->k8s) {
+			ret = dfl_service_desc__from_service(&d, obj->service, err,
+							     errlen);
+			if (!ret)
+				ret = dfl_agent__service_apply(e->agent, &d, NULL, err,
+							       errlen);
+			dfl_service_desc__release(&d);
+		}
 		if (!ret) {
 			pthread_rwlock_wrlock(&e->lock);
 			ret = dfl_compiler__upsert_service(e->compiler, obj->service);
@@ -98,6 +104,10 @@ static int apply_one(struct dfl_engine *e, struct dfl_object *obj, char *err,
 	case DFL_KIND_POD: {
 		struct dfl_pod_desc d = { 0 };
 
+		if (e->k8s) {
+			ret = engine_k8s_pod_upsert(e, obj->pod, err, errlen);
+			break;
+		}
 		ret = dfl_pod_desc__from_pod(&d, obj->pod);
 		if (!ret)
 			ret = dfl_agent__pod_apply(e->agent, &d, NULL, err, errlen);
@@ -129,8 +139,9 @@ static int delete_one(struct dfl_engine *e, struct stored_obj *s, char *err,
 		pthread_rwlock_unlock(&e->lock);
 		break;
 	case DFL_KIND_SERVICE:
-		ret = dfl_agent__service_delete(e->agent, m->namespace, m->name, err,
-						errlen);
+		if (!e->k8s)
+			ret = dfl_agent__service_delete(e->agent, m->namespace,
+							m->name, err, errlen);
 		pthread_rwlock_wrlock(&e->lock);
 		dfl_compiler__remove_service(e->compiler, m->namespace, m->name);
 		pthread_rwlock_unlock(&e->lock);
@@ -143,6 +154,10 @@ static int delete_one(struct dfl_engine *e, struct stored_obj *s, char *err,
 		struct dfl_endpoint *ep =
 			dfl_agent__endpoint_by_name(e->agent, m->namespace, m->name);
 
+		if (e->k8s) {
+			engine_k8s_pod_delete(e, m->namespace, m->name);
+			break;
+		}
 		ret = ep ? dfl_agent__endpoint_delete(e->agent, ep) : 0;
 		break;
 	}
@@ -275,29 +290,58 @@ static char *objects_path(const struct dfl_engine *e)
 	return dfl_strbuf__detach(&sb);
 }
 
-/* Writes every stored object's manifest, atomically (a crash leaves the old
- * file or the new one). */
+/* FNV-1a of a manifest's text: the key that lets the state file hold each
+ * text once however many objects came from it. */
+static uint64_t text_hash(const char *t)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *t; t++) {
+		h ^= (unsigned char)*t;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* Writes the applied objects, atomically (a crash leaves the old file or the
+ * new one):
+ *   {"version": 2, "texts": [{"file", "content"}],
+ *    "objects": [{"key", "text": index into texts, "applied_at"}]}
+ * Each manifest text is written once, however many objects it holds. */
 static int persist(struct dfl_engine *e)
 {
 	char *path = objects_path(e), *tmp = NULL;
-	json_t *list = json_array(), *doc = NULL;
+	json_t *texts = json_array(), *objs = json_array(), *doc = NULL;
+	struct dfl_strmap index = { 0 }; /* "hash" -> text index + 1 */
 	const char *key;
 	void *v;
 	size_t it = 0;
 	int ret = 0;
 
-	if (!path) {
-		json_decref(list);
-		return 0;
-	}
+	if (!path)
+		goto out;
 	while (dfl_strmap__next(&e->objects, &it, &key, &v)) {
 		const struct stored_obj *s = v;
+		const char *content = s->content ? s->content : "";
+		char h[32];
+		size_t ti;
 
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "key", key,
-						      "file", s->file, "content", s->content,
-						      "applied_at", (json_int_t)s->applied_at));
+		snprintf(h, sizeof(h), "%016llx", (unsigned long long)text_hash(content));
+		ti = (size_t)(uintptr_t)dfl_strmap__get(&index, h);
+		if (ti && strcmp(json_string_value(json_object_get(
+				 json_array_get(texts, ti - 1), "content")), content))
+			ti = 0; /* a hash collision: keep both texts */
+		if (!ti) {
+			json_array_append_new(texts, json_pack("{s:s, s:s}", "file", s->file,
+							       "content", content));
+			ti = json_array_size(texts);
+			dfl_strmap__set(&index, h, (void *)(uintptr_t)ti, NULL);
+		}
+		json_array_append_new(objs, json_pack("{s:s, s:I, s:I}", "key", key, "text",
+						      (json_int_t)(ti - 1), "applied_at",
+						      (json_int_t)s->applied_at));
 	}
-	doc = json_pack("{s:i, s:o}", "version", 1, "objects", list);
+	doc = json_pack("{s:i, s:O, s:O}", "version", 2, "texts", texts, "objects", objs);
 	if (asprintf(&tmp, "%s.tmp", path) < 0) {
 		tmp = NULL;
 		ret = -ENOMEM;
@@ -307,7 +351,11 @@ static int persist(struct dfl_engine *e)
 			strerror(-ret));
 		unlink(tmp);
 	}
+out:
+	dfl_strmap__release(&index);
 	json_decref(doc);
+	json_decref(texts);
+	json_decref(objs);
 	free(tmp);
 	free(path);
 	return ret;
@@ -334,37 +382,47 @@ static int restore_one(struct dfl_engine *e, struct dfl_object *obj)
 int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
 {
 	char *path = objects_path(e);
+	struct dfl_strmap wanted = { 0 }; /* key -> applied_at + 1 */
 	json_error_t jerr;
-	json_t *doc, *ent;
+	json_t *doc, *ent, *texts;
 	size_t i, restored = 0;
 
 	if (!path)
 		return 0;
 	doc = json_load_file(path, 0, &jerr);
-	if (!doc) {
-		int missing = access(path, F_OK) != 0;
+	if (!doc || json_integer_value(json_object_get(doc, "version")) != 2) {
+		int missing = !doc && access(path, F_OK) != 0;
 
 		if (!missing)
 			snprintf(err, errlen,
-				 "%s: %s (line %d): refusing to start without the policies it holds; fix or remove it",
-				 path, jerr.text, jerr.line);
+				 "%s: %s: refusing to start without the policies it holds; fix or remove it",
+				 path, doc ? "not a version 2 state file" : jerr.text);
+		json_decref(doc);
 		free(path);
 		return missing ? 0 : -EINVAL;
 	}
 	json_array_foreach(json_object_get(doc, "objects"), i, ent) {
 		const char *key = json_string_value(json_object_get(ent, "key"));
+
+		if (key)
+			dfl_strmap__set(&wanted, key,
+					(void *)(uintptr_t)(json_integer_value(
+						json_object_get(ent, "applied_at")) + 1), NULL);
+	}
+	/* Each text is parsed once; its objects that were applied come back. */
+	texts = json_object_get(doc, "texts");
+	json_array_foreach(texts, i, ent) {
 		const char *file = json_string_value(json_object_get(ent, "file"));
 		const json_t *content = json_object_get(ent, "content");
 		struct dfl_objects *objs = dfl_objects__new();
+		struct dfl_diags diags = { 0 };
 		struct dfl_object *list = NULL;
 		size_t n = 0;
 
-		if (!key || !file || !json_is_string(content) || !objs) {
+		if (!file || !json_is_string(content) || !objs) {
 			dfl_objects__free(objs);
 			continue;
 		}
-		struct dfl_diags diags = { 0 };
-
 		dfl_objects__load_buffer(objs, file, json_string_value(content),
 					 json_string_length(content), &diags, NULL);
 		for (size_t d = 0; d < diags.n; d++)
@@ -373,17 +431,19 @@ int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
 		dfl_diags__release(&diags);
 		list = take_in_file_order(objs, &n);
 		for (size_t j = 0; list && j < n; j++) {
+			struct stored_obj *s = NULL;
+			uintptr_t at;
 			char *k;
-			struct stored_obj *s;
 
 			if (namespaced(list[j].kind) && !list[j].meta->namespace)
 				list[j].meta->namespace = strdup("default");
 			k = object_key(list[j].meta);
-			s = k && !strcmp(k, key) && !dfl_strmap__has(&e->objects, k) ?
-				    calloc(1, sizeof(*s)) : NULL;
+			at = k ? (uintptr_t)dfl_strmap__get(&wanted, k) : 0;
+			if (at && !dfl_strmap__has(&e->objects, k))
+				s = calloc(1, sizeof(*s));
 			if (s && !restore_one(e, &list[j])) {
 				s->obj = list[j];
-				s->applied_at = json_integer_value(json_object_get(ent, "applied_at"));
+				s->applied_at = (long long)(at - 1);
 				s->file = strdup(file);
 				s->content = strdup(json_string_value(content));
 				dfl_strmap__set(&e->objects, k, s, NULL);
@@ -398,9 +458,84 @@ int engine_objects_restore(struct dfl_engine *e, char *err, size_t errlen)
 		dfl_objects__free(objs);
 	}
 	json_decref(doc);
+	dfl_strmap__release(&wanted);
 	if (restored)
 		pr_info("engine: restored %zu applied object(s) from %s\n", restored, path);
 	free(path);
+	return 0;
+}
+
+int engine_object_put(struct dfl_engine *e, struct dfl_object *obj,
+		      const char *file, char *content, const char **verb,
+		      char *err, size_t errlen)
+{
+	char *key;
+	struct stored_obj *old, *s;
+	int ret;
+
+	if (namespaced(obj->kind) && !obj->meta->namespace) {
+		obj->meta->namespace = strdup("default");
+		if (!obj->meta->namespace)
+			goto nomem;
+	}
+	key = object_key(obj->meta);
+	if (!key)
+		goto nomem;
+	old = dfl_strmap__get(&e->objects, key);
+	/* A pod's address is in its status, which the digest leaves out. */
+	if (old && old->obj.meta->content_digest == obj->meta->content_digest &&
+	    !(e->k8s && obj->kind == DFL_KIND_POD)) {
+		*verb = "unchanged";
+		dfl_object__release(obj);
+		free(content);
+		free(key);
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		free(key);
+		goto nomem;
+	}
+	ret = apply_one(e, obj, err, errlen);
+	if (ret) {
+		free(s);
+		free(key);
+		dfl_object__release(obj);
+		free(content);
+		return ret;
+	}
+	*verb = old ? "configured" : "created";
+	s->obj = *obj;
+	s->applied_at = old ? old->applied_at : (long long)time(NULL);
+	s->file = strdup(file);
+	s->content = content;
+	dfl_strmap__set(&e->objects, key, s, NULL);
+	/* The compiler now points at the new policy: the old one may go. */
+	stored_free(old);
+	pr_info("%s/%s %s\n", dfl_kind__resource(s->obj.kind), s->obj.meta->name,
+		*verb);
+	free(key);
+	return 0;
+nomem:
+	dfl_object__release(obj);
+	free(content);
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+int engine_object_remove(struct dfl_engine *e, const char *key, char *err,
+			 size_t errlen)
+{
+	struct stored_obj *s = dfl_strmap__get(&e->objects, key);
+	int ret;
+
+	if (!s)
+		return -ENOENT;
+	ret = delete_one(e, s, err, errlen);
+	if (ret)
+		return ret;
+	dfl_strmap__del(&e->objects, key);
+	stored_free(s);
 	return 0;
 }
 
@@ -431,53 +566,31 @@ static int op_apply(void *ctx, struct dfl_api_call *call)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct dfl_object *obj = &list[i];
-		char *key = object_key(obj->meta);
-		struct stored_obj *old = key ? dfl_strmap__get(&e->objects, key) : NULL;
-		struct stored_obj *s = NULL;
+		enum dfl_kind kind = obj->kind;
+		char *name = strdup(obj->meta->name);
+		const char *file = obj->meta->pos.file ? obj->meta->pos.file : "<stdin>";
 		const char *verb;
-		struct dfl_strbuf line = { 0 };
 
-		if (!key) {
+		if (!name) {
+			dfl_object__release(obj);
 			ret = -ENOMEM;
 			break;
 		}
-		if (old && old->obj.meta->content_digest == obj->meta->content_digest) {
-			verb = "unchanged";
-			dfl_object__release(obj);
-		} else {
-			err[0] = '\0';
-			if (apply_one(e, obj, err, sizeof(err))) {
-				json_array_append_new(errors, json_sprintf(
-					"%s \"%s\": %s", dfl_kind__resource(obj->kind),
-					obj->meta->name, err));
-				dfl_object__release(obj);
-				free(key);
-				continue;
-			}
-			verb = old ? "configured" : "created";
-			s = calloc(1, sizeof(*s));
-			if (!s) {
-				dfl_object__release(obj);
-				free(key);
-				ret = -ENOMEM;
-				break;
-			}
-			s->obj = *obj;
-			s->applied_at = old ? old->applied_at : (long long)time(NULL);
-			s->file = strdup(obj->meta->pos.file ? obj->meta->pos.file : "<stdin>");
-			s->content = file_content(call->req, s->file);
-			dfl_strmap__set(&e->objects, key, s, NULL);
-			/* The compiler now points at the new policy: the old
-			 * one may go. */
-			stored_free(old);
-			pr_info("%s/%s %s\n", dfl_kind__resource(obj->kind),
-				obj->meta->name, verb);
+		err[0] = '\0';
+		ret = engine_object_put(e, obj, file, file_content(call->req, file),
+					&verb, err, sizeof(err));
+		if (ret == -ENOMEM) {
+			free(name);
+			break;
 		}
-		dfl_strbuf__printf(&line, "%s/%s %s", dfl_kind__resource(list[i].kind),
-				   s ? s->obj.meta->name : old->obj.meta->name, verb);
-		json_array_append_new(lines, json_string(dfl_strbuf__str(&line)));
-		dfl_strbuf__release(&line);
-		free(key);
+		if (ret)
+			json_array_append_new(errors, json_sprintf(
+				"%s \"%s\": %s", dfl_kind__resource(kind), name, err));
+		else
+			json_array_append_new(lines, json_sprintf(
+				"%s/%s %s", dfl_kind__resource(kind), name, verb));
+		ret = 0;
+		free(name);
 	}
 	if (!ret && engine_resolve_and_sync(e, err, sizeof(err)))
 		json_array_append_new(errors, json_string(err));
@@ -518,27 +631,24 @@ static int op_delete(void *ctx, struct dfl_api_call *call)
 	for (size_t i = 0; i < n; i++) {
 		struct dfl_object *obj = &list[i];
 		char *key, err[512] = "";
-		struct stored_obj *s;
+		int rc;
 
 		if (namespaced(obj->kind) && !obj->meta->namespace)
 			obj->meta->namespace = strdup("default");
 		key = object_key(obj->meta);
-		s = key ? dfl_strmap__get(&e->objects, key) : NULL;
-		if (!s) {
+		rc = key ? engine_object_remove(e, key, err, sizeof(err)) : -ENOMEM;
+		if (rc == -ENOENT)
 			json_array_append_new(errors, json_sprintf(
 				"%s \"%s\" not found", dfl_kind__resource(obj->kind),
 				obj->meta->name));
-		} else if (delete_one(e, s, err, sizeof(err))) {
+		else if (rc)
 			json_array_append_new(errors, json_sprintf(
 				"%s \"%s\": %s", dfl_kind__resource(obj->kind),
 				obj->meta->name, err));
-		} else {
+		else
 			json_array_append_new(lines, json_sprintf(
 				"%s \"%s\" deleted", dfl_kind__resource(obj->kind),
 				obj->meta->name));
-			dfl_strmap__del(&e->objects, key);
-			stored_free(s);
-		}
 		dfl_object__release(obj);
 		free(key);
 	}
@@ -625,6 +735,26 @@ static int op_get(void *ctx, struct dfl_api_call *call)
 			(json_int_t)s->applied_at, "valid", 1, "message",
 			"Policy validation succeeded"));
 	}
+	/* Kubernetes mode: policies of the cluster that failed validation. */
+	it = 0;
+	{
+		const char *msg;
+		char prefix[128];
+
+		snprintf(prefix, sizeof(prefix), "%s/", dfl_kind__name((enum dfl_kind)kind));
+		while (engine_k8s_next_invalid(e, &it, &key, &msg)) {
+			const char *ns = key + strlen(prefix), *slash = strchr(ns, '/');
+
+			if (strncmp(key, prefix, strlen(prefix)) || !slash)
+				continue;
+			json_array_append_new(items, json_pack(
+				"{s:s, s:o, s:s, s:I, s:b, s:s}", "kind",
+				dfl_kind__name((enum dfl_kind)kind), "namespace",
+				slash > ns ? json_stringn(ns, (size_t)(slash - ns)) : json_null(),
+				"name", slash + 1, "created", (json_int_t)0, "valid", 0,
+				"message", msg));
+		}
+	}
 	/* The store is a hash: sort for a stable listing. */
 	{
 		size_t n = json_array_size(items);
@@ -704,6 +834,8 @@ static int op_status(void *ctx, struct dfl_api_call *call)
 		e->proxy_running, "flows_seen", (json_int_t)e->flows_seen,
 		"events_lost", (json_int_t)lost, "policy_generation",
 		(json_int_t)e->generation);
+	if (call->result && e->k8s)
+		json_object_set_new(call->result, "kubernetes", engine_k8s_status(e));
 	pthread_rwlock_unlock(&e->lock);
 	return 0;
 }
@@ -711,10 +843,13 @@ static int op_status(void *ctx, struct dfl_api_call *call)
 int engine_objects_register(struct dfl_engine *e)
 {
 	struct dfl_api *api = dfl_agent__api(e->agent);
-	int err;
+	int err = 0;
 
-	err = dfl_api__register(api, "apply", "apply manifests (kubectl apply)", op_apply, e);
-	if (!err)
+	/* In Kubernetes mode the API server is the only source of objects. */
+	if (!e->k8s)
+		err = dfl_api__register(api, "apply", "apply manifests (kubectl apply)",
+					op_apply, e);
+	if (!err && !e->k8s)
 		err = dfl_api__register(api, "delete", "delete the objects of manifests",
 					op_delete, e);
 	if (!err)

@@ -409,36 +409,36 @@ int dfl_agent__register_handlers(struct dfl_agent *a)
 		const char *op;
 		const char *summary;
 		dfl_api_fn fn;
+		bool makes_pods; /* not served in chaining mode */
 	} ops[] = {
-	    {"status", "node, CIDRs, counts, uptime", op_status},
-	    {"endpoint.list", "every endpoint", op_endpoint_list},
-	    {"endpoint.get", "one endpoint: {\"endpoint\": ID|NS/NAME|NAME}",
-	     op_endpoint_get},
-	    {"endpoint.create", "new pod: {\"pod\": {...}}",
-	     op_endpoint_create},
-	    {"endpoint.delete", "{\"endpoint\": ID|NS/NAME|NAME}",
-	     op_endpoint_delete},
-	    {"pod.apply", "create a pod or update its labels: {\"pod\": {...}}",
-	     op_pod_apply},
-	    {"service.apply", "{\"service\": {...}}", op_service_apply},
-	    {"service.delete", "{\"namespace\", \"name\"}", op_service_delete},
-	    {"service.list", "every Service with its backends",
-	     op_service_list},
-	    {"deployment.apply", "{\"deployment\": {...}}",
-	     op_deployment_apply},
-	    {"deployment.delete", "{\"namespace\", \"name\"}",
-	     op_deployment_delete},
-	    {"deployment.list", "every Deployment", op_deployment_list},
-	    {"subscribe",
-	     "follow a topic: {\"topic\": \"agent\"} streams endpoint/service "
-	     "events",
-	     op_subscribe},
+		{ "status", "node, CIDRs, counts, uptime", op_status },
+		{ "endpoint.list", "every endpoint", op_endpoint_list },
+		{ "endpoint.get", "one endpoint: {\"endpoint\": ID|NS/NAME|NAME}",
+		  op_endpoint_get },
+		{ "endpoint.create", "new pod: {\"pod\": {...}}", op_endpoint_create, true },
+		{ "endpoint.delete", "{\"endpoint\": ID|NS/NAME|NAME}",
+		  op_endpoint_delete, true },
+		{ "pod.apply", "create a pod or update its labels: {\"pod\": {...}}",
+		  op_pod_apply, true },
+		{ "service.apply", "{\"service\": {...}}", op_service_apply, true },
+		{ "service.delete", "{\"namespace\", \"name\"}", op_service_delete, true },
+		{ "service.list", "every Service with its backends", op_service_list },
+		{ "deployment.apply", "{\"deployment\": {...}}", op_deployment_apply, true },
+		{ "deployment.delete", "{\"namespace\", \"name\"}",
+		  op_deployment_delete, true },
+		{ "deployment.list", "every Deployment", op_deployment_list },
+		{ "subscribe",
+		  "follow a topic: {\"topic\": \"agent\"} streams endpoint/service events",
+		  op_subscribe },
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		int err = dfl_api__register(a->api, ops[i].op, ops[i].summary,
-					    ops[i].fn, a);
+		int err;
 
+		if (a->chaining && ops[i].makes_pods)
+			continue;
+		err = dfl_api__register(a->api, ops[i].op, ops[i].summary,
+					ops[i].fn, a);
 		if (err)
 			return err;
 	}

@@ -386,3 +386,45 @@ int dfl_nl__route_replace(struct dfl_nl *nl, uint32_t dst, uint8_t plen,
 	put_u32(&r, RTA_OIF, (uint32_t)ifindex);
 	return transact(nl, &r, NULL, NULL);
 }
+
+struct route_out {
+	int ifindex;
+	bool gateway;
+};
+
+static void take_route(void *ctx, const struct nlmsghdr *h)
+{
+	struct route_out *out = ctx;
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	const struct rtattr *a = RTM_RTA(rt);
+	int len = (int)RTM_PAYLOAD(h);
+
+	if (h->nlmsg_type != RTM_NEWROUTE)
+		return;
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_OIF)
+			memcpy(&out->ifindex, RTA_DATA(a), sizeof(out->ifindex));
+		else if (a->rta_type == RTA_GATEWAY)
+			out->gateway = true;
+	}
+}
+
+int dfl_nl__route_dev(struct dfl_nl *nl, uint32_t dst, bool *via_gateway)
+{
+	uint32_t be_dst = htonl(dst);
+	struct route_out out = { 0 };
+	struct rtmsg *rt;
+	struct req r;
+	int err;
+
+	rt = req_init(&r, RTM_GETROUTE, 0, sizeof(*rt));
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = 32;
+	put_attr(&r, RTA_DST, &be_dst, sizeof(be_dst));
+	err = transact(nl, &r, take_route, &out);
+	if (err)
+		return err;
+	if (via_gateway)
+		*via_gateway = out.gateway;
+	return out.ifindex > 0 ? out.ifindex : -ENETUNREACH;
+}

@@ -68,5 +68,9 @@ int dfl_nl__addr_add(struct dfl_nl *nl, int ifindex, uint32_t addr,
  * scope link) out of <ifindex>, in the main table. */
 int dfl_nl__route_replace(struct dfl_nl *nl, uint32_t dst, uint8_t plen,
 			  uint32_t gw, int ifindex);
+/* The output interface of the route the kernel picks for <dst> (`ip route
+ * get`): its ifindex, or -ENETUNREACH / the kernel's -errno. *<via_gateway>
+ * (may be NULL) tells whether that route goes through a gateway. */
+int dfl_nl__route_dev(struct dfl_nl *nl, uint32_t dst, bool *via_gateway);
 
 #endif

@@ -41,17 +41,14 @@ static int setup_netns(struct dfl_node *node, char *err, size_t errlen)
 	return 0;
 }
 
-int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
-		    uint32_t gateway, const char *prev_forward, char *err,
-		    size_t errlen)
+int dfl_node__open(struct dfl_node *node, const char *name, const char *netns,
+		   char *err, size_t errlen)
 {
-	char ip[16], old[8] = "";
 	int ret;
 
 	memset(node, 0, sizeof(*node));
 	node->netns_fd = -1;
 	node->nl.fd = -1;
-	node->gateway = gateway;
 	node->name = strdup(name);
 	node->netns = netns ? strdup(netns) : NULL;
 	if (!node->name || (netns && !node->netns)) {
@@ -70,6 +67,19 @@ int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
 			 strerror(-ret));
 		return ret;
 	}
+	return 0;
+}
+
+int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
+		    uint32_t gateway, const char *prev_forward, char *err,
+		    size_t errlen)
+{
+	char ip[16], old[8] = "";
+	int ret = dfl_node__open(node, name, netns, err, errlen);
+
+	if (ret)
+		return ret;
+	node->gateway = gateway;
 	ret = dfl_netns__sysctl(node->netns_fd, "net/ipv4/ip_forward", "1", old,
 				sizeof(old));
 	if (ret) {

@@ -41,6 +41,11 @@ struct dfl_node {
 int dfl_node__setup(struct dfl_node *node, const char *name, const char *netns,
 		    uint32_t gateway, const char *prev_forward, char *err,
 		    size_t errlen);
+/* Opens (or creates) the node namespace and a netlink socket in it, and
+ * changes nothing else: the Kubernetes chaining mode, where another CNI
+ * owns the node's links. 0 or -errno with a message in <err>. */
+int dfl_node__open(struct dfl_node *node, const char *name, const char *netns,
+		   char *err, size_t errlen);
 /* Closes fds and frees names; leaves the kernel objects in place. */
 void dfl_node__close(struct dfl_node *node);
 /* Removes what dfl_node__setup made: dfl_host/dfl_net, every

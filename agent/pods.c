@@ -676,3 +676,90 @@ void dfl_agent__remove_all_endpoints(struct dfl_agent *a)
 		forget(a, ep);
 	}
 }
+
+/* ---- chaining mode: endpoints made by another CNI ---------------------- */
+
+int dfl_agent__endpoint_adopt(struct dfl_agent *a, uint16_t id,
+			      const struct dfl_pod_desc *pod, uint32_t ipv4,
+			      int ifindex, const char *ifname,
+			      struct dfl_endpoint **out, char *err, size_t errlen)
+{
+	struct dfl_endpoint *ep;
+	char ref[320], ip[16];
+	int ret;
+
+	snprintf(ref, sizeof(ref), "endpoint %u %s/%s", id, pod->namespace, pod->name);
+	if (!id || id > 4095 || dfl_agent__endpoint_by_id(a, id) ||
+	    dfl_agent__endpoint_by_name(a, pod->namespace, pod->name)) {
+		snprintf(err, errlen, "%s: id or name already in use", ref);
+		return -EEXIST;
+	}
+	ep = calloc(1, sizeof(*ep));
+	if (!ep || dfl_pod_desc__copy(&ep->pod, pod)) {
+		free(ep);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ep->id = id;
+	ep->ipv4 = ipv4;
+	ep->ifindex = ifindex;
+	snprintf(ep->ifname, sizeof(ep->ifname), "%s", ifname);
+	ep->proc.pidfd = -1;
+	ep->proc.last_status = -1;
+	ep->state = DFL_EP_CREATING;
+	ep->created_at_ms = dfl_wall_ms();
+	ret = insert_sorted(a, ep);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		dfl_endpoint__free(ep);
+		return ret;
+	}
+	if (a->hooks.endpoint_created) {
+		ret = a->hooks.endpoint_created(a->hooks.ctx, a, ep, false);
+		if (ret) {
+			snprintf(err, errlen, "%s: %s", ref, strerror(-ret));
+			remove_from_list(a, ep);
+			dfl_endpoint__free(ep);
+			return ret;
+		}
+	}
+	ep->state = DFL_EP_READY;
+	pr_info("%s: attached to %s (ifindex %d), %s\n", ref, ep->ifname,
+		ep->ifindex, dfl_ip4__fmt(ep->ipv4, ip, sizeof(ip)));
+	dfl_agent__event(a, "endpoint-created", "endpoint",
+			 dfl_agent__endpoint_json(a, ep));
+	if (out)
+		*out = ep;
+	return 0;
+}
+
+void dfl_agent__endpoint_relabel(struct dfl_agent *a, struct dfl_endpoint *ep,
+				 const struct dfl_pod_desc *pod)
+{
+	struct dfl_pod_desc copy = { 0 };
+
+	if (same_labels(&ep->pod.labels, &pod->labels) ||
+	    dfl_pod_desc__copy(&copy, pod))
+		return;
+	dfl_pod_desc__release(&ep->pod);
+	ep->pod = copy;
+	if (a->hooks.endpoint_updated)
+		a->hooks.endpoint_updated(a->hooks.ctx, a, ep);
+	dfl_agent__event(a, "endpoint-updated", "endpoint",
+			 dfl_agent__endpoint_json(a, ep));
+}
+
+void dfl_agent__endpoint_release(struct dfl_agent *a, struct dfl_endpoint *ep)
+{
+	char ref[320];
+	json_t *gone;
+
+	ep->state = DFL_EP_DISCONNECTING;
+	gone = dfl_agent__endpoint_json(a, ep);
+	if (a->hooks.endpoint_deleted)
+		a->hooks.endpoint_deleted(a->hooks.ctx, a, ep);
+	pr_info("%s: detached\n", pod_ref(ep, ref, sizeof(ref)));
+	remove_from_list(a, ep);
+	dfl_endpoint__free(ep);
+	dfl_agent__event(a, "endpoint-deleted", "endpoint", gone);
+}

@@ -39,11 +39,9 @@ json_t *dfl_state__endpoint_to_json(const struct dfl_endpoint *ep)
 	if (ep->identity)
 		json_object_set_new(o, "identity", json_integer(ep->identity));
 	if (ep->policy_ingress)
-		json_object_set_new(o, "policyIngress",
-				    json_string(ep->policy_ingress));
+		json_object_set_new(o, "policyIngress", json_string(ep->policy_ingress));
 	if (ep->policy_egress)
-		json_object_set_new(o, "policyEgress",
-				    json_string(ep->policy_egress));
+		json_object_set_new(o, "policyEgress", json_string(ep->policy_egress));
 	if (ep->proc.program) {
 		proc = json_pack("{s:s, s:i, s:I, s:i}", "program",
 				 ep->proc.program, "pid", (int)ep->proc.pid,
@@ -80,11 +78,10 @@ int dfl_state__endpoint_from_json(struct dfl_endpoint *ep, const json_t *j,
 	state = json_string_value(json_object_get(j, "state"));
 	if (id < 1 || id > 65535)
 		return bad(err, errlen, path, "id must be 1-65535");
-	if (!netns || strlen(netns) >= sizeof(ep->netns) ||
-	    strchr(netns, '/') || netns[0] == '.')
+	if (!netns || strlen(netns) >= sizeof(ep->netns) || strchr(netns, '/') ||
+	    netns[0] == '.')
 		return bad(err, errlen, path, "netns is missing or invalid");
-	if (!ifname || strlen(ifname) >= sizeof(ep->ifname) ||
-	    strchr(ifname, '/'))
+	if (!ifname || strlen(ifname) >= sizeof(ep->ifname) || strchr(ifname, '/'))
 		return bad(err, errlen, path, "ifname is missing or invalid");
 	if (dfl_ip4__parse(ip, &ep->ipv4))
 		return bad(err, errlen, path, "ipv4 is missing or invalid");
@@ -94,8 +91,7 @@ int dfl_state__endpoint_from_json(struct dfl_endpoint *ep, const json_t *j,
 	ret = state ? dfl_endpoint_state__parse(state) : -EINVAL;
 	ep->state = ret < 0 ? DFL_EP_NOT_READY : (enum dfl_endpoint_state)ret;
 	ep->created_at_ms = json_integer_value(json_object_get(j, "createdAt"));
-	ep->identity =
-	    (uint32_t)json_integer_value(json_object_get(j, "identity"));
+	ep->identity = (uint32_t)json_integer_value(json_object_get(j, "identity"));
 	v = json_object_get(j, "policyIngress");
 	if (json_is_string(v))
 		ep->policy_ingress = strdup(json_string_value(v));
@@ -103,8 +99,8 @@ int dfl_state__endpoint_from_json(struct dfl_endpoint *ep, const json_t *j,
 	if (json_is_string(v))
 		ep->policy_egress = strdup(json_string_value(v));
 	snprintf(ppath, sizeof(ppath), "%s.pod", path);
-	ret = dfl_pod_desc__from_json(&ep->pod, json_object_get(j, "pod"),
-				      ppath, err, errlen);
+	ret = dfl_pod_desc__from_json(&ep->pod, json_object_get(j, "pod"), ppath,
+				      err, errlen);
 	if (ret)
 		return ret;
 	proc = json_object_get(j, "process");
@@ -115,12 +111,11 @@ int dfl_state__endpoint_from_json(struct dfl_endpoint *ep, const json_t *j,
 			if (!ep->proc.program)
 				return -ENOMEM;
 		}
-		ep->proc.pid =
-		    (pid_t)json_integer_value(json_object_get(proc, "pid"));
+		ep->proc.pid = (pid_t)json_integer_value(json_object_get(proc, "pid"));
 		ep->proc.start_time = (unsigned long long)json_integer_value(
-		    json_object_get(proc, "startTime"));
+			json_object_get(proc, "startTime"));
 		ep->proc.restarts = (unsigned int)json_integer_value(
-		    json_object_get(proc, "restarts"));
+			json_object_get(proc, "restarts"));
 	}
 	return 0;
 }
@@ -147,16 +142,13 @@ static json_t *state_json(const struct dfl_agent *a)
 	if (!root)
 		return NULL;
 	for (size_t i = 0; i < a->n_eps; i++)
-		if (json_array_append_new(
-			eps, dfl_state__endpoint_to_json(a->eps[i])))
+		if (json_array_append_new(eps, dfl_state__endpoint_to_json(a->eps[i])))
 			goto nomem;
 	for (size_t i = 0; i < a->n_svcs; i++)
-		if (json_array_append_new(
-			svcs, dfl_service_desc__to_json(a->svcs[i])))
+		if (json_array_append_new(svcs, dfl_service_desc__to_json(a->svcs[i])))
 			goto nomem;
 	for (size_t i = 0; i < a->n_deps; i++)
-		if (json_array_append_new(
-			deps, dfl_deployment_desc__to_json(a->deps[i])))
+		if (json_array_append_new(deps, dfl_deployment_desc__to_json(a->deps[i])))
 			goto nomem;
 	return root;
 nomem:
@@ -167,12 +159,16 @@ nomem:
 int dfl_state__save(const struct dfl_agent *a)
 {
 	char path[4096], tmp[4200];
-	json_t *root = state_json(a);
-	char *text =
-	    root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	json_t *root;
+	char *text;
 	size_t len, off = 0;
 	int fd, ret = 0;
 
+	/* Chained pods come back from the API server after a restart. */
+	if (a->chaining)
+		return 0;
+	root = state_json(a);
+	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	if (!text)
 		return -ENOMEM;
@@ -225,55 +221,38 @@ static int check_node(struct dfl_agent *a, const json_t *node, const char *file,
 	const char *name = json_string_value(json_object_get(node, "name"));
 	const char *netns = json_string_value(json_object_get(node, "netns"));
 	const char *pod = json_string_value(json_object_get(node, "podCIDR"));
-	const char *svc =
-	    json_string_value(json_object_get(node, "serviceCIDR"));
-	const char *fwd =
-	    json_string_value(json_object_get(node, "prevIpForward"));
+	const char *svc = json_string_value(json_object_get(node, "serviceCIDR"));
+	const char *fwd = json_string_value(json_object_get(node, "prevIpForward"));
 	const char *want_netns = a->node_netns ? a->node_netns : "";
 
 	if (!name || strcmp(name, a->node_name)) {
-		snprintf(err, errlen,
-			 "%s was written for node '%s', not '%s' (use another "
-			 "--state-dir, or remove it with `deflector agent "
-			 "--cleanup`)",
+		snprintf(err, errlen, "%s was written for node '%s', not '%s' (use another --state-dir, or remove it with `deflector agent --cleanup`)",
 			 file, name ? name : "?", a->node_name);
 		return -EINVAL;
 	}
 	if (strcmp(netns ? netns : "", want_netns)) {
-		snprintf(
-		    err, errlen,
-		    "%s was written for node netns '%s', not '%s' (use another "
-		    "--state-dir, or `deflector agent --cleanup` first)",
-		    file, netns ? netns : "(host)",
-		    a->node_netns ? a->node_netns : "(host)");
+		snprintf(err, errlen, "%s was written for node netns '%s', not '%s' (use another --state-dir, or `deflector agent --cleanup` first)",
+			 file, netns ? netns : "(host)", a->node_netns ? a->node_netns : "(host)");
 		return -EINVAL;
 	}
 	if (!pod || strcmp(pod, a->pod_cidr)) {
-		snprintf(
-		    err, errlen,
-		    "%s was written with --pod-cidr %s, not %s (restart with "
-		    "--pod-cidr %s, or `deflector agent --cleanup` first)",
-		    file, pod ? pod : "?", a->pod_cidr, pod ? pod : "?");
+		snprintf(err, errlen, "%s was written with --pod-cidr %s, not %s (restart with --pod-cidr %s, or `deflector agent --cleanup` first)",
+			 file, pod ? pod : "?", a->pod_cidr, pod ? pod : "?");
 		return -EINVAL;
 	}
 	if (!svc || strcmp(svc, a->service_cidr)) {
-		snprintf(err, errlen,
-			 "%s was written with --service-cidr %s, not %s", file,
-			 svc ? svc : "?", a->service_cidr);
+		snprintf(err, errlen, "%s was written with --service-cidr %s, not %s",
+			 file, svc ? svc : "?", a->service_cidr);
 		return -EINVAL;
 	}
-	a->node_netns_created =
-	    json_is_true(json_object_get(node, "createdNetns"));
+	a->node_netns_created = json_is_true(json_object_get(node, "createdNetns"));
 	/* Next-fit continues where it was: addresses freed just before the
 	 * restart are not handed out first. */
-	restore_cursor(
-	    &a->pod_ipam,
-	    json_object_get(json_object_get(node, "ipamCursor"), "pod"));
-	restore_cursor(
-	    &a->svc_ipam,
-	    json_object_get(json_object_get(node, "ipamCursor"), "service"));
-	snprintf(a->prev_forward, sizeof(a->prev_forward), "%s",
-		 fwd ? fwd : "");
+	restore_cursor(&a->pod_ipam,
+		       json_object_get(json_object_get(node, "ipamCursor"), "pod"));
+	restore_cursor(&a->svc_ipam,
+		       json_object_get(json_object_get(node, "ipamCursor"), "service"));
+	snprintf(a->prev_forward, sizeof(a->prev_forward), "%s", fwd ? fwd : "");
 	return 0;
 }
 
@@ -285,8 +264,7 @@ static int load_endpoints(struct dfl_agent *a, const json_t *arr,
 	size_t i;
 	int ret;
 
-	json_array_foreach(arr, i, j)
-	{
+	json_array_foreach(arr, i, j) {
 		struct dfl_endpoint *ep = calloc(1, sizeof(*ep)), **slot;
 
 		if (!ep)
@@ -294,11 +272,9 @@ static int load_endpoints(struct dfl_agent *a, const json_t *arr,
 		snprintf(path, sizeof(path), "%s: endpoints[%zu]", file, i);
 		ret = dfl_state__endpoint_from_json(ep, j, path, err, errlen);
 		if (!ret && dfl_idpool__claim(&a->ep_ids, ep->id))
-			ret = bad(err, errlen, path,
-				  "endpoint id is duplicated or out of range");
+			ret = bad(err, errlen, path, "endpoint id is duplicated or out of range");
 		if (!ret && dfl_ipam__claim(&a->pod_ipam, ep->ipv4)) {
-			snprintf(err, errlen,
-				 "%s: address %s is duplicated or outside %s",
+			snprintf(err, errlen, "%s: address %s is duplicated or outside %s",
 				 path, ip_str(ep->ipv4, ip), a->pod_cidr);
 			ret = -EINVAL;
 		}
@@ -320,8 +296,7 @@ static int load_services(struct dfl_agent *a, const json_t *arr,
 	size_t i;
 	int ret;
 
-	json_array_foreach(arr, i, j)
-	{
+	json_array_foreach(arr, i, j) {
 		struct dfl_service_desc *svc = calloc(1, sizeof(*svc)), **slot;
 
 		if (!svc)
@@ -352,8 +327,7 @@ static int load_deployments(struct dfl_agent *a, const json_t *arr,
 	size_t i;
 	int ret;
 
-	json_array_foreach(arr, i, j)
-	{
+	json_array_foreach(arr, i, j) {
 		struct dfl_deployment_desc *d = calloc(1, sizeof(*d)), **slot;
 
 		if (!d)
@@ -383,13 +357,11 @@ int dfl_state__load(struct dfl_agent *a, char *err, size_t errlen)
 	if (!root) {
 		if (access(file, F_OK) && errno == ENOENT)
 			return 0;
-		snprintf(err, errlen,
-			 "%s:%d:%d: %s (move it away to start afresh)", file,
-			 jerr.line, jerr.column, jerr.text);
+		snprintf(err, errlen, "%s:%d:%d: %s (move it away to start afresh)",
+			 file, jerr.line, jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	if (json_integer_value(json_object_get(root, "version")) !=
-	    DFL_STATE_VERSION) {
+	if (json_integer_value(json_object_get(root, "version")) != DFL_STATE_VERSION) {
 		snprintf(err, errlen, "%s: unsupported state version (want %d)",
 			 file, DFL_STATE_VERSION);
 		ret = -EINVAL;
@@ -397,8 +369,8 @@ int dfl_state__load(struct dfl_agent *a, char *err, size_t errlen)
 	}
 	ret = check_node(a, json_object_get(root, "node"), file, err, errlen);
 	if (!ret)
-		ret = load_endpoints(a, json_object_get(root, "endpoints"),
-				     file, err, errlen);
+		ret = load_endpoints(a, json_object_get(root, "endpoints"), file,
+				     err, errlen);
 	if (!ret)
 		ret = load_services(a, json_object_get(root, "services"), file,
 				    err, errlen);

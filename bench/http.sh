@@ -8,7 +8,10 @@
 # Half of the rules are plain paths (GET /api/v1/items/N), half regexes
 # (GET /api/v1/group/N/.*); every request matches the LAST regex rule, the
 # worst case for rule-by-rule evaluation. Keep-alive, small responses.
-# Prints requests/s and p99 per setup and the deflector/HAProxy ratios.
+# Prints requests/s and p99 with CONNS connections, requests per CPU-second
+# of the proxy process (utime+stime from /proc: robust when the machine is
+# shared and busy), p50/p99 with a single connection (the latency a hop
+# adds), and the deflector/HAProxy ratios.
 #
 #   bench/http.sh            (DURATION=10 CONNS=50 RUNS=3 to change)
 set -u
@@ -88,23 +91,48 @@ EOF
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# run LABEL URL: best of RUNS wrk runs (requests/s and its p99 in us)
-declare -A RPS P99
+cpu_ticks() { # pid: utime+stime in clock ticks
+	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# one connection, one request at a time: the latency a proxy hop adds
+declare -A LAT
+latency() { # label url
+	local out
+	out=$(wrk -t1 -c1 -d"${DURATION}s" --latency "$2")
+	LAT[$1]=$(awk '$1 == "50%" || $1 == "99%" {v=$2; if (v ~ /ms$/) {sub("ms","",v); v*=1000} else if (v ~ /us$/) {sub("us","",v)}; printf "%s%d", sep, v; sep="/"}' <<<"$out")
+}
+
+# run LABEL URL [PID]: best of RUNS wrk runs (requests/s and its p99 in us);
+# with PID, also requests per CPU-second of that process over all runs.
+declare -A RPS P99 EFF
 run() {
-	local label=$1 url=$2 best=0 bestp99=0 out rps p99
+	local label=$1 url=$2 pid=${3:-} best=0 bestp99=0 out rps p99 t0 total=0
+	local hz
+	hz=$(getconf CLK_TCK)
 	curl -sf -o /dev/null "$url" || {
 		echo "$label: $url does not answer 200"
 		return 1
 	}
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
 	for _ in $(seq "$RUNS"); do
 		out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url")
+		total=$((total + $(awk '/requests in/ {print $1}' <<<"$out")))
 		rps=$(awk '/^Requests\/sec/ {print int($2)}' <<<"$out")
 		p99=$(awk '$1 == "99%" {v=$2; if (v ~ /ms$/) {sub("ms","",v); v*=1000} else if (v ~ /us$/) {sub("us","",v)} else if (v ~ /s$/) {sub("s","",v); v*=1000000}; print int(v)}' <<<"$out")
 		if [ "$rps" -gt "$best" ]; then best=$rps bestp99=$p99; fi
 	done
 	RPS[$label]=$best
 	P99[$label]=$bestp99
-	printf '  %-22s %9d req/s   p99 %7d us\n' "$label" "$best" "$bestp99"
+	EFF[$label]=0
+	if [ -n "$pid" ]; then
+		EFF[$label]=$(awk -v n=$total -v t=$(($(cpu_ticks "$pid") - t0)) -v hz=$hz \
+			'BEGIN { print (t ? int(n * hz / t) : 0) }')
+	fi
+	latency "$label" "$url"
+	printf '  %-22s %9d req/s   p99 %7d us   %9s req/CPU-s   1 conn p50/p99 %s us\n' \
+		"$label" "$best" "$bestp99" \
+		"$([ -n "$pid" ] && echo "${EFF[$label]}" || echo -)" "${LAT[$label]}"
 }
 
 echo "HTTP: wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS, $(nproc) CPUs"
@@ -114,21 +142,24 @@ for n in 10 1000; do
 	path="/api/v1/group/$((n - 1))/x"
 	start "dfl$n" $T/dfl-proxyd --http 127.0.0.1:0 --upstream 127.0.0.1:$ORIGIN \
 		--http-rules-file "$WORK/rules.$n"
-	run "deflector $n rules" "http://127.0.0.1:$(port http)$path"
+	run "deflector $n rules" "http://127.0.0.1:$(port http)$path" "${PIDS[-1]}"
 	hp=$(free_port)
 	haproxy_cfg $n $hp >"$WORK/haproxy.$n.cfg"
 	haproxy -f "$WORK/haproxy.$n.cfg" -db >"$WORK/haproxy.$n.log" 2>&1 &
 	PIDS+=($!)
+	hpid=$!
 	for _ in $(seq 50); do
 		curl -s -o /dev/null "http://127.0.0.1:$hp/" && break
 		sleep 0.1
 	done
-	run "haproxy $n rules" "http://127.0.0.1:$hp$path" || cat "$WORK/haproxy.$n.log"
+	run "haproxy $n rules" "http://127.0.0.1:$hp$path" "$hpid" || cat "$WORK/haproxy.$n.log"
 done
 
 echo "ratios (deflector / HAProxy; target >= 1.2 for throughput, <= 1.0 for p99):"
 for n in 10 1000; do
 	awk -v a="${RPS[deflector $n rules]}" -v b="${RPS[haproxy $n rules]}" \
-	    -v c="${P99[deflector $n rules]}" -v d="${P99[haproxy $n rules]}" -v n=$n \
-	    'BEGIN { printf "  %4d rules: throughput %.2fx, p99 %.2fx\n", n, a / b, (d ? c / d : 0) }'
+	    -v c="${P99[deflector $n rules]}" -v d="${P99[haproxy $n rules]}" \
+	    -v e="${EFF[deflector $n rules]}" -v f="${EFF[haproxy $n rules]}" -v n=$n \
+	    'BEGIN { printf "  %4d rules: throughput %.2fx, p99 %.2fx, requests per CPU-second %.2fx\n",
+		     n, a / b, (d ? c / d : 0), (f ? e / f : 0) }'
 done

@@ -53,21 +53,36 @@ static int dfl_tc_detach(__u32 ifindex, enum bpf_tc_attach_point point)
 	return err == -ENOENT || err == -ENODEV || err == -EINVAL ? 0 : err;
 }
 
+static bool dfl_tc_has_ours(__u32 ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = DFL_TC_HANDLE,
+		    .priority = DFL_TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &o) == 0;
+}
+
 /* Takes the programs off <ifindex> and, when the loader created it, the
- * clsact qdisc too. */
+ * clsact qdisc too. The qdisc goes only if our filter was there: an
+ * ifindex looked up in the wrong network namespace may name someone else's
+ * interface. */
 static int dfl_tc_remove(__u32 ifindex, bool owns_clsact)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	bool ours;
 	int err, err2;
 
 	if (!dfl_ifindex_exists(ifindex))
 		return 0;
+	ours = dfl_tc_has_ours(ifindex, BPF_TC_INGRESS) ||
+	       dfl_tc_has_ours(ifindex, BPF_TC_EGRESS);
 	err = dfl_tc_detach(ifindex, BPF_TC_INGRESS);
 	err2 = dfl_tc_detach(ifindex, BPF_TC_EGRESS);
 	if (!err)
 		err = err2;
-	if (owns_clsact) {
+	if (owns_clsact && ours) {
 		err2 = bpf_tc_hook_destroy(&hook);
 		if (err2 && err2 != -ENOENT && err2 != -EINVAL && !err)
 			err = err2;
@@ -295,6 +310,13 @@ static int dfl_reattach_one(void *ctx, __u32 ifindex,
 		return 0;
 	}
 	err = dfl_attach_progs(r->dp, ifindex, &flags);
+	if (flags != ep->flags) {
+		struct dfl_endpoint_info info = *ep;
+
+		info.flags = flags;
+		bpf_map_update_elem(r->dp->endpoints_fd, &ifindex, &info,
+				    BPF_EXIST);
+	}
 	if (err && !r->err)
 		r->err = err;
 	if (!err)

@@ -130,7 +130,6 @@ static __always_inline int dfl_prologue(struct __sk_buff *skb,
 	ret = dfl_parse(skb, &c->pkt);
 	if (ret)
 		return ret;
-	c->parsed = 1;
 	ep = bpf_map_lookup_elem(&dfl_endpoints, &ifindex);
 	if (!ep)
 		return -DFL_DROP_EP_NOT_READY;

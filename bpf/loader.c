@@ -245,11 +245,12 @@ struct dfl_datapath *dfl_datapath__open(const struct dfl_datapath_opts *in)
 	close(inner_fd);
 	inner_fd = -1;
 	if (err) {
-		pr_warn("datapath: cannot load into the kernel: %s%s\n",
+		pr_warn("datapath: cannot load into the kernel: %s%s%s%s\n",
 			dfl_errstr(err),
-			dp->adopted ? " (the maps pinned under the pin root "
-				      "have other sizes than configured: use "
-				      "the same sizes, or purge them)" :
+			dp->adopted ? " (if the maps pinned under " : "",
+			dp->adopted ? dp->pin_root : "",
+			dp->adopted ? " were created with other sizes, use "
+				      "the same sizes or purge them)" :
 				      "");
 		goto err_out;
 	}

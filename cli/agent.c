@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/engine.h"
+#include "agent/k8s_config.h"
 #include "agent/netns.h"
 #include "cli/client.h"
 #include "cli/cmd.h"
@@ -15,57 +16,61 @@
 #include "util/log.h"
 
 static const char usage[] =
-    "Usage: deflector agent [OPTIONS]\n"
-    "       deflector agent --cleanup [OPTIONS]\n"
-    "       deflector agent status [--socket PATH] [-o text|json]\n"
-    "\n"
-    "Runs the local-node agent: pods become network namespaces with a veth\n"
-    "to the node, an address from the pod CIDR, and a hosts file naming\n"
-    "Services and pods; a JSON API is served on a unix socket. The agent\n"
-    "stops on SIGTERM or SIGINT; pods keep running and a restarted agent\n"
-    "adopts them.\n"
-    "\n"
-    "Options:\n"
-    "  --node-netns NAME    use network namespace NAME as the node (created\n"
-    "                       if absent) instead of the host's own\n"
-    "  --node-name NAME     node name (default: NAME of --node-netns, else "
-    "the\n"
-    "                       host name)\n"
-    "  --socket PATH        control socket (default " DFL_AGENT_SOCKET ")\n"
-    "  --state-dir DIR      state directory (default " DFL_AGENT_STATE_DIR ")\n"
-    "  --pod-cidr CIDR      pod addresses (default " DFL_AGENT_POD_CIDR ")\n"
-    "  --service-cidr CIDR  ClusterIPs (default " DFL_AGENT_SERVICE_CIDR ")\n"
-    "  --image-dir DIR      where the programs of known images are\n"
-    "  --policy-dir DIR     watch DIR for policy files\n"
-    "  --pin-root DIR       pinned BPF maps (default /sys/fs/bpf/deflector, "
-    "or\n"
-    "                       /sys/fs/bpf/deflector-NAME with --node-netns "
-    "NAME)\n"
-    "  --cluster-name NAME  cluster name in identities and flows (default\n"
-    "                       \"default\")\n"
-    "  --audit              audit mode: would-be drops are allowed and\n"
-    "                       reported with verdict AUDIT\n"
-    "  --no-proxy           do not run the L7 proxy (L7 rules then deny)\n"
-    "  --flow-buffer N      flows kept in memory for observe (default 4095)\n"
-    "  --flow-log FILE      export every flow to FILE as Hubble's exporter "
-    "does\n"
-    "                       (JSON lines, rotation, hash-chained for audit "
-    "verify)\n"
-    "  --metrics-address A  serve Prometheus /metrics on A (default :9965;\n"
-    "                       \"\" turns it off)\n"
-    "  --cleanup            remove every namespace, link, process, pinned map\n"
-    "                       and file the agent made for these options, then "
-    "exit\n"
-    "  -v, --verbose        debug logging\n"
-    "  -h, --help           this help\n";
+	"Usage: deflector agent [OPTIONS]\n"
+	"       deflector agent --cleanup [OPTIONS]\n"
+	"       deflector agent status [--socket PATH] [-o text|json]\n"
+	"\n"
+	"Runs the local-node agent: pods become network namespaces with a veth\n"
+	"to the node, an address from the pod CIDR, and a hosts file naming\n"
+	"Services and pods; a JSON API is served on a unix socket. The agent\n"
+	"stops on SIGTERM or SIGINT; pods keep running and a restarted agent\n"
+	"adopts them.\n"
+	"\n"
+	"Options:\n"
+	"  --node-netns NAME    use network namespace NAME as the node (created\n"
+	"                       if absent) instead of the host's own\n"
+	"  --node-name NAME     node name (default: NAME of --node-netns, else the\n"
+	"                       host name)\n"
+	"  --socket PATH        control socket (default " DFL_AGENT_SOCKET ")\n"
+	"  --state-dir DIR      state directory (default " DFL_AGENT_STATE_DIR ")\n"
+	"  --pod-cidr CIDR      pod addresses (default " DFL_AGENT_POD_CIDR ")\n"
+	"  --service-cidr CIDR  ClusterIPs (default " DFL_AGENT_SERVICE_CIDR ")\n"
+	"  --image-dir DIR      where the programs of known images are\n"
+	"  --policy-dir DIR     watch DIR for policy files\n"
+	"  --pin-root DIR       pinned BPF maps (default /sys/fs/bpf/deflector, or\n"
+	"                       /sys/fs/bpf/deflector-NAME with --node-netns NAME)\n"
+	"  --cluster-name NAME  cluster name in identities and flows (default\n"
+	"                       \"default\")\n"
+	"  --audit              audit mode: would-be drops are allowed and\n"
+	"                       reported with verdict AUDIT\n"
+	"  --no-proxy           do not run the L7 proxy (L7 rules then deny)\n"
+	"  --flow-buffer N      flows kept in memory for observe (default 4095)\n"
+	"  --flow-log FILE      export every flow to FILE as Hubble's exporter does\n"
+	"                       (JSON lines, rotation, hash-chained for audit verify)\n"
+	"  --metrics-address A  serve Prometheus /metrics on A (default :9965;\n"
+	"                       \"\" turns it off)\n"
+	"\n"
+	"Kubernetes mode (docs/kubernetes.md): pods, policies, namespaces and\n"
+	"Services come from the API server; the agent attaches to the pods of its\n"
+	"node behind the veths of the cluster's CNI and creates no pods itself.\n"
+	"  --kubeconfig FILE    API server and credentials from FILE\n"
+	"  --context NAME       kubeconfig context (default: current-context)\n"
+	"  --k8s                in-cluster: the pod's service account\n"
+	"                       (KUBERNETES_SERVICE_HOST/PORT)\n"
+	"  --node-name NAME     this node in the cluster (default: $NODE_NAME,\n"
+	"                       else the host name): its pods are attached\n"
+	"  --cleanup            remove every namespace, link, process, pinned map\n"
+	"                       and file the agent made for these options, then exit\n"
+	"  -v, --verbose        debug logging\n"
+	"  -h, --help           this help\n";
 
 static int agent_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"socket", required_argument, NULL, 's'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{ "socket", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	const char *socket = NULL;
 	json_t *req, *res = NULL, *eps;
@@ -79,8 +84,7 @@ static int agent_status(int argc, char **argv)
 			break;
 		case 'o':
 			out = dfl_cmd_parse_output("agent status", optarg,
-						   1u << DFL_OUT_TEXT |
-						       1u << DFL_OUT_JSON);
+						   1u << DFL_OUT_TEXT | 1u << DFL_OUT_JSON);
 			if (out < 0)
 				return DFL_EXIT_USAGE;
 			break;
@@ -106,13 +110,13 @@ static int agent_status(int argc, char **argv)
 		eps = json_object_get(res, "endpoints");
 		printf("Node:          %s (%s%s)\n", dfl_json_str(res, "node"),
 		       *netns ? "netns " : "host network namespace", netns);
-		printf("Pod CIDR:      %s, gateway %s, %lld of %lld addresses "
-		       "used\n",
+		printf("Pod CIDR:      %s, gateway %s, %lld of %lld addresses used\n",
 		       dfl_json_str(res, "podCIDR"),
 		       dfl_json_str(res, "gateway"),
 		       json_integer_value(json_object_get(res, "ipsUsed")),
 		       json_integer_value(json_object_get(res, "ipsTotal")));
-		printf("Service CIDR:  %s\n", dfl_json_str(res, "serviceCIDR"));
+		printf("Service CIDR:  %s\n",
+		       dfl_json_str(res, "serviceCIDR"));
 		printf("Endpoints:     %lld (%lld ready)\n",
 		       json_integer_value(json_object_get(eps, "total")),
 		       json_integer_value(json_object_get(eps, "ready")));
@@ -120,12 +124,12 @@ static int agent_status(int argc, char **argv)
 		       json_integer_value(json_object_get(res, "services")));
 		printf("Deployments:   %lld\n",
 		       json_integer_value(json_object_get(res, "deployments")));
-		printf("State dir:     %s\n", dfl_json_str(res, "stateDir"));
-		printf("Socket:        %s\n", dfl_json_str(res, "socket"));
+		printf("State dir:     %s\n",
+		       dfl_json_str(res, "stateDir"));
+		printf("Socket:        %s\n",
+		       dfl_json_str(res, "socket"));
 		printf("Uptime:        %.1fs\n",
-		       (double)json_integer_value(
-			   json_object_get(res, "uptimeMs")) /
-			   1000);
+		       (double)json_integer_value(json_object_get(res, "uptimeMs")) / 1000);
 	}
 	json_decref(res);
 	return DFL_EXIT_OK;
@@ -133,8 +137,7 @@ static int agent_status(int argc, char **argv)
 
 /* Detaches the programs and unpins the maps, from inside the node's
  * namespace when it still exists (the veths are there). */
-static int purge_datapath(const struct dfl_agent_config *cfg,
-			  const char *pin_root)
+static int purge_datapath(const struct dfl_agent_config *cfg, const char *pin_root)
 {
 	int fd = -1, saved = -1, ret;
 
@@ -156,47 +159,39 @@ static int purge_datapath(const struct dfl_agent_config *cfg,
 
 int dfl_cmd_agent(int argc, char **argv)
 {
-	enum {
-		O_NETNS = 256,
-		O_NODE,
-		O_SOCKET,
-		O_STATE,
-		O_POD,
-		O_SVC,
-		O_IMAGE,
-		O_POLICY,
-		O_CLEANUP,
-		O_PIN,
-		O_CLUSTER,
-		O_AUDIT,
-		O_NO_PROXY,
-		O_FLOWBUF,
-		O_FLOWLOG,
-		O_METRICS
-	};
+	enum { O_NETNS = 256, O_NODE, O_SOCKET, O_STATE, O_POD, O_SVC, O_IMAGE,
+	       O_POLICY, O_CLEANUP, O_PIN, O_CLUSTER, O_AUDIT, O_NO_PROXY,
+	       O_FLOWBUF, O_FLOWLOG, O_METRICS, O_KUBECONFIG, O_CONTEXT, O_K8S };
 	static const struct option opts[] = {
-	    {"node-netns", required_argument, NULL, O_NETNS},
-	    {"node-name", required_argument, NULL, O_NODE},
-	    {"socket", required_argument, NULL, O_SOCKET},
-	    {"state-dir", required_argument, NULL, O_STATE},
-	    {"pod-cidr", required_argument, NULL, O_POD},
-	    {"service-cidr", required_argument, NULL, O_SVC},
-	    {"image-dir", required_argument, NULL, O_IMAGE},
-	    {"policy-dir", required_argument, NULL, O_POLICY},
-	    {"cleanup", no_argument, NULL, O_CLEANUP},
-	    {"pin-root", required_argument, NULL, O_PIN},
-	    {"cluster-name", required_argument, NULL, O_CLUSTER},
-	    {"audit", no_argument, NULL, O_AUDIT},
-	    {"no-proxy", no_argument, NULL, O_NO_PROXY},
-	    {"flow-buffer", required_argument, NULL, O_FLOWBUF},
-	    {"flow-log", required_argument, NULL, O_FLOWLOG},
-	    {"metrics-address", required_argument, NULL, O_METRICS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{ "node-netns", required_argument, NULL, O_NETNS },
+		{ "node-name", required_argument, NULL, O_NODE },
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "pod-cidr", required_argument, NULL, O_POD },
+		{ "service-cidr", required_argument, NULL, O_SVC },
+		{ "image-dir", required_argument, NULL, O_IMAGE },
+		{ "policy-dir", required_argument, NULL, O_POLICY },
+		{ "cleanup", no_argument, NULL, O_CLEANUP },
+		{ "pin-root", required_argument, NULL, O_PIN },
+		{ "cluster-name", required_argument, NULL, O_CLUSTER },
+		{ "audit", no_argument, NULL, O_AUDIT },
+		{ "no-proxy", no_argument, NULL, O_NO_PROXY },
+		{ "flow-buffer", required_argument, NULL, O_FLOWBUF },
+		{ "flow-log", required_argument, NULL, O_FLOWLOG },
+		{ "metrics-address", required_argument, NULL, O_METRICS },
+		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
+		{ "context", required_argument, NULL, O_CONTEXT },
+		{ "k8s", no_argument, NULL, O_K8S },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	struct dfl_agent_config cfg = {0};
-	struct dfl_engine_config ecfg = {0};
+	struct dfl_agent_config cfg = { 0 };
+	struct dfl_engine_config ecfg = { 0 };
+	struct dfl_k8s_creds creds = { 0 };
+	const char *kubeconfig = NULL, *context = NULL;
+	bool in_cluster = false;
+	char host[256] = "";
 	struct dfl_agent_hooks hooks;
 	struct dfl_engine *engine;
 	struct dfl_agent *agent;
@@ -255,14 +250,21 @@ int dfl_cmd_agent(int argc, char **argv)
 		case O_METRICS:
 			ecfg.metrics_addr = optarg;
 			break;
+		case O_KUBECONFIG:
+			kubeconfig = optarg;
+			break;
+		case O_CONTEXT:
+			context = optarg;
+			break;
+		case O_K8S:
+			in_cluster = true;
+			break;
 		case O_FLOWBUF: {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
 
 			if (*end || !n || n > 1u << 24) {
-				fprintf(stderr,
-					"deflector: agent: --flow-buffer takes "
-					"1..16777216, not '%s'\n",
+				fprintf(stderr, "deflector: agent: --flow-buffer takes 1..16777216, not '%s'\n",
 					optarg);
 				return DFL_EXIT_USAGE;
 			}
@@ -276,15 +278,26 @@ int dfl_cmd_agent(int argc, char **argv)
 			fputs(usage, stdout);
 			return DFL_EXIT_OK;
 		default:
-			fprintf(
-			    stderr,
-			    "Run 'deflector agent --help' for the options.\n");
+			fprintf(stderr, "Run 'deflector agent --help' for the options.\n");
 			return DFL_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "deflector: agent: unexpected argument '%s'\n",
 			argv[optind]);
+		return DFL_EXIT_USAGE;
+	}
+	if (kubeconfig && in_cluster) {
+		fprintf(stderr, "deflector: agent: --kubeconfig and --k8s exclude each other\n");
+		return DFL_EXIT_USAGE;
+	}
+	if (context && !kubeconfig) {
+		fprintf(stderr, "deflector: agent: --context needs --kubeconfig\n");
+		return DFL_EXIT_USAGE;
+	}
+	if ((kubeconfig || in_cluster) && (cfg.pod_cidr || cfg.service_cidr ||
+					   cfg.image_dir || cfg.policy_dir)) {
+		fprintf(stderr, "deflector: agent: --pod-cidr, --service-cidr, --image-dir and --policy-dir are local-node options; Kubernetes mode takes everything from the API server\n");
 		return DFL_EXIT_USAGE;
 	}
 	if (!cfg.socket_path && getenv("DEFLECTOR_SOCKET"))
@@ -295,11 +308,10 @@ int dfl_cmd_agent(int argc, char **argv)
 	/* Agents side by side (one per --node-netns) keep their maps apart. */
 	if (!ecfg.pin_root) {
 		if (cfg.node_netns)
-			snprintf(pin_root, sizeof(pin_root),
-				 "/sys/fs/bpf/deflector-%s", cfg.node_netns);
+			snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/deflector-%s",
+				 cfg.node_netns);
 		else
-			snprintf(pin_root, sizeof(pin_root),
-				 "/sys/fs/bpf/deflector");
+			snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/deflector");
 		ecfg.pin_root = pin_root;
 	}
 	ecfg.node_name = cfg.node_name ? cfg.node_name : cfg.node_netns;
@@ -307,27 +319,45 @@ int dfl_cmd_agent(int argc, char **argv)
 	if (cleanup) {
 		ret = purge_datapath(&cfg, ecfg.pin_root);
 		if (ret)
-			fprintf(stderr,
-				"deflector: agent --cleanup: pinned maps under "
-				"%s: %s\n",
+			fprintf(stderr, "deflector: agent --cleanup: pinned maps under %s: %s\n",
 				ecfg.pin_root, strerror(-ret));
 		{
 			/* The engine's file in the state directory goes too. */
 			char objects[4096];
 
-			snprintf(objects, sizeof(objects), "%s/objects.json",
-				 ecfg.state_dir);
+			snprintf(objects, sizeof(objects), "%s/objects.json", ecfg.state_dir);
 			unlink(objects);
 		}
 		ret = dfl_agent__cleanup(&cfg, err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "deflector: agent --cleanup: %s\n",
-				err);
+			fprintf(stderr, "deflector: agent --cleanup: %s\n", err);
 			return DFL_EXIT_FAIL;
 		}
 		return DFL_EXIT_OK;
 	}
+	if ((kubeconfig || in_cluster) && !cleanup) {
+		struct dfl_strbuf kerr = { 0 };
+
+		ret = kubeconfig ? dfl_k8s_creds__from_kubeconfig(&creds, kubeconfig,
+								   context, &kerr) :
+				   dfl_k8s_creds__in_cluster(&creds, NULL, &kerr);
+		if (ret) {
+			fprintf(stderr, "deflector: agent: %s\n", dfl_strbuf__str(&kerr));
+			dfl_strbuf__release(&kerr);
+			dfl_k8s_creds__release(&creds);
+			return DFL_EXIT_FAIL;
+		}
+		dfl_strbuf__release(&kerr);
+		if (!cfg.node_name)
+			cfg.node_name = getenv("NODE_NAME");
+		if (!cfg.node_name && !gethostname(host, sizeof(host) - 1))
+			cfg.node_name = host;
+		cfg.chaining = true;
+		ecfg.k8s = &creds;
+		ecfg.node_name = cfg.node_name;
+	}
 	engine = dfl_engine__new(&ecfg, err, sizeof(err));
+	dfl_k8s_creds__release(&creds); /* copied by the engine */
 	if (!engine) {
 		fprintf(stderr, "deflector: agent: %s\n", err);
 		return DFL_EXIT_FAIL;

@@ -23,9 +23,9 @@
  * Once a match of a request ran out of budget, the request's remaining
  * matches get the fixed part only, so that many rules cannot multiply the
  * worst case. */
-#define MATCH_LIMIT_BASE 2000
+#define MATCH_LIMIT_BASE     2000
 #define MATCH_LIMIT_PER_BYTE 100
-#define JIT_STACK_MAX (512 * 1024)
+#define JIT_STACK_MAX	     (512 * 1024)
 /* Longest DNS name in presentation form we look at (255 octets, each
  * possibly escaped as \DDD). */
 #define DNS_NAME_MAX 1024
@@ -49,9 +49,8 @@ struct re_scan {
 	size_t msg_len;
 };
 
-__attribute__((format(printf, 3, 4))) static int re_fail(struct re_scan *s,
-							 size_t off,
-							 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+re_fail(struct re_scan *s, size_t off, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -102,7 +101,8 @@ static int re_escape_operand(struct re_scan *s, size_t start, char kind)
 		while (k < s->n && s->p[k] != '}')
 			k++;
 		if (k >= s->n || k == j + 1)
-			return re_fail(s, start, "unterminated \\%c{...}", kind);
+			return re_fail(s, start, "unterminated \\%c{...}",
+				       kind);
 		if (kind == 'x') {
 			for (size_t t = j + 1; t < k; t++)
 				if (!is_hex(s->p[t]))
@@ -110,7 +110,8 @@ static int re_escape_operand(struct re_scan *s, size_t start, char kind)
 						       "invalid hex escape");
 			if (k - j - 1 > 6 ||
 			    strtoul(s->p + j + 1, NULL, 16) > 0x10ffff)
-				return re_fail(s, start, "hex escape out of range");
+				return re_fail(s, start,
+					       "hex escape out of range");
 		}
 		s->i = k + 1;
 	} else if (kind == 'x') {
@@ -139,7 +140,8 @@ static int re_escape(struct re_scan *s, bool in_class)
 	s->i += 2;
 
 	if (d >= '1' && d <= '9')
-		return re_fail(s, start, "backreference \\%c is not supported by RE2", d);
+		return re_fail(s, start,
+			       "backreference \\%c is not supported by RE2", d);
 	if (ispunct((unsigned char)d)) {
 		re_emit(s, s->p + start, 2);
 		if (s->literal)
@@ -198,8 +200,9 @@ static int re_escape(struct re_scan *s, bool in_class)
 	case 'b':
 	case 'B':
 		if (in_class)
-			return re_fail(s, start,
-				       "\\%c is not allowed in a character class", d);
+			return re_fail(
+			    s, start,
+			    "\\%c is not allowed in a character class", d);
 		re_emit(s, s->p + start, 2);
 		return 0;
 	case 'Q': {
@@ -207,8 +210,9 @@ static int re_escape(struct re_scan *s, bool in_class)
 		const char *end = NULL;
 
 		if (in_class)
-			return re_fail(s, start,
-				       "\\Q is not allowed in a character class");
+			return re_fail(
+			    s, start,
+			    "\\Q is not allowed in a character class");
 		for (size_t k = s->i; k + 1 < s->n; k++)
 			if (s->p[k] == '\\' && s->p[k + 1] == 'E') {
 				end = s->p + k;
@@ -219,20 +223,22 @@ static int re_escape(struct re_scan *s, bool in_class)
 		for (const char *q = s->p + s->i; q < end; q++) {
 			char esc[5];
 
-			snprintf(esc, sizeof(esc), "\\x%02X", (unsigned char)*q);
+			snprintf(esc, sizeof(esc), "\\x%02X",
+				 (unsigned char)*q);
 			re_emit(s, esc, 4);
 		}
 		s->i = (size_t)(end - s->p) + (end < s->p + s->n ? 2 : 0);
 		return 0;
 	}
 	default:
-		return re_fail(s, start, "escape \\%c is not supported by RE2", d);
+		return re_fail(s, start, "escape \\%c is not supported by RE2",
+			       d);
 	}
 }
 
 static const char *const posix_classes[] = {
-	"alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph",
-	"lower", "print", "punct", "space", "upper", "word", "xdigit",
+    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph",
+    "lower", "print", "punct", "space", "upper", "word",  "xdigit",
 };
 
 static int re_class(struct re_scan *s)
@@ -265,17 +271,23 @@ static int re_class(struct re_scan *s)
 			bool known = false;
 
 			if (!end)
-				return re_fail(s, s->i, "unterminated [: class");
+				return re_fail(s, s->i,
+					       "unterminated [: class");
 			if (*name == '^')
 				name++;
-			for (size_t k = 0; k < DFL_ARRAY_SIZE(posix_classes); k++)
-				if (strlen(posix_classes[k]) == (size_t)(end - name) &&
-				    !memcmp(posix_classes[k], name, (size_t)(end - name)))
+			for (size_t k = 0; k < DFL_ARRAY_SIZE(posix_classes);
+			     k++)
+				if (strlen(posix_classes[k]) ==
+					(size_t)(end - name) &&
+				    !memcmp(posix_classes[k], name,
+					    (size_t)(end - name)))
 					known = true;
 			if (!known)
-				return re_fail(s, s->i, "unknown class [:%.*s:]",
+				return re_fail(s, s->i,
+					       "unknown class [:%.*s:]",
 					       (int)(end - name), name);
-			re_emit(s, s->p + s->i, (size_t)(end + 2 - (s->p + s->i)));
+			re_emit(s, s->p + s->i,
+				(size_t)(end + 2 - (s->p + s->i)));
 			s->i = (size_t)(end + 2 - s->p);
 		} else if (s->p[s->i] == '\\') {
 			err = re_escape(s, true);
@@ -319,7 +331,8 @@ static int re_group_ext(struct re_scan *s, int *depth, enum re_prev *prev)
 			return re_fail(s, start,
 				       "lookbehind is not supported by RE2");
 		name_start = ++k;
-		while (k < s->n && (isalnum((unsigned char)s->p[k]) || s->p[k] == '_'))
+		while (k < s->n &&
+		       (isalnum((unsigned char)s->p[k]) || s->p[k] == '_'))
 			k++;
 		if (k == name_start || k >= s->n || s->p[k] != '>')
 			return re_fail(s, start, "invalid named capture group");
@@ -333,7 +346,8 @@ static int re_group_ext(struct re_scan *s, int *depth, enum re_prev *prev)
 	if (c == '=' || c == '!')
 		return re_fail(s, start, "lookahead is not supported by RE2");
 	if (c == '>')
-		return re_fail(s, start, "atomic groups are not supported by RE2");
+		return re_fail(s, start,
+			       "atomic groups are not supported by RE2");
 
 	/* Flags: (?flags) or (?flags:re) with i, m, s, U and one '-'. */
 	{
@@ -353,7 +367,8 @@ static int re_group_ext(struct re_scan *s, int *depth, enum re_prev *prev)
 				break;
 			} else {
 				return re_fail(s, start,
-					       "(?%c is not supported by RE2", f);
+					       "(?%c is not supported by RE2",
+					       f);
 			}
 		}
 		if (k >= s->n)
@@ -405,10 +420,12 @@ static int re_quantifier(struct re_scan *s, size_t len, enum re_prev *prev)
 	size_t start = s->i;
 
 	if (*prev == PREV_NONE)
-		return re_fail(s, start, "missing argument to repetition operator");
-	if (*prev == PREV_QUANT)
 		return re_fail(s, start,
-			       "nested repetition operator is not supported by RE2");
+			       "missing argument to repetition operator");
+	if (*prev == PREV_QUANT)
+		return re_fail(
+		    s, start,
+		    "nested repetition operator is not supported by RE2");
 	s->literal = false;
 	re_emit(s, s->p + s->i, len);
 	s->i += len;
@@ -430,8 +447,12 @@ static int re2_translate(const char *pattern, struct dfl_strbuf *out,
 			 char **literal, char *msg, size_t msg_len)
 {
 	struct re_scan s = {
-		.p = pattern, .n = strlen(pattern), .out = out,
-		.literal = true, .msg = msg, .msg_len = msg_len,
+	    .p = pattern,
+	    .n = strlen(pattern),
+	    .out = out,
+	    .literal = true,
+	    .msg = msg,
+	    .msg_len = msg_len,
 	};
 	enum re_prev prev = PREV_NONE;
 	int depth = 0, err = 0;
@@ -454,8 +475,9 @@ static int re2_translate(const char *pattern, struct dfl_strbuf *out,
 			break;
 		case '(':
 			if (s.i + 1 < s.n && s.p[s.i + 1] == '*') {
-				err = re_fail(&s, s.i,
-					      "(* verbs are not supported by RE2");
+				err = re_fail(
+				    &s, s.i,
+				    "(* verbs are not supported by RE2");
 			} else if (s.i + 1 < s.n && s.p[s.i + 1] == '?') {
 				err = re_group_ext(&s, &depth, &prev);
 			} else {
@@ -490,9 +512,11 @@ static int re2_translate(const char *pattern, struct dfl_strbuf *out,
 		case '{':
 			len = re_repeat_len(&s, &min, &max);
 			if (len) {
-				if (min > RE2_MAX_REPEAT || max > RE2_MAX_REPEAT ||
+				if (min > RE2_MAX_REPEAT ||
+				    max > RE2_MAX_REPEAT ||
 				    (max >= 0 && max < min)) {
-					err = re_fail(&s, s.i, "invalid repeat count");
+					err = re_fail(&s, s.i,
+						      "invalid repeat count");
 					break;
 				}
 				err = re_quantifier(&s, len, &prev);
@@ -540,7 +564,7 @@ static int re2_translate(const char *pattern, struct dfl_strbuf *out,
 
 int dfl_re2__check(const char *pattern, char *msg, size_t msg_len)
 {
-	struct dfl_strbuf out = { 0 };
+	struct dfl_strbuf out = {0};
 	int err = re2_translate(pattern, &out, NULL, msg, msg_len);
 
 	dfl_strbuf__release(&out);
@@ -596,7 +620,7 @@ static void l7_re_release(struct l7_re *re)
 static int l7_re_compile(struct l7_re *re, const char *pattern, bool re2,
 			 char *msg, size_t msg_len)
 {
-	struct dfl_strbuf pcre = { 0 };
+	struct dfl_strbuf pcre = {0};
 	char *literal = NULL;
 	int err = 0, code_err;
 	PCRE2_SIZE off;
@@ -619,11 +643,11 @@ static int l7_re_compile(struct l7_re *re, const char *pattern, bool re2,
 		err = pcre.err;
 		goto out;
 	}
-	re->code = pcre2_compile((PCRE2_SPTR)dfl_strbuf__str(&pcre), pcre.len,
-				 PCRE2_UTF | PCRE2_DOLLAR_ENDONLY |
-					 PCRE2_ANCHORED | PCRE2_ENDANCHORED |
-					 PCRE2_NEVER_BACKSLASH_C,
-				 &code_err, &off, NULL);
+	re->code =
+	    pcre2_compile((PCRE2_SPTR)dfl_strbuf__str(&pcre), pcre.len,
+			  PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ANCHORED |
+			      PCRE2_ENDANCHORED | PCRE2_NEVER_BACKSLASH_C,
+			  &code_err, &off, NULL);
 	if (!re->code) {
 		PCRE2_UCHAR buf[120];
 
@@ -649,10 +673,10 @@ static int l7_re_match(const struct re_ctx *c, const struct l7_re *re,
 
 	if (re->literal)
 		return re->literal_len == len && !memcmp(re->literal, s, len);
-	pcre2_set_match_limit(c->mctx,
-			      MATCH_LIMIT_BASE +
-				      (*limit_hit ? 0 : MATCH_LIMIT_PER_BYTE *
-							    (uint32_t)len));
+	pcre2_set_match_limit(
+	    c->mctx,
+	    MATCH_LIMIT_BASE +
+		(*limit_hit ? 0 : MATCH_LIMIT_PER_BYTE * (uint32_t)len));
 	rc = pcre2_match(re->code, (PCRE2_SPTR)(s ? s : ""), len, 0,
 			 PCRE2_NO_UTF_CHECK, c->md, c->mctx);
 	if (rc >= 0)
@@ -697,7 +721,8 @@ static bool utf8_valid(const char *str, size_t len)
 				return false;
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		if ((n == 2 &&
+		     (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
 			return false;
 		i += n + 1;
@@ -708,8 +733,8 @@ static bool utf8_valid(const char *str, size_t len)
 int dfl_http_regex__full_match(const char *pattern, const char *subject,
 			       size_t len)
 {
-	struct l7_re re = { 0 };
-	struct re_ctx c = { 0 };
+	struct l7_re re = {0};
+	struct re_ctx c = {0};
 	bool limit = false;
 	char msg[200];
 	int ret;
@@ -776,7 +801,7 @@ struct dfl_http_matcher {
 	struct http_rule *rules;
 	size_t n;
 	bool short_circuit; /* no rule has side effects */
-	size_t *general; /* rules without a literal path prefix, in order */
+	size_t *general;    /* rules without a literal path prefix, in order */
 	size_t n_general;
 	struct trie trie;
 	struct re_ctx re;
@@ -826,7 +851,7 @@ size_t dfl_http_matcher__n_rules(const struct dfl_http_matcher *m)
 static int diag_field(struct dfl_diags *diags, enum dfl_severity sev,
 		      struct dfl_pos pos, size_t rule, const char *field,
 		      const char *check, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+    __attribute__((format(printf, 7, 8)));
 
 static int diag_field(struct dfl_diags *diags, enum dfl_severity sev,
 		      struct dfl_pos pos, size_t rule, const char *field,
@@ -856,10 +881,9 @@ static int compile_field(struct l7_re *re, const char *pattern,
 	err = l7_re_compile(re, pattern, true, msg, sizeof(msg));
 	if (err == -EINVAL) {
 		*invalid = true;
-		return diag_field(diags, DFL_SEV_ERROR, pos, idx, field,
-				  "invalid-http-regex",
-				  "%s regex \"%s\" is invalid: %s", field,
-				  pattern, msg);
+		return diag_field(
+		    diags, DFL_SEV_ERROR, pos, idx, field, "invalid-http-regex",
+		    "%s regex \"%s\" is invalid: %s", field, pattern, msg);
 	}
 	return err;
 }
@@ -923,12 +947,15 @@ static int compile_header_matches(struct http_rule *r,
 			/* Cilium: a secret it cannot read makes the rule
 			 * never match. We read no secrets. */
 			r->never = true;
-			err = diag_field(diags, DFL_SEV_WARNING, hm->pos, idx,
-					 "headerMatches", "secret-not-supported",
-					 "header \"%s\" takes its value from secret %s/%s, which deflector cannot read: this rule never matches",
-					 hm->name,
-					 hm->secret_namespace ? hm->secret_namespace : "",
-					 hm->secret_name);
+			err = diag_field(
+			    diags, DFL_SEV_WARNING, hm->pos, idx,
+			    "headerMatches", "secret-not-supported",
+			    "header \"%s\" takes its value from secret %s/%s, "
+			    "which deflector cannot read: this rule never "
+			    "matches",
+			    hm->name,
+			    hm->secret_namespace ? hm->secret_namespace : "",
+			    hm->secret_name);
 			if (err)
 				return err;
 			continue;
@@ -967,7 +994,8 @@ static uint32_t trie_child(const struct trie *t, uint32_t node, uint8_t byte)
 
 	if (!t->n_slots)
 		return 0;
-	for (size_t i = edge_hash(key) & (t->n_slots - 1);; i = (i + 1) & (t->n_slots - 1)) {
+	for (size_t i = edge_hash(key) & (t->n_slots - 1);;
+	     i = (i + 1) & (t->n_slots - 1)) {
 		if (t->keys[i] == key)
 			return t->child[i];
 		if (!t->keys[i])
@@ -1025,7 +1053,8 @@ static int trie_add(struct trie *t, const char *text, size_t len, size_t rule,
 		uint32_t next = trie_child(t, node, b);
 
 		if (!next) {
-			if (2 * (t->n_edges + 1) > t->n_slots && trie_grow_edges(t))
+			if (2 * (t->n_edges + 1) > t->n_slots &&
+			    trie_grow_edges(t))
 				return -ENOMEM;
 			if (!DFL_PUSH(t->nodes, t->n_nodes, t->cap_nodes))
 				return -ENOMEM;
@@ -1036,8 +1065,8 @@ static int trie_add(struct trie *t, const char *text, size_t len, size_t rule,
 		node = next;
 	}
 	tn = &t->nodes[node];
-	slot = exact ? DFL_PUSH(tn->exact, tn->n_exact, tn->cap_exact) :
-		       DFL_PUSH(tn->pre, tn->n_pre, tn->cap_pre);
+	slot = exact ? DFL_PUSH(tn->exact, tn->n_exact, tn->cap_exact)
+		     : DFL_PUSH(tn->pre, tn->n_pre, tn->cap_pre);
 	if (!slot)
 		return -ENOMEM;
 	*slot = rule;
@@ -1059,7 +1088,7 @@ static size_t literal_prefix(const char *p, char *out, size_t cap)
 	while (i < plen && n < cap) {
 		size_t w = 1, j;
 		char c = p[i];
-		struct re_scan rs = { .p = p, .n = plen };
+		struct re_scan rs = {.p = p, .n = plen};
 		long min, max;
 
 		if (c == '\\') {
@@ -1070,14 +1099,17 @@ static size_t literal_prefix(const char *p, char *out, size_t cap)
 		} else if (strchr(".[](){}*+?^$", c)) {
 			break;
 		} else if ((unsigned char)c >= 0x80) {
-			while (i + w < plen && ((unsigned char)p[i + w] & 0xc0) == 0x80)
+			while (i + w < plen &&
+			       ((unsigned char)p[i + w] & 0xc0) == 0x80)
 				w++;
 		}
 		j = i + w;
 		rs.i = j;
-		if (j < plen && (strchr("*+?", p[j]) ||
-				 (p[j] == '{' && re_repeat_len(&rs, &min, &max))))
-			break; /* the character is repeated: not a fixed prefix */
+		if (j < plen &&
+		    (strchr("*+?", p[j]) ||
+		     (p[j] == '{' && re_repeat_len(&rs, &min, &max))))
+			break; /* the character is repeated: not a fixed prefix
+				*/
 		if (w == 2) {
 			out[n++] = c;
 		} else {
@@ -1091,8 +1123,9 @@ static size_t literal_prefix(const char *p, char *out, size_t cap)
 	return n;
 }
 
-struct dfl_http_matcher *dfl_http_matcher__new(const struct dfl_http_rule *rules,
-					       size_t n, struct dfl_diags *diags)
+struct dfl_http_matcher *
+dfl_http_matcher__new(const struct dfl_http_rule *rules, size_t n,
+		      struct dfl_diags *diags)
 {
 	struct dfl_http_matcher *m;
 	bool invalid = false;
@@ -1137,8 +1170,10 @@ struct dfl_http_matcher *dfl_http_matcher__new(const struct dfl_http_rule *rules
 				       r->path.literal_len, i, true);
 		} else {
 			char pre[256];
-			size_t len = in->path && *in->path ?
-					     literal_prefix(in->path, pre, sizeof(pre)) : 0;
+			size_t len =
+			    in->path && *in->path
+				? literal_prefix(in->path, pre, sizeof(pre))
+				: 0;
 
 			if (len)
 				err = trie_add(&m->trie, pre, len, i, false);
@@ -1225,10 +1260,9 @@ static bool rule_matches_fixed(const struct dfl_http_matcher *m,
 	    (!valid[1] || !l7_re_match(&m->re, &r->path, req->path,
 				       req->path_len, limit_hit)))
 		return false;
-	if (r->host.set &&
-	    (!req->host || !valid[2] ||
-	     !l7_re_match(&m->re, &r->host, req->host, req->host_len,
-			  limit_hit)))
+	if (r->host.set && (!req->host || !valid[2] ||
+			    !l7_re_match(&m->re, &r->host, req->host,
+					 req->host_len, limit_hit)))
 		return false;
 	for (size_t i = 0; i < r->n_reqs; i++) {
 		const struct hdr_req *h = &r->reqs[i];
@@ -1272,10 +1306,13 @@ static bool rule_actions(const struct http_rule *r, size_t idx,
 			return false;
 		o = &out->actions[out->n_actions++];
 		*o = (struct dfl_http_header_action){
-			.action = a->action, .rule = idx, .match = a->index,
-			.name = a->name, .value = a->value,
-			.present = first ? first->value : NULL,
-			.present_len = first ? first->value_len : 0,
+		    .action = a->action,
+		    .rule = idx,
+		    .match = a->index,
+		    .name = a->name,
+		    .value = a->value,
+		    .present = first ? first->value : NULL,
+		    .present_len = first ? first->value_len : 0,
 		};
 	}
 	return true;
@@ -1376,9 +1413,9 @@ void dfl_http_matcher__match(const struct dfl_http_matcher *m,
 	/* Visit candidate rules in index order: the general ones merged with
 	 * those the path's prefixes selected. */
 	while (gi < m->n_general || ci < (size_t)n_cand) {
-		bool from_trie = gi >= m->n_general ||
-				 (ci < (size_t)n_cand &&
-				  cand[ci] / 2 < m->general[gi]);
+		bool from_trie =
+		    gi >= m->n_general ||
+		    (ci < (size_t)n_cand && cand[ci] / 2 < m->general[gi]);
 		size_t idx = from_trie ? cand[ci] / 2 : m->general[gi];
 		bool exact = from_trie && (cand[ci] & 1);
 
@@ -1398,7 +1435,7 @@ void dfl_http_matcher__match(const struct dfl_http_matcher *m,
 enum dns_kind {
 	DNS_EXACT = 0, /* no wildcard: string equality */
 	DNS_REGEX,
-	DNS_ALL,       /* "*" under DFL_DNS_MATCH_PROXY */
+	DNS_ALL, /* "*" under DFL_DNS_MATCH_PROXY */
 };
 
 struct dns_sel {
@@ -1495,7 +1532,7 @@ int dfl_fqdn__to_regex(const char *pattern, bool is_pattern, char *buf,
 		stars++;
 	if (!err && stars >= 2 && stars < n && p[stars] == '.') {
 		static const char multi[] =
-			"(" DNS_CHARS "+([.]" DNS_CHARS "+){0,})[.]";
+		    "(" DNS_CHARS "+([.]" DNS_CHARS "+){0,})[.]";
 
 		err = put(buf, len, &at, multi, strlen(multi));
 		i = stars + 1;
@@ -1535,7 +1572,7 @@ static int dns_normalize(const char *name, size_t len, char *out, size_t cap)
 
 static int diag_dns(struct dfl_diags *diags, struct dfl_pos pos, size_t idx,
 		    const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 static int diag_dns(struct dfl_diags *diags, struct dfl_pos pos, size_t idx,
 		    const char *field, const char *fmt, ...)
@@ -1567,8 +1604,9 @@ static int dns_sel_valid(const struct dfl_fqdn_selector *s, size_t idx,
 	int err;
 
 	if ((s->match_name != NULL) == (s->match_pattern != NULL)) {
-		err = diag_dns(diags, s->pos, idx, "",
-			       "exactly one of matchName and matchPattern must be set");
+		err = diag_dns(
+		    diags, s->pos, idx, "",
+		    "exactly one of matchName and matchPattern must be set");
 		return err ? err : 0;
 	}
 	len = strlen(v);
@@ -1581,10 +1619,11 @@ static int dns_sel_valid(const struct dfl_fqdn_selector *s, size_t idx,
 	}
 	for (size_t i = 0; i < strlen(v); i++) {
 		if (!dns_pattern_char(v[i], is_pattern)) {
-			err = diag_dns(diags, s->pos, idx, field,
-				       "invalid character '%c' in %s \"%s\": only 0-9, a-z, A-Z, '.', '-', '_'%s are allowed",
-				       v[i], field, v,
-				       is_pattern ? " and '*'" : "");
+			err = diag_dns(
+			    diags, s->pos, idx, field,
+			    "invalid character '%c' in %s \"%s\": only 0-9, "
+			    "a-z, A-Z, '.', '-', '_'%s are allowed",
+			    v[i], field, v, is_pattern ? " and '*'" : "");
 			return err ? err : 0;
 		}
 	}
@@ -1643,7 +1682,7 @@ static int dns_sel_compile(struct dfl_dns_matcher *m, size_t i,
 		s->name = strdup(norm);
 		if (!s->name)
 			return -ENOMEM;
-		m->exact[m->n_exact++] = (struct exact_ent){ s->name, i };
+		m->exact[m->n_exact++] = (struct exact_ent){s->name, i};
 		return 0;
 	}
 	len = dfl_fqdn__to_regex(v, is_pattern, buf, sizeof(buf));
@@ -1654,9 +1693,9 @@ static int dns_sel_compile(struct dfl_dns_matcher *m, size_t i,
 	return l7_re_compile(&s->re, buf, false, msg, sizeof(msg));
 }
 
-struct dfl_dns_matcher *dfl_dns_matcher__new(const struct dfl_fqdn_selector *sels,
-					     size_t n, unsigned int flags,
-					     struct dfl_diags *diags)
+struct dfl_dns_matcher *
+dfl_dns_matcher__new(const struct dfl_fqdn_selector *sels, size_t n,
+		     unsigned int flags, struct dfl_diags *diags)
 {
 	struct dfl_dns_matcher *m;
 	bool invalid = false;

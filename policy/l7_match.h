@@ -73,10 +73,10 @@ struct dfl_http_request_view {
  * request (present, NULL when the header was absent). */
 struct dfl_http_header_action {
 	enum dfl_header_mismatch action;
-	size_t rule;	    /* index of the rule in the list given to __new */
-	size_t match;	    /* index in that rule's headerMatches */
+	size_t rule;  /* index of the rule in the list given to __new */
+	size_t match; /* index in that rule's headerMatches */
 	const char *name;
-	const char *value;  /* the expected value ("" = presence) */
+	const char *value;   /* the expected value ("" = presence) */
 	const char *present; /* the value found (joined with ","), or NULL */
 	size_t present_len;
 };
@@ -92,8 +92,8 @@ struct dfl_http_verdict {
 	/* A regex ran out of its step budget or saw invalid UTF-8; the rules
 	 * involved counted as not matching. For logs. */
 	bool limit_hit;
-	/* Header actions of every matching rule (Cilium evaluates all rules when
-	 * any has headerMatches, to run their side effects). */
+	/* Header actions of every matching rule (Cilium evaluates all rules
+	 * when any has headerMatches, to run their side effects). */
 	struct dfl_http_header_action actions[DFL_HTTP_MAX_ACTIONS];
 	size_t n_actions;
 };
@@ -106,8 +106,9 @@ struct dfl_http_matcher;
  * Rules whose headerMatches take their value from a Secret cannot be
  * evaluated here: they never match, and a warning says so. Returns NULL with
  * errno = ENOMEM on allocation failure. */
-struct dfl_http_matcher *dfl_http_matcher__new(const struct dfl_http_rule *rules,
-					       size_t n, struct dfl_diags *diags);
+struct dfl_http_matcher *
+dfl_http_matcher__new(const struct dfl_http_rule *rules, size_t n,
+		      struct dfl_diags *diags);
 void dfl_http_matcher__free(struct dfl_http_matcher *m);
 
 /* Number of rules the matcher was built from. */
@@ -147,9 +148,9 @@ struct dfl_dns_matcher;
  * (both or neither field set, characters outside the pattern language, longer
  * than 255) become errors in <diags>; the call then returns NULL with errno =
  * EINVAL. */
-struct dfl_dns_matcher *dfl_dns_matcher__new(const struct dfl_fqdn_selector *sels,
-					     size_t n, unsigned int flags,
-					     struct dfl_diags *diags);
+struct dfl_dns_matcher *
+dfl_dns_matcher__new(const struct dfl_fqdn_selector *sels, size_t n,
+		     unsigned int flags, struct dfl_diags *diags);
 void dfl_dns_matcher__free(struct dfl_dns_matcher *m);
 
 /* Matches a query name in presentation form ("www.Cilium.io" or with its

@@ -1,84 +1,126 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ldns/ldns.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "proxy/dns_msg.h"
 
 #define HDR 12
+/* Compression pointers followed per name at most (a name has at most 127
+ * labels; pointers must also go backwards, so loops are impossible). */
+#define MAX_HOPS 128
 
-/* The end of the name at <off>, or 0 when it runs off the message. A
- * compression pointer ends it. */
-static size_t name_end(const uint8_t *w, size_t len, size_t off)
+static uint16_t rd16(const uint8_t *p)
 {
-	while (off < len) {
-		uint8_t l = w[off];
-
-		if (l == 0)
-			return off + 1;
-		if ((l & 0xc0) == 0xc0)
-			return off + 2 <= len ? off + 2 : 0;
-		if (l & 0xc0)
-			return 0;
-		off += 1 + (size_t)l;
-	}
-	return 0;
+	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Presentation form of <rdf>, lower-cased, into <out>. */
-static int dname_str(const ldns_rdf *rdf, char *out, size_t cap, size_t *len)
+static uint32_t rd32(const uint8_t *p)
 {
-	char *s = ldns_rdf2str(rdf);
-	size_t n;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
 
-	if (!s)
-		return -ENOMEM;
-	n = strlen(s);
-	if (n + 1 > cap) {
-		free(s);
-		return -EINVAL;
+/* Appends one label byte in presentation form (as ldns prints names:
+ * "\." for special characters, "\DDD" for the unprintable), lower-cased. */
+static bool put_label_byte(char *out, size_t cap, size_t *n, uint8_t c)
+{
+	if (c == '.' || c == ';' || c == '(' || c == ')' || c == '\\') {
+		if (*n + 2 >= cap)
+			return false;
+		out[(*n)++] = '\\';
+		out[(*n)++] = (char)c;
+	} else if (c < 0x21 || c > 0x7e) {
+		if (*n + 4 >= cap)
+			return false;
+		snprintf(out + *n, 5, "\\%03u", c);
+		*n += 4;
+	} else {
+		if (*n + 1 >= cap)
+			return false;
+		out[(*n)++] = (char)tolower(c);
 	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	out[n] = '\0';
-	free(s);
-	if (len)
-		*len = n;
+	return true;
+}
+
+/* Reads the name at *off of message <w> (following compression pointers)
+ * into <out> in presentation form, lower-case, dot-terminated; *off moves
+ * past the name as stored there. <out> may be NULL to skip the name.
+ * Returns 0 or -EINVAL. */
+static int read_name(const uint8_t *w, size_t len, size_t *off, char *out,
+		     size_t cap, size_t *out_len)
+{
+	size_t pos = *off, n = 0, wire = 1;
+	bool jumped = false;
+	int hops = 0;
+
+	for (;;) {
+		uint8_t l;
+
+		if (pos >= len)
+			return -EINVAL;
+		l = w[pos];
+		if ((l & 0xc0) == 0xc0) {
+			size_t ptr;
+
+			if (pos + 1 >= len || ++hops > MAX_HOPS)
+				return -EINVAL;
+			ptr = (size_t)(l & 0x3f) << 8 | w[pos + 1];
+			if (ptr < HDR || ptr >= pos)
+				return -EINVAL;
+			if (!jumped)
+				*off = pos + 2;
+			jumped = true;
+			pos = ptr;
+			continue;
+		}
+		if (l & 0xc0)
+			return -EINVAL; /* obsolete label types */
+		if (!l)
+			break;
+		wire += 1u + l;
+		if (wire > 255 || pos + 1 + l > len)
+			return -EINVAL;
+		for (size_t i = 0; out && i < l; i++)
+			if (!put_label_byte(out, cap, &n, w[pos + 1 + i]))
+				return -EINVAL;
+		if (out) {
+			if (n + 1 >= cap)
+				return -EINVAL;
+			out[n++] = '.';
+		}
+		pos += 1u + l;
+	}
+	if (!jumped)
+		*off = pos + 1;
+	if (out) {
+		if (!n)
+			out[n++] = '.';
+		out[n] = '\0';
+		if (out_len)
+			*out_len = n;
+	}
 	return 0;
 }
 
 int dfl_dns_query__parse(const uint8_t *wire, size_t len,
 			 struct dfl_dns_query *q)
 {
-	ldns_pkt *pkt = NULL;
-	ldns_rr *rr;
-	int err = -EINVAL;
-	size_t end;
+	size_t off = HDR;
 
-	memset(q, 0, offsetof(struct dfl_dns_query, name) + 1);
-	if (len < HDR || (wire[2] & 0x80) || !(wire[4] | wire[5]))
+	q->name[0] = '\0';
+	if (len < HDR || (wire[2] & 0x80) || !rd16(wire + 4))
 		return -EINVAL;
-	end = name_end(wire, len, HDR);
-	if (!end || end + 4 > len)
+	if (read_name(wire, len, &off, q->name, sizeof(q->name),
+		      &q->name_len) ||
+	    off + 4 > len)
 		return -EINVAL;
-	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
-		return -EINVAL;
-	rr = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
-	if (!rr || !ldns_rr_owner(rr))
-		goto out;
-	err = dname_str(ldns_rr_owner(rr), q->name, sizeof(q->name),
-			&q->name_len);
-	if (err)
-		goto out;
-	q->id = dfl_dns__id(wire);
-	q->qtype = (uint16_t)ldns_rr_get_type(rr);
-	q->qclass = (uint16_t)ldns_rr_get_class(rr);
-	q->question_end = end + 4;
-out:
-	ldns_pkt_free(pkt);
-	return err;
+	q->id = rd16(wire);
+	q->qtype = rd16(wire + off);
+	q->qclass = rd16(wire + off + 2);
+	q->question_end = off + 4;
+	return 0;
 }
 
 static void reply_header(uint8_t *out, const uint8_t *msg, uint8_t rcode)
@@ -122,69 +164,104 @@ static void add_type(struct dfl_dns_answer *a, uint16_t t)
 		a->rrtypes[a->n_rrtypes++] = t;
 }
 
-static void lower_ttl(struct dfl_dns_answer *a, uint32_t ttl, bool *seen)
+/* Checks that the RDATA of a record whose data holds domain names has
+ * exactly RDLENGTH bytes, as miekg/dns (Cilium) demands: a message that
+ * lies about it is rejected whole rather than read two ways. */
+static int check_rdata(const uint8_t *w, size_t rd, size_t end, uint16_t type)
 {
-	if (!*seen || ttl < a->ttl)
-		a->ttl = ttl;
-	*seen = true;
+	size_t p = rd;
+
+	switch (type) {
+	case 1:
+		return end - rd == 4 ? 0 : -EINVAL;
+	case 28:
+		return end - rd == 16 ? 0 : -EINVAL;
+	case 2:	 /* NS */
+	case 5:	 /* CNAME */
+	case 12: /* PTR */
+	case 39: /* DNAME */
+		break;
+	case 15: /* MX: preference, exchange */
+		p += 2;
+		break;
+	case 33: /* SRV: priority, weight, port, target */
+		p += 6;
+		break;
+	case 6: /* SOA: two names, five 32-bit numbers */
+		if (read_name(w, end, &p, NULL, 0, NULL))
+			return -EINVAL;
+		if (read_name(w, end, &p, NULL, 0, NULL) || p + 20 != end)
+			return -EINVAL;
+		return 0;
+	default:
+		return 0;
+	}
+	if (p > end || read_name(w, end, &p, NULL, 0, NULL) || p != end)
+		return -EINVAL;
+	return 0;
 }
 
 int dfl_dns_answer__parse(const uint8_t *wire, size_t len,
 			  struct dfl_dns_answer *a)
 {
-	ldns_pkt *pkt = NULL;
-	ldns_rr_list *ans;
-	ldns_rr *q;
+	size_t off = HDR;
+	uint16_t qd, an;
 	bool seen = false;
-	int err = -EINVAL;
 
-	memset(a, 0, offsetof(struct dfl_dns_answer, cnames));
-	a->n_cnames = a->n_rrtypes = 0;
+	a->n_ips = a->n_cnames = a->n_rrtypes = 0;
 	a->ttl = 0;
+	a->name[0] = '\0';
 	if (len < HDR || !(wire[2] & 0x80))
 		return -EINVAL;
-	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+	qd = rd16(wire + 4);
+	an = rd16(wire + 6);
+	if (!qd || read_name(wire, len, &off, a->name, sizeof(a->name), NULL) ||
+	    off + 4 > len)
 		return -EINVAL;
-	q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
-	if (!q || !ldns_rr_owner(q) ||
-	    dname_str(ldns_rr_owner(q), a->name, sizeof(a->name), NULL))
-		goto out;
-	a->id = ldns_pkt_id(pkt);
-	a->rcode = (uint8_t)ldns_pkt_get_rcode(pkt);
-	a->qtype = (uint16_t)ldns_rr_get_type(q);
-	ans = ldns_pkt_answer(pkt);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		ldns_rdf *rd = ldns_rr_rdf(rr, 0);
-		uint16_t t = (uint16_t)ldns_rr_get_type(rr);
+	a->id = rd16(wire);
+	a->rcode = wire[3] & 0x0f;
+	a->qtype = rd16(wire + off);
+	off += 4;
+	for (uint16_t i = 1; i < qd; i++) {
+		if (read_name(wire, len, &off, NULL, 0, NULL) || off + 4 > len)
+			return -EINVAL;
+		off += 4;
+	}
+	for (uint16_t i = 0; i < an; i++) {
+		uint16_t type, rdlen;
+		uint32_t ttl;
+		size_t rd;
 
-		add_type(a, t);
-		if (!rd)
+		if (read_name(wire, len, &off, NULL, 0, NULL) || off + 10 > len)
+			return -EINVAL;
+		type = rd16(wire + off);
+		ttl = rd32(wire + off + 4);
+		rdlen = rd16(wire + off + 8);
+		rd = off + 10;
+		if (rd + rdlen > len || check_rdata(wire, rd, rd + rdlen, type))
+			return -EINVAL;
+		off = rd + rdlen;
+		add_type(a, type);
+		if (type != 1 && type != 28 && type != 5)
 			continue;
-		if (t == LDNS_RR_TYPE_A && ldns_rdf_size(rd) == 4) {
-			lower_ttl(a, ldns_rr_ttl(rr), &seen);
-			if (a->n_ips < DFL_DNS_MAX_IPS) {
-				a->ips[a->n_ips].family = AF_INET;
-				memcpy(a->ips[a->n_ips++].addr, ldns_rdf_data(rd), 4);
-			}
-		} else if (t == LDNS_RR_TYPE_AAAA && ldns_rdf_size(rd) == 16) {
-			lower_ttl(a, ldns_rr_ttl(rr), &seen);
-			if (a->n_ips < DFL_DNS_MAX_IPS) {
-				a->ips[a->n_ips].family = AF_INET6;
-				memcpy(a->ips[a->n_ips++].addr, ldns_rdf_data(rd), 16);
-			}
-		} else if (t == LDNS_RR_TYPE_CNAME) {
-			lower_ttl(a, ldns_rr_ttl(rr), &seen);
+		if (!seen || ttl < a->ttl)
+			a->ttl = ttl;
+		seen = true;
+		if (type == 5) {
+			size_t p = rd;
+
 			if (a->n_cnames < DFL_DNS_MAX_CNAMES &&
-			    !dname_str(rd, a->cnames[a->n_cnames],
+			    !read_name(wire, rd + rdlen, &p,
+				       a->cnames[a->n_cnames],
 				       sizeof(a->cnames[0]), NULL))
 				a->n_cnames++;
+		} else if (a->n_ips < DFL_DNS_MAX_IPS) {
+			a->ips[a->n_ips].family =
+			    type == 1 ? AF_INET : AF_INET6;
+			memcpy(a->ips[a->n_ips++].addr, wire + rd, rdlen);
 		}
 	}
-	err = 0;
-out:
-	ldns_pkt_free(pkt);
-	return err;
+	return 0;
 }
 
 const char *dfl_dns_type__name(uint16_t type, char *buf, size_t len)
@@ -193,12 +270,12 @@ const char *dfl_dns_type__name(uint16_t type, char *buf, size_t len)
 		uint16_t t;
 		const char *n;
 	} names[] = {
-		{ 1, "A" },	  { 2, "NS" },	     { 5, "CNAME" },  { 6, "SOA" },
-		{ 12, "PTR" },	  { 13, "HINFO" },   { 15, "MX" },    { 16, "TXT" },
-		{ 28, "AAAA" },	  { 33, "SRV" },     { 35, "NAPTR" }, { 41, "OPT" },
-		{ 43, "DS" },	  { 46, "RRSIG" },   { 47, "NSEC" },  { 48, "DNSKEY" },
-		{ 50, "NSEC3" },  { 64, "SVCB" },    { 65, "HTTPS" }, { 99, "SPF" },
-		{ 252, "AXFR" },  { 255, "ANY" },    { 257, "CAA" },
+	    {1, "A"},	   {2, "NS"},	  {5, "CNAME"},	 {6, "SOA"},
+	    {12, "PTR"},   {13, "HINFO"}, {15, "MX"},	 {16, "TXT"},
+	    {28, "AAAA"},  {33, "SRV"},	  {35, "NAPTR"}, {41, "OPT"},
+	    {43, "DS"},	   {46, "RRSIG"}, {47, "NSEC"},	 {48, "DNSKEY"},
+	    {50, "NSEC3"}, {64, "SVCB"},  {65, "HTTPS"}, {99, "SPF"},
+	    {252, "AXFR"}, {255, "ANY"},  {257, "CAA"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

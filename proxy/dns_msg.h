@@ -53,10 +53,10 @@ struct dfl_dns_answer {
 	uint16_t id;
 	uint8_t rcode;
 	uint16_t qtype;
-	char name[DFL_DNS_NAME_LEN]; /* Question[0], as in the query */
+	char name[DFL_DNS_NAME_LEN];	    /* Question[0], as in the query */
 	struct dfl_ip ips[DFL_DNS_MAX_IPS]; /* answer-section A and AAAA */
 	size_t n_ips;
-	char cnames[DFL_DNS_MAX_CNAMES][256]; /* CNAME targets */
+	char cnames[DFL_DNS_MAX_CNAMES][DFL_DNS_NAME_LEN]; /* CNAME targets */
 	size_t n_cnames;
 	/* Lowest TTL of the answer's A, AAAA and CNAME records (0 if none). */
 	uint32_t ttl;

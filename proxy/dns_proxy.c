@@ -9,8 +9,8 @@
  * the client's id when the answer comes, and an answer is only accepted if
  * its question is the one asked. Answers to a UDP client leave from the
  * original destination (a transparent socket bound to it), so that the
- * client sees its resolver answer. TCP connections get one upstream TCP
- * connection each. */
+ * client sees its resolver answer. Datagrams are received and sent in
+ * batches (recvmmsg/sendmmsg). TCP lives in dns_tcp.c. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -18,41 +18,18 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "policy/l7_match.h"
-#include "proxy/buf.h"
-#include "proxy/dns_msg.h"
+#include "proxy/dns_int.h"
 #include "proxy/fqdn_cache.h"
-#include "proxy/internal.h"
 #include "proxy/sock.h"
 #include "util/log.h"
 
-#define MSG_MAX 65535
-#define UP_TAB 1024	      /* id hash buckets per upstream socket */
+#define UP_TAB		1024  /* id hash buckets per upstream socket */
 #define UP_MAX_INFLIGHT 16384 /* per upstream socket */
-#define BATCH 64	      /* datagrams per wake-up before yielding */
-
-struct dns_upstream;
-struct dns_tcp;
-
-/* A query forwarded upstream, waiting for its answer. */
-struct dns_txn {
-	struct dns_state *d;
-	struct dns_upstream *up; /* UDP: the socket it left on */
-	struct listener *l;	 /* UDP: where the client asked */
-	struct dns_tcp *tc;	 /* TCP: the client connection */
-	struct dns_txn *next;	 /* in up->tab[] or tc->txns */
-	uint16_t up_id, client_id;
-	struct dfl_proxy_conn_info ci;
-	struct dfl_proxy_policy pol; /* identities only (matchers released) */
-	int selector;
-	struct dfl_dns_query q;
-	struct timespec t0;
-	struct dfl_ev_timer timer;
-};
+#define ROUNDS		4     /* recvmmsg calls per wake-up before yielding */
+#define DNS_POOL	4096  /* transactions kept for reuse */
 
 struct dns_upstream {
 	struct dfl_ev_io io;
@@ -72,32 +49,6 @@ struct reply_sock {
 	int fd;
 	struct reply_sock *next;
 };
-
-struct dns_tcp {
-	struct dns_state *d;
-	struct dfl_ev_io cio, uio;
-	struct dfl_proxy_conn_info ci;
-	struct dfl_buf cin, cout, uin, uout;
-	bool c_rd, c_wr, u_rd, u_wr, u_connecting, c_eof, dead;
-	struct dfl_sockaddr up_addr, up_bind;
-	uint32_t up_mark;
-	struct dns_txn *txns;
-	struct dfl_ev_timer timer;
-	struct dfl_ev_defer reap;
-	struct dns_tcp *prev, *next;
-};
-
-struct dns_state {
-	struct dfl_proxy *p;
-	struct dns_upstream *ups;
-	struct reply_sock *replies;
-	struct dns_tcp *tcps;
-	uint64_t rng;
-	uint8_t buf[MSG_MAX + 1];
-	uint8_t out[MSG_MAX + 1];
-};
-
-static void txn_free(struct dns_txn *t);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -139,7 +90,8 @@ static bool decide(const struct dfl_proxy_policy *pol,
 	return false;
 }
 
-static void emit_query(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci,
+static void emit_query(struct dfl_proxy *p,
+		       const struct dfl_proxy_conn_info *ci,
 		       const struct dfl_proxy_policy *pol,
 		       const struct dfl_dns_query *q, enum dfl_l7_verdict v,
 		       int sel, const char *reason)
@@ -147,8 +99,11 @@ static void emit_query(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci
 	char tbuf[16];
 	const char *qtype = dfl_dns_type__name(q->qtype, tbuf, sizeof(tbuf));
 	struct dfl_l7_event ev = {
-		.type = DFL_L7_REQUEST, .proto = DFL_L7_PROTO_DNS, .verdict = v,
-		.rule = sel, .reason = reason,
+	    .type = DFL_L7_REQUEST,
+	    .proto = DFL_L7_PROTO_DNS,
+	    .verdict = v,
+	    .rule = sel,
+	    .reason = reason,
 	};
 
 	ev.dns.query = q->name;
@@ -164,8 +119,11 @@ static void emit_answer(struct dns_txn *t, const struct dfl_dns_answer *a,
 	const char *qtype = dfl_dns_type__name(t->q.qtype, tbuf, sizeof(tbuf));
 	const char *cnames[DFL_DNS_MAX_CNAMES], *rrtypes[DFL_DNS_MAX_TYPES];
 	struct dfl_l7_event ev = {
-		.type = DFL_L7_RESPONSE, .proto = DFL_L7_PROTO_DNS, .verdict = v,
-		.rule = t->selector, .reason = reason,
+	    .type = DFL_L7_RESPONSE,
+	    .proto = DFL_L7_PROTO_DNS,
+	    .verdict = v,
+	    .rule = t->selector,
+	    .reason = reason,
 	};
 	struct timespec now;
 
@@ -201,12 +159,16 @@ static void learn(struct dns_txn *t, const struct dfl_dns_answer *a)
 	struct dfl_proxy *p = t->d->p;
 	const char *cnames[DFL_DNS_MAX_CNAMES];
 	struct dfl_dns_learned l = {
-		.name = t->q.name, .ips = a->ips, .n_ips = a->n_ips,
-		.ttl = a->ttl < p->o.dns_min_ttl ? p->o.dns_min_ttl : a->ttl,
-		.cnames = cnames, .n_cnames = a->n_cnames,
-		.endpoint_id = t->pol.endpoint_id,
-		.src_identity = t->pol.src_identity, .cookie = t->pol.cookie,
-		.selector = t->selector,
+	    .name = t->q.name,
+	    .ips = a->ips,
+	    .n_ips = a->n_ips,
+	    .ttl = a->ttl < p->o.dns_min_ttl ? p->o.dns_min_ttl : a->ttl,
+	    .cnames = cnames,
+	    .n_cnames = a->n_cnames,
+	    .endpoint_id = t->pol.endpoint_id,
+	    .src_identity = t->pol.src_identity,
+	    .cookie = t->pol.cookie,
+	    .selector = t->selector,
 	};
 	int err;
 
@@ -226,7 +188,82 @@ static void learn(struct dns_txn *t, const struct dfl_dns_answer *a)
 	}
 }
 
-/* ---- answering UDP clients ------------------------------------------- */
+/* ---- sending: batched ------------------------------------------------------
+ */
+
+void dns_flush(struct dns_state *d)
+{
+	struct mmsghdr mh[DNS_VEC];
+	struct iovec iov[DNS_VEC];
+	size_t i = 0;
+
+	while (i < d->n_pending) {
+		size_t k = i, n;
+		int sent;
+
+		/* one sendmmsg() per run of datagrams for the same socket */
+		while (k < d->n_pending &&
+		       d->pending[k].fd == d->pending[i].fd) {
+			struct dns_out *o = &d->pending[k];
+
+			iov[k] = (struct iovec){(void *)o->data, o->len};
+			mh[k] = (struct mmsghdr){
+			    .msg_hdr = {
+				.msg_name = o->to.sa.sa_family ? &o->to : NULL,
+				.msg_namelen = o->to.sa.sa_family
+						   ? dfl_sockaddr__len(&o->to)
+						   : 0,
+				.msg_iov = &iov[k],
+				.msg_iovlen = 1}};
+			k++;
+		}
+		n = k - i;
+		sent = sendmmsg(d->pending[i].fd, &mh[i], (unsigned int)n,
+				MSG_NOSIGNAL);
+		/* UDP: what the socket cannot take now is lost, as on the
+		 * wire; clients retry. */
+		if (sent < (int)n)
+			pr_debug("proxy: %zu DNS datagrams not sent: %s\n",
+				 n - (size_t)(sent > 0 ? sent : 0),
+				 strerror(sent < 0 ? errno : EAGAIN));
+		i = k;
+	}
+	d->n_pending = 0;
+	d->n_store = 0;
+}
+
+/* Queues <msg> for <fd> (to <to>, or NULL on a connected socket). <msg>
+ * must stay valid until dns_flush(), unless <copy>. */
+static void queue_send(struct dns_state *d, int fd,
+		       const struct dfl_sockaddr *to, const uint8_t *msg,
+		       size_t len, bool copy)
+{
+	struct dns_out *o;
+
+	if (copy && len > sizeof(d->store[0])) {
+		/* rare (a long question): not worth batching */
+		if (to)
+			sendto(fd, msg, len, MSG_NOSIGNAL, &to->sa,
+			       dfl_sockaddr__len(to));
+		else
+			send(fd, msg, len, MSG_NOSIGNAL);
+		return;
+	}
+	if (d->n_pending == DNS_VEC)
+		dns_flush(d);
+	if (copy) {
+		memcpy(d->store[d->n_store], msg, len);
+		msg = d->store[d->n_store++];
+	}
+	o = &d->pending[d->n_pending++];
+	o->fd = fd;
+	o->data = msg;
+	o->len = len;
+	if (to)
+		o->to = *to;
+	else
+		o->to.sa.sa_family = AF_UNSPEC;
+}
 
 static int reply_fd(struct dns_state *d, struct listener *l,
 		    const struct dfl_sockaddr *from)
@@ -241,7 +278,8 @@ static int reply_fd(struct dns_state *d, struct listener *l,
 	for (r = d->replies; r; r = r->next)
 		if (dfl_sockaddr__equal(&r->addr, from))
 			return r->fd;
-	fd = socket(from->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(from->sa.sa_family,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -270,74 +308,80 @@ static int reply_fd(struct dns_state *d, struct listener *l,
 
 static void udp_send(struct dns_state *d, struct listener *l,
 		     const struct dfl_proxy_conn_info *ci, const uint8_t *msg,
-		     size_t len)
+		     size_t len, bool copy)
 {
 	int fd = reply_fd(d, l, &ci->orig_dst);
 	char a[64];
 
-	if (fd < 0 || sendto(fd, msg, len, MSG_NOSIGNAL, &ci->client.sa,
-			     dfl_sockaddr__len(&ci->client)) < 0)
-		pr_debug("proxy: DNS reply to %s failed: %s\n",
-			 dfl_sockaddr__fmt(&ci->client, a, sizeof(a)),
-			 strerror(fd < 0 ? -fd : errno));
+	if (fd < 0) {
+		pr_debug(
+		    "proxy: cannot answer %s from its resolver's address: %s\n",
+		    dfl_sockaddr__fmt(&ci->client, a, sizeof(a)),
+		    strerror(-fd));
+		return;
+	}
+	queue_send(d, fd, &ci->client, msg, len, copy);
 }
 
 /* ---- transactions -------------------------------------------------------- */
 
-static void tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len);
-static void tcp_run(struct dns_tcp *tc);
-
-/* Sends <msg> (already carrying the client's id) to the client of <t>. */
-static void txn_reply(struct dns_txn *t, const uint8_t *msg, size_t len)
+static void fifo_expire(struct dfl_ev_timer *tm)
 {
-	if (t->tc)
-		tcp_answer(t->tc, msg, len);
-	else
-		udp_send(t->d, t->l, &t->ci, msg, len);
+	struct dns_state *d =
+	    dfl_container_of(tm, struct dns_state, fifo_timer);
+	uint64_t now = dfl_proxy_loop__now_ms(d->p->loop);
+
+	while (d->fifo_head && d->fifo_head->deadline_ms <= now)
+		dns_txn_fail(d->fifo_head, "upstream DNS timeout");
+	if (d->fifo_head)
+		dfl_proxy_loop__timer_arm(d->p->loop, tm,
+				      d->fifo_head->deadline_ms - now);
+	dns_flush(d);
 }
 
-/* The resolver failed us: SERVFAIL, reported as an error. */
-static void txn_fail(struct dns_txn *t, const char *why)
+void dns_fifo_add(struct dns_state *d, struct dns_txn *t)
+{
+	t->deadline_ms =
+	    dfl_proxy_loop__now_ms(d->p->loop) + d->p->o.dns_timeout_ms;
+	t->fnext = NULL;
+	t->fprev = d->fifo_tail;
+	if (d->fifo_tail)
+		d->fifo_tail->fnext = t;
+	else
+		d->fifo_head = t;
+	d->fifo_tail = t;
+	/* Deadlines only grow along the FIFO: the timer set for the head
+	 * stays right; it re-arms itself for the next head. */
+	if (!d->fifo_timer.idx)
+		dfl_proxy_loop__timer_arm(d->p->loop, &d->fifo_timer,
+				      d->p->o.dns_timeout_ms);
+}
+
+static void fifo_unlink(struct dns_state *d, struct dns_txn *t)
+{
+	if (t->deadline_ms == 0)
+		return; /* never queued */
+	if (t->fprev)
+		t->fprev->fnext = t->fnext;
+	else
+		d->fifo_head = t->fnext;
+	if (t->fnext)
+		t->fnext->fprev = t->fprev;
+	else
+		d->fifo_tail = t->fprev;
+	t->deadline_ms = 0;
+}
+
+void dns_txn_free(struct dns_txn *t)
 {
 	struct dns_state *d = t->d;
-	int n;
-
-	d->p->stats.dns_errors++;
-	emit_answer(t, NULL, DFL_L7_ERROR, why);
-	/* Rebuild from the question we kept: the query bytes are gone. */
-	memset(d->out, 0, 12);
-	dfl_dns__set_id(d->out, t->client_id);
-	d->out[2] = 0x81; /* QR, RD */
-	d->out[3] = 0x80 | DFL_DNS_RCODE_SERVFAIL;
-	n = (int)t->q.question_end - 12;
-	if (n > 0 && (size_t)n <= sizeof(t->q.name)) {
-		/* the question's wire bytes were stashed after the name */
-		memcpy(d->out + 12, t->q.name + t->q.name_len + 1, (size_t)n);
-		d->out[5] = 1;
-		txn_reply(t, d->out, 12 + (size_t)n);
-	}
-	txn_free(t);
-}
-
-static void txn_timeout(struct dfl_ev_timer *tm)
-{
-	struct dns_txn *t = dfl_container_of(tm, struct dns_txn, timer);
-
-	txn_fail(t, "upstream DNS timeout");
-}
-
-/* Unlinks <t> from wherever it waits and frees it. */
-static void txn_free(struct dns_txn *t)
-{
-	struct dns_txn **pp;
+	struct dns_txn **pp = NULL;
 
 	if (t->up) {
 		pp = &t->up->tab[t->up_id % UP_TAB];
 		t->up->inflight--;
 	} else if (t->tc) {
 		pp = &t->tc->txns;
-	} else {
-		pp = NULL; /* never sent */
 	}
 	for (; pp && *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
@@ -345,31 +389,69 @@ static void txn_free(struct dns_txn *t)
 			break;
 		}
 	}
-	dfl_proxy_loop__timer_cancel(t->d->p->loop, &t->timer);
-	free(t);
+	fifo_unlink(d, t);
+	if (d->n_free < DNS_POOL) {
+		t->next = d->free_txns;
+		d->free_txns = t;
+		d->n_free++;
+	} else {
+		free(t);
+	}
 }
 
-/* An answer for <t>: learn, report, relay with the client's id. */
-static void txn_answer(struct dns_txn *t, uint8_t *msg, size_t len,
-		       const struct dfl_dns_answer *a)
+/* Sends <msg> (already carrying the client's id) to the client of <t>;
+ * <copy> when <msg> is a scratch buffer. */
+static void txn_reply(struct dns_txn *t, const uint8_t *msg, size_t len,
+		      bool copy)
+{
+	if (t->tc)
+		dns_tcp_answer(t->tc, msg, len);
+	else
+		udp_send(t->d, t->l, &t->ci, msg, len, copy);
+}
+
+void dns_txn_fail(struct dns_txn *t, const char *why)
+{
+	struct dns_state *d = t->d;
+
+	d->p->stats.dns_errors++;
+	emit_answer(t, NULL, DFL_L7_ERROR, why);
+	if (t->q_len) {
+		/* SERVFAIL with the question we kept: the query is gone. */
+		memset(d->out, 0, 12);
+		dfl_dns__set_id(d->out, t->client_id);
+		d->out[2] = 0x81; /* QR, RD */
+		d->out[3] = 0x80 | DFL_DNS_RCODE_SERVFAIL;
+		d->out[5] = 1;
+		memcpy(d->out + 12, t->question, t->q_len);
+		txn_reply(t, d->out, 12 + t->q_len, true);
+	}
+	dns_txn_free(t);
+}
+
+void dns_txn_answer(struct dns_txn *t, uint8_t *msg, size_t len,
+		    const struct dfl_dns_answer *a)
 {
 	learn(t, a);
 	emit_answer(t, a, DFL_L7_FORWARDED, NULL);
 	dfl_dns__set_id(msg, t->client_id);
-	txn_reply(t, msg, len);
-	txn_free(t);
+	txn_reply(t, msg, len, false);
+	dns_txn_free(t);
 }
 
-/* Parses <msg> as the answer to one of <list>'s transactions (same id and
- * question). Returns the transaction, or NULL (unknown or forged). */
-static struct dns_txn *match_answer(struct dns_txn *list, uint16_t id,
-				    const uint8_t *msg, size_t len,
-				    struct dfl_dns_answer *a, bool *bad)
+struct dns_txn *dns_match_answer(struct dns_txn *list, uint16_t id,
+				 const uint8_t *msg, size_t len,
+				 struct dfl_dns_answer *a, bool *bad)
 {
-	*bad = dfl_dns_answer__parse(msg, len, a) != 0;
+	bool parsed = false;
+
 	for (struct dns_txn *t = list; t; t = t->next) {
 		if (t->up_id != id)
 			continue;
+		if (!parsed) {
+			*bad = dfl_dns_answer__parse(msg, len, a) != 0;
+			parsed = true;
+		}
 		if (*bad)
 			return t;
 		if (a->qtype == t->q.qtype && !strcmp(a->name, t->q.name))
@@ -378,32 +460,44 @@ static struct dns_txn *match_answer(struct dns_txn *list, uint16_t id,
 	return NULL;
 }
 
-/* A new transaction for an allowed query; the question's wire bytes are
- * stashed after the name so that a SERVFAIL can be built later. */
+/* A new transaction for an allowed query. */
 static struct dns_txn *txn_new(struct dns_state *d,
 			       const struct dfl_proxy_conn_info *ci,
 			       const struct dfl_proxy_policy *pol, int sel,
-			       const struct dfl_dns_query *q, const uint8_t *wire)
+			       const struct dfl_dns_query *q,
+			       const uint8_t *wire)
 {
-	struct dns_txn *t = calloc(1, sizeof(*t));
+	struct dns_txn *t = d->free_txns;
 	size_t qlen = q->question_end - 12;
 
-	if (!t)
-		return NULL;
+	if (t) {
+		d->free_txns = t->next;
+		d->n_free--;
+	} else {
+		t = malloc(sizeof(*t));
+		if (!t)
+			return NULL;
+	}
 	t->d = d;
+	t->up = NULL;
+	t->l = NULL;
+	t->tc = NULL;
+	t->next = t->fprev = t->fnext = NULL;
+	t->deadline_ms = 0;
 	t->ci = *ci;
 	t->pol = *pol;
 	t->pol.http = NULL;
 	t->pol.dns = NULL;
 	t->pol.release = NULL;
 	t->selector = sel;
-	t->q = *q;
 	t->client_id = q->id;
-	if (q->name_len + 1 + qlen <= sizeof(t->q.name))
-		memcpy(t->q.name + q->name_len + 1, wire + 12, qlen);
-	else
-		t->q.question_end = 0;
-	t->timer.fn = txn_timeout;
+	t->up_id = 0;
+	memcpy(&t->q, q,
+	       offsetof(struct dfl_dns_query, name) + q->name_len + 1);
+	t->q.name_len = q->name_len;
+	t->q.question_end = q->question_end;
+	t->q_len = qlen <= sizeof(t->question) ? qlen : 0;
+	memcpy(t->question, wire + 12, t->q_len);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	return t;
 }
@@ -414,7 +508,8 @@ static void up_ready(struct dfl_ev_io *io, uint32_t events);
 
 static void up_again(struct dfl_ev_defer *df)
 {
-	struct dns_upstream *up = dfl_container_of(df, struct dns_upstream, again);
+	struct dns_upstream *up =
+	    dfl_container_of(df, struct dns_upstream, again);
 
 	up_ready(&up->io, EPOLLIN);
 }
@@ -424,15 +519,15 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 					 uint32_t mark)
 {
 	const struct dfl_sockaddr *bind =
-		pol->bind.sa.sa_family != AF_UNSPEC ? &pol->bind : NULL;
+	    pol->bind.sa.sa_family != AF_UNSPEC ? &pol->bind : NULL;
 	struct dns_upstream *up;
 	int fd;
 
 	for (up = d->ups; up; up = up->next)
 		if (dfl_sockaddr__equal(&up->addr, &pol->upstream) &&
 		    up->mark == mark && up->inflight < UP_MAX_INFLIGHT &&
-		    (bind ? dfl_sockaddr__same_ip(&up->bind, bind) :
-			    up->bind.sa.sa_family == AF_UNSPEC))
+		    (bind ? dfl_sockaddr__same_ip(&up->bind, bind)
+			  : up->bind.sa.sa_family == AF_UNSPEC))
 			return up;
 	fd = dfl_sock__connect(SOCK_DGRAM, &pol->upstream, bind, mark);
 	if (fd < 0)
@@ -442,7 +537,7 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 		close(fd);
 		return NULL;
 	}
-	up->io = (struct dfl_ev_io){ fd, up_ready };
+	up->io = (struct dfl_ev_io){fd, up_ready};
 	up->d = d;
 	up->addr = pol->upstream;
 	if (bind)
@@ -459,34 +554,54 @@ static struct dns_upstream *upstream_get(struct dns_state *d,
 	return up;
 }
 
+/* Answers from a resolver, a batch at a time. */
 static void up_ready(struct dfl_ev_io *io, uint32_t events)
 {
 	struct dns_upstream *up = dfl_container_of(io, struct dns_upstream, io);
 	struct dns_state *d = up->d;
+	struct mmsghdr mh[DNS_VEC];
+	struct iovec iov[DNS_VEC];
 	struct dfl_dns_answer a;
 
 	(void)events;
-	for (int i = 0; i < BATCH; i++) {
-		ssize_t n = recv(io->fd, d->buf, sizeof(d->buf), 0);
-		struct dns_txn *t;
-		bool bad;
+	for (int round = 0; round < ROUNDS; round++) {
+		int n;
 
-		if (n < 0) {
-			/* ECONNREFUSED and friends: the timeout answers */
-			if (errno == EAGAIN)
-				return;
-			continue;
+		for (int i = 0; i < DNS_VEC; i++) {
+			iov[i] = (struct iovec){d->rx[i], sizeof(d->rx[i])};
+			mh[i] = (struct mmsghdr){
+			    .msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
 		}
-		if (n < 12)
-			continue;
-		t = match_answer(up->tab[dfl_dns__id(d->buf) % UP_TAB],
-				 dfl_dns__id(d->buf), d->buf, (size_t)n, &a, &bad);
-		if (!t)
-			continue;
-		if (bad)
-			txn_fail(t, "malformed upstream DNS answer");
-		else
-			txn_answer(t, d->buf, (size_t)n, &a);
+		n = recvmmsg(io->fd, mh, DNS_VEC, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			/* EAGAIN: done. ECONNREFUSED and friends: the
+			 * timeouts answer those queries. */
+			if (n < 0 && errno != EAGAIN)
+				continue;
+			dns_flush(d);
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			uint8_t *msg = d->rx[i];
+			size_t len = mh[i].msg_len;
+			struct dns_txn *t;
+			bool bad = false;
+
+			if (len < 12)
+				continue;
+			t = dns_match_answer(up->tab[dfl_dns__id(msg) % UP_TAB],
+					     dfl_dns__id(msg), msg, len, &a,
+					     &bad);
+			if (t && bad)
+				dns_txn_fail(t,
+					     "malformed upstream DNS answer");
+			else if (t)
+				dns_txn_answer(t, msg, len, &a);
+		}
+		/* The batch points into d->rx: out before the next read. */
+		dns_flush(d);
+		if (n < DNS_VEC)
+			return;
 	}
 	dfl_proxy_loop__defer(d->p->loop, &up->again);
 }
@@ -500,7 +615,7 @@ static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
 	uint16_t id;
 
 	if (!up) {
-		txn_fail(t, "cannot reach the upstream DNS server");
+		dns_txn_fail(t, "cannot reach the upstream DNS server");
 		return;
 	}
 	/* A fresh id not already waiting on this socket. */
@@ -515,50 +630,26 @@ static void forward_udp(struct dns_state *d, struct dns_txn *t, uint8_t *wire,
 	up->tab[id % UP_TAB] = t;
 	up->inflight++;
 	dfl_dns__set_id(wire, id);
-	if (send(up->io.fd, wire, len, MSG_NOSIGNAL) < 0) {
-		txn_fail(t, "cannot reach the upstream DNS server");
-		return;
-	}
-	dfl_proxy_loop__timer_arm(d->p->loop, &t->timer, d->p->o.dns_timeout_ms);
-}
-
-static void forward_tcp(struct dns_tcp *tc, struct dns_txn *t,
-			const uint8_t *wire, size_t len, uint32_t mark,
-			const struct dfl_proxy_policy *pol)
-{
-	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-
-	t->tc = tc;
-	t->up_id = t->client_id; /* one upstream connection per client */
-	t->next = tc->txns;
-	tc->txns = t;
-	if (tc->uio.fd < 0) {
-		tc->up_addr = pol->upstream;
-		tc->up_bind = pol->bind;
-		tc->up_mark = mark;
-	}
-	if (dfl_buf__append(&tc->uout, hdr, 2) ||
-	    dfl_buf__append(&tc->uout, wire, len)) {
-		txn_fail(t, "out of memory");
-		return;
-	}
-	dfl_proxy_loop__timer_arm(tc->d->p->loop, &t->timer, tc->d->p->o.dns_timeout_ms);
+	dns_fifo_add(d, t);
+	queue_send(d, up->io.fd, NULL, wire, len, false);
 }
 
 static void reply_local(struct dns_state *d, struct listener *l,
-			struct dns_tcp *tc, const struct dfl_proxy_conn_info *ci,
+			struct dns_tcp *tc,
+			const struct dfl_proxy_conn_info *ci,
 			const uint8_t *msg, size_t len)
 {
 	if (tc)
-		tcp_answer(tc, msg, len);
+		dns_tcp_answer(tc, msg, len);
 	else
-		udp_send(d, l, ci, msg, len);
+		udp_send(d, l, ci, msg, len, true);
 }
 
-/* One query from a client (UDP: <l>, TCP: <tc>); <wire> may be changed. */
-static void handle_query(struct dns_state *d, struct listener *l,
-			 struct dns_tcp *tc, const struct dfl_proxy_conn_info *ci,
-			 uint8_t *wire, size_t len)
+/* One query from a client (UDP: <l>, TCP: <tc>); <wire> may be changed
+ * and must stay valid until dns_flush(). */
+void dns_handle_query(struct dns_state *d, struct listener *l,
+		      struct dns_tcp *tc, const struct dfl_proxy_conn_info *ci,
+		      uint8_t *wire, size_t len)
 {
 	struct dfl_proxy *p = d->p;
 	struct dfl_proxy_policy pol;
@@ -581,9 +672,9 @@ static void handle_query(struct dns_state *d, struct listener *l,
 		p->stats.dns_denied++;
 		emit_query(p, ci, &pol, &q, DFL_L7_DROPPED, sel, reason);
 		n = dfl_dns__reply_rcode(wire, &q,
-					 p->o.dns_deny_nxdomain ?
-						 DFL_DNS_RCODE_NXDOMAIN :
-						 DFL_DNS_RCODE_REFUSED,
+					 p->o.dns_deny_nxdomain
+					     ? DFL_DNS_RCODE_NXDOMAIN
+					     : DFL_DNS_RCODE_REFUSED,
 					 d->out, sizeof(d->out));
 		if (n > 0)
 			reply_local(d, l, tc, ci, d->out, (size_t)n);
@@ -605,53 +696,77 @@ static void handle_query(struct dns_state *d, struct listener *l,
 	}
 	t->l = l;
 	if (tc)
-		forward_tcp(tc, t, wire, len, mark, &pol);
+		dns_tcp_forward(tc, t, wire, len, mark, &pol);
 	else
 		forward_udp(d, t, wire, len, mark, &pol);
 }
 
-/* ---- UDP listener --------------------------------------------------------- */
+/* ---- UDP listener ---------------------------------------------------------
+ */
+
+/* The original destination of a datagram (IP_ORIGDSTADDR), or the
+ * listener's own address when not redirected. */
+static void orig_dst(struct msghdr *mh, const struct listener *l,
+		     struct dfl_sockaddr *out)
+{
+	*out = l->addr;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n = c->cmsg_len - CMSG_LEN(0);
+
+		if ((c->cmsg_level == SOL_IP &&
+		     c->cmsg_type == IP_ORIGDSTADDR) ||
+		    (c->cmsg_level == SOL_IPV6 &&
+		     c->cmsg_type == IPV6_ORIGDSTADDR))
+			memcpy(out, CMSG_DATA(c),
+			       n < sizeof(*out) ? n : sizeof(*out));
+	}
+}
 
 void dfl_dns_proxy__udp_ready(struct listener *l)
 {
 	struct dns_state *d = l->p->dns;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sockaddr_in6))];
+		struct cmsghdr align;
+	} ctl[DNS_VEC];
+	struct dfl_sockaddr from[DNS_VEC];
+	struct mmsghdr mh[DNS_VEC];
+	struct iovec iov[DNS_VEC];
 
-	for (int i = 0; i < BATCH; i++) {
-		union {
-			char buf[CMSG_SPACE(sizeof(struct sockaddr_in6))];
-			struct cmsghdr align;
-		} ctl;
-		struct dfl_proxy_conn_info ci = {
-			.ip_proto = IPPROTO_UDP, .l7 = DFL_L7_PROTO_DNS,
-			.listener_port = dfl_sockaddr__port(&l->addr),
-		};
-		struct iovec iov = { d->buf, sizeof(d->buf) };
-		struct msghdr mh = {
-			.msg_name = &ci.client, .msg_namelen = sizeof(ci.client),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-		};
-		ssize_t n = recvmsg(l->io.fd, &mh, 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		int n;
 
-		if (n < 0) {
-			if (errno == EAGAIN)
-				return;
-			continue;
+		for (int i = 0; i < DNS_VEC; i++) {
+			iov[i] = (struct iovec){d->rx[i], sizeof(d->rx[i])};
+			mh[i] = (struct mmsghdr){
+			    .msg_hdr = {.msg_name = &from[i],
+					.msg_namelen = sizeof(from[i]),
+					.msg_iov = &iov[i],
+					.msg_iovlen = 1,
+					.msg_control = ctl[i].buf,
+					.msg_controllen = sizeof(ctl[i].buf)}};
 		}
-		ci.orig_dst = l->addr;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c;
-		     c = CMSG_NXTHDR(&mh, c)) {
-			if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_ORIGDSTADDR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			     c->cmsg_type == IPV6_ORIGDSTADDR))
-				memcpy(&ci.orig_dst, CMSG_DATA(c),
-				       c->cmsg_len - CMSG_LEN(0) < sizeof(ci.orig_dst) ?
-					       c->cmsg_len - CMSG_LEN(0) :
-					       sizeof(ci.orig_dst));
+		n = recvmmsg(l->io.fd, mh, DNS_VEC, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			struct dfl_proxy_conn_info ci = {
+			    .ip_proto = IPPROTO_UDP,
+			    .l7 = DFL_L7_PROTO_DNS,
+			    .listener_port = dfl_sockaddr__port(&l->addr),
+			};
+
+			ci.client = from[i];
+			orig_dst(&mh[i].msg_hdr, l, &ci.orig_dst);
+			dfl_sockaddr__unmap(&ci.client);
+			dfl_sockaddr__unmap(&ci.orig_dst);
+			dns_handle_query(d, l, NULL, &ci, d->rx[i],
+					 mh[i].msg_len);
 		}
-		dfl_sockaddr__unmap(&ci.client);
-		dfl_sockaddr__unmap(&ci.orig_dst);
-		handle_query(d, l, NULL, &ci, d->buf, (size_t)n);
+		/* Forwarded queries point into d->rx: out before reusing it. */
+		dns_flush(d);
+		if (n < DNS_VEC)
+			return;
 	}
 	dfl_proxy_loop__defer(l->p->loop, &l->again);
 }
@@ -661,302 +776,8 @@ void dfl_dns_proxy__udp_again(struct dfl_ev_defer *df)
 	dfl_dns_proxy__udp_ready(dfl_container_of(df, struct listener, again));
 }
 
-/* ---- TCP connections ------------------------------------------------------- */
-
-static void tcp_reap(struct dfl_ev_defer *df)
-{
-	struct dns_tcp *tc = dfl_container_of(df, struct dns_tcp, reap);
-
-	dfl_buf__release(&tc->cin);
-	dfl_buf__release(&tc->cout);
-	dfl_buf__release(&tc->uin);
-	dfl_buf__release(&tc->uout);
-	free(tc);
-}
-
-static void tcp_close(struct dns_tcp *tc)
-{
-	struct dfl_proxy *p = tc->d->p;
-
-	if (tc->dead)
-		return;
-	tc->dead = true;
-	while (tc->txns) {
-		struct dns_txn *t = tc->txns;
-
-		t->tc = NULL; /* nobody to answer */
-		tc->txns = t->next;
-		dfl_proxy_loop__timer_cancel(p->loop, &t->timer);
-		free(t);
-	}
-	dfl_proxy_loop__close(p->loop, &tc->cio);
-	dfl_proxy_loop__close(p->loop, &tc->uio);
-	dfl_proxy_loop__timer_cancel(p->loop, &tc->timer);
-	if (tc->prev)
-		tc->prev->next = tc->next;
-	else
-		tc->d->tcps = tc->next;
-	if (tc->next)
-		tc->next->prev = tc->prev;
-	p->stats.conns_open--;
-	dfl_proxy_loop__defer(p->loop, &tc->reap);
-}
-
-static void tcp_answer(struct dns_tcp *tc, const uint8_t *msg, size_t len)
-{
-	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-
-	if (dfl_buf__append(&tc->cout, hdr, 2) ||
-	    dfl_buf__append(&tc->cout, msg, len))
-		tcp_close(tc);
-}
-
-/* The upstream connection is gone: every pending query gets SERVFAIL. */
-static void tcp_upstream_lost(struct dns_tcp *tc, const char *why)
-{
-	dfl_proxy_loop__close(tc->d->p->loop, &tc->uio);
-	tc->u_rd = tc->u_wr = tc->u_connecting = false;
-	dfl_buf__clear(&tc->uin);
-	dfl_buf__clear(&tc->uout);
-	while (tc->txns)
-		txn_fail(tc->txns, why);
-}
-
-static ssize_t tcp_fill(int fd, struct dfl_buf *b)
-{
-	char *dst = dfl_buf__reserve(b, 16384);
-	ssize_t n;
-
-	if (!dst)
-		return -ENOMEM;
-	n = read(fd, dst, 16384);
-	if (n < 0)
-		return -errno;
-	dfl_buf__commit(b, (size_t)n);
-	return n;
-}
-
-static ssize_t tcp_flush(int fd, struct dfl_buf *b)
-{
-	ssize_t n = send(fd, dfl_buf__data(b), dfl_buf__len(b), MSG_NOSIGNAL);
-
-	if (n < 0)
-		return -errno;
-	dfl_buf__consume(b, (size_t)n);
-	return n;
-}
-
-/* Takes one length-prefixed message out of <b> into <out>: its length, 0
- * when incomplete, -1 when malformed. */
-static int tcp_frame(struct dfl_buf *b, uint8_t *out)
-{
-	const uint8_t *p = (const uint8_t *)dfl_buf__data(b);
-	size_t len;
-
-	if (dfl_buf__len(b) < 2)
-		return 0;
-	len = (size_t)p[0] << 8 | p[1];
-	if (len < 12)
-		return -1;
-	if (dfl_buf__len(b) < 2 + len)
-		return 0;
-	memcpy(out, p + 2, len);
-	dfl_buf__consume(b, 2 + len);
-	return (int)len;
-}
-
-static bool tcp_client(struct dns_tcp *tc, bool *progress)
-{
-	struct dns_state *d = tc->d;
-	ssize_t n;
-	int len = 0;
-
-	if (tc->c_rd && dfl_buf__len(&tc->cout) < 4 * MSG_MAX) {
-		n = tcp_fill(tc->cio.fd, &tc->cin);
-		if (n > 0) {
-			*progress = true;
-		} else if (n == 0) {
-			tc->c_eof = true;
-			tc->c_rd = false;
-		} else if (n == -EAGAIN || n == -EINTR) {
-			tc->c_rd = false;
-		} else {
-			return false;
-		}
-	}
-	while (!tc->dead && (len = tcp_frame(&tc->cin, d->buf)) > 0) {
-		handle_query(d, NULL, tc, &tc->ci, d->buf, (size_t)len);
-		*progress = true;
-	}
-	if (len < 0)
-		return false;
-	if (tc->c_wr && dfl_buf__len(&tc->cout)) {
-		n = tcp_flush(tc->cio.fd, &tc->cout);
-		if (n > 0)
-			*progress = true;
-		else if (n == -EAGAIN || n == -EINTR)
-			tc->c_wr = false;
-		else
-			return false;
-	}
-	return true;
-}
-
-static void tcp_upstream(struct dns_tcp *tc, bool *progress)
-{
-	struct dns_state *d = tc->d;
-	struct dfl_dns_answer a;
-	ssize_t n;
-	int len;
-
-	if (dfl_buf__len(&tc->uout) && tc->uio.fd < 0) {
-		const struct dfl_sockaddr *bind =
-			tc->up_bind.sa.sa_family != AF_UNSPEC ? &tc->up_bind : NULL;
-		int fd = dfl_sock__connect(SOCK_STREAM, &tc->up_addr, bind,
-					   tc->up_mark);
-
-		*progress = true;
-		if (fd < 0 || (tc->uio.fd = fd,
-			       dfl_proxy_loop__add(d->p->loop, &tc->uio,
-					     EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
-			tcp_upstream_lost(tc, "cannot reach the upstream DNS server");
-			return;
-		}
-		tc->u_connecting = true;
-	}
-	if (tc->uio.fd < 0 || tc->u_connecting)
-		return;
-	if (tc->u_wr && dfl_buf__len(&tc->uout)) {
-		n = tcp_flush(tc->uio.fd, &tc->uout);
-		if (n > 0) {
-			*progress = true;
-		} else if (n == -EAGAIN || n == -EINTR) {
-			tc->u_wr = false;
-		} else {
-			tcp_upstream_lost(tc, "upstream DNS connection failed");
-			*progress = true;
-			return;
-		}
-	}
-	if (tc->u_rd) {
-		n = tcp_fill(tc->uio.fd, &tc->uin);
-		if (n > 0) {
-			*progress = true;
-		} else if (n == -EAGAIN || n == -EINTR) {
-			tc->u_rd = false;
-		} else {
-			tcp_upstream_lost(tc, "upstream DNS connection closed");
-			*progress = true;
-			return;
-		}
-	}
-	while ((len = tcp_frame(&tc->uin, d->buf)) > 0) {
-		struct dns_txn *t;
-		bool bad;
-
-		t = match_answer(tc->txns, dfl_dns__id(d->buf), d->buf,
-				 (size_t)len, &a, &bad);
-		*progress = true;
-		if (t && bad)
-			txn_fail(t, "malformed upstream DNS answer");
-		else if (t)
-			txn_answer(t, d->buf, (size_t)len, &a);
-	}
-	if (len < 0)
-		tcp_upstream_lost(tc, "malformed upstream DNS stream");
-}
-
-static void tcp_run(struct dns_tcp *tc)
-{
-	for (int round = 0; round < 32 && !tc->dead; round++) {
-		bool progress = false;
-
-		if (!tcp_client(tc, &progress)) {
-			tcp_close(tc);
-			return;
-		}
-		tcp_upstream(tc, &progress);
-		if (tc->c_eof && !tc->txns && !dfl_buf__len(&tc->cout)) {
-			tcp_close(tc);
-			return;
-		}
-		if (!progress)
-			break;
-	}
-	if (!tc->dead)
-		dfl_proxy_loop__timer_arm(tc->d->p->loop, &tc->timer,
-				    tc->d->p->o.idle_timeout_ms);
-}
-
-static void tcp_idle(struct dfl_ev_timer *tm)
-{
-	tcp_close(dfl_container_of(tm, struct dns_tcp, timer));
-}
-
-static void tcp_client_io(struct dfl_ev_io *io, uint32_t events)
-{
-	struct dns_tcp *tc = dfl_container_of(io, struct dns_tcp, cio);
-
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		tc->c_rd = true;
-	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
-		tc->c_wr = true;
-	tcp_run(tc);
-}
-
-static void tcp_upstream_io(struct dfl_ev_io *io, uint32_t events)
-{
-	struct dns_tcp *tc = dfl_container_of(io, struct dns_tcp, uio);
-
-	if (tc->u_connecting) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-
-		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
-			tcp_upstream_lost(tc, "cannot reach the upstream DNS server");
-			tcp_run(tc);
-			return;
-		}
-		tc->u_connecting = false;
-	}
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		tc->u_rd = true;
-	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
-		tc->u_wr = true;
-	tcp_run(tc);
-}
-
-void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
-{
-	struct dns_tcp *tc = calloc(1, sizeof(*tc));
-
-	if (!tc) {
-		close(fd);
-		return;
-	}
-	tc->d = p->dns;
-	tc->cio = (struct dfl_ev_io){ fd, tcp_client_io };
-	tc->uio = (struct dfl_ev_io){ -1, tcp_upstream_io };
-	tc->timer.fn = tcp_idle;
-	tc->reap.fn = tcp_reap;
-	tc->ci.ip_proto = IPPROTO_TCP;
-	tc->ci.l7 = DFL_L7_PROTO_DNS;
-	tc->ci.listener_port = dfl_sockaddr__port(&l->addr);
-	if (dfl_proxy__conn_addrs(fd, &tc->ci) ||
-	    dfl_proxy_loop__add(p->loop, &tc->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
-		close(fd);
-		free(tc);
-		return;
-	}
-	tc->next = p->dns->tcps;
-	if (tc->next)
-		tc->next->prev = tc;
-	p->dns->tcps = tc;
-	p->stats.conns_open++;
-	dfl_proxy_loop__timer_arm(p->loop, &tc->timer, p->o.idle_timeout_ms);
-}
-
-/* ---- life cycle -------------------------------------------------------------- */
+/* ---- life cycle
+ * -------------------------------------------------------------- */
 
 int dfl_dns_proxy__init(struct dfl_proxy *p)
 {
@@ -964,7 +785,13 @@ int dfl_dns_proxy__init(struct dfl_proxy *p)
 
 	if (!d)
 		return -ENOMEM;
+	d->rx = calloc(DNS_VEC, sizeof(*d->rx));
+	if (!d->rx) {
+		free(d);
+		return -ENOMEM;
+	}
 	d->p = p;
+	d->fifo_timer.fn = fifo_expire;
 	if (getrandom(&d->rng, sizeof(d->rng), 0) != sizeof(d->rng) || !d->rng)
 		d->rng = (uint64_t)time(NULL) * 6364136223846793005ull + 1;
 	p->dns = d;
@@ -977,29 +804,23 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 
 	if (!d)
 		return;
-	while (d->tcps) {
-		struct dns_tcp *tc = d->tcps;
-
-		tcp_close(tc);
-		dfl_proxy_loop__undefer(p->loop, &tc->reap);
-		tcp_reap(&tc->reap);
-	}
+	dns_tcp_close_all(d);
 	while (d->ups) {
 		struct dns_upstream *up = d->ups;
 
 		d->ups = up->next;
-		for (size_t i = 0; i < UP_TAB; i++) {
-			while (up->tab[i]) {
-				struct dns_txn *t = up->tab[i];
-
-				up->tab[i] = t->next;
-				dfl_proxy_loop__timer_cancel(p->loop, &t->timer);
-				free(t);
-			}
-		}
+		for (size_t i = 0; i < UP_TAB; i++)
+			while (up->tab[i])
+				dns_txn_free(up->tab[i]);
 		dfl_proxy_loop__undefer(p->loop, &up->again);
 		dfl_proxy_loop__close(p->loop, &up->io);
 		free(up);
+	}
+	while (d->free_txns) {
+		struct dns_txn *t = d->free_txns;
+
+		d->free_txns = t->next;
+		free(t);
 	}
 	while (d->replies) {
 		struct reply_sock *r = d->replies;
@@ -1008,6 +829,8 @@ void dfl_dns_proxy__free(struct dfl_proxy *p)
 		close(r->fd);
 		free(r);
 	}
+	dfl_proxy_loop__timer_cancel(p->loop, &d->fifo_timer);
+	free(d->rx);
 	free(d);
 	p->dns = NULL;
 }

@@ -219,15 +219,18 @@ size_t dfl_fqdn_cache__count(const struct dfl_fqdn_cache *c)
 }
 
 int dfl_fqdn_cache__foreach(const struct dfl_fqdn_cache *c,
-			    int (*fn)(void *ctx, const struct dfl_fqdn_entry *e),
+			    int (*fn)(void *ctx,
+				      const struct dfl_fqdn_entry *e),
 			    void *ctx)
 {
 	for (size_t b = 0; b < c->n_buckets; b++) {
 		for (const struct name_ent *n = c->buckets[b]; n; n = n->next) {
 			for (size_t i = 0; i < n->n_ips; i++) {
 				struct dfl_fqdn_entry e = {
-					n->endpoint_id, n->name, n->ips[i].ip,
-					n->ips[i].expires,
+				    n->endpoint_id,
+				    n->name,
+				    n->ips[i].ip,
+				    n->ips[i].expires,
 				};
 				int r = fn(ctx, &e);
 
@@ -245,9 +248,9 @@ static int to_json(void *ctx, const struct dfl_fqdn_entry *e)
 	json_t *o;
 
 	inet_ntop(e->ip.family, e->ip.addr, ip, sizeof(ip));
-	o = json_pack("{s:I, s:s, s:s, s:I}", "endpoint", (json_int_t)e->endpoint_id,
-		      "name", e->name, "ip", ip, "expires",
-		      (json_int_t)e->expires);
+	o = json_pack("{s:I, s:s, s:s, s:I}", "endpoint",
+		      (json_int_t)e->endpoint_id, "name", e->name, "ip", ip,
+		      "expires", (json_int_t)e->expires);
 	if (!o || json_array_append_new(ctx, o))
 		return -ENOMEM;
 	return 0;
@@ -261,8 +264,8 @@ int dfl_fqdn_cache__save(const struct dfl_fqdn_cache *c, const char *path)
 	char *text = NULL;
 	size_t len;
 
-	if (!root || !arr || json_object_set_new(root, "version",
-						  json_integer(FORMAT_VERSION)))
+	if (!root || !arr ||
+	    json_object_set_new(root, "version", json_integer(FORMAT_VERSION)))
 		goto out;
 	if (json_object_set(root, "entries", arr))
 		goto out;
@@ -329,11 +332,13 @@ int dfl_fqdn_cache__load(struct dfl_fqdn_cache *c, const char *path,
 	if (!root) {
 		if (access(path, F_OK) && errno == ENOENT)
 			return 0;
-		pr_warn("%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+		pr_warn("%s:%d:%d: %s\n", path, jerr.line, jerr.column,
+			jerr.text);
 		return -EINVAL;
 	}
 	entries = json_object_get(root, "entries");
-	if (json_integer_value(json_object_get(root, "version")) != FORMAT_VERSION ||
+	if (json_integer_value(json_object_get(root, "version")) !=
+		FORMAT_VERSION ||
 	    !json_is_array(entries)) {
 		pr_warn("%s: not a deflector FQDN state file (version %d)\n",
 			path, FORMAT_VERSION);
@@ -347,10 +352,12 @@ int dfl_fqdn_cache__load(struct dfl_fqdn_cache *c, const char *path,
 		struct dfl_ip ip;
 
 		if (json_unpack(e, "{s:I, s:s, s:s, s:I}", "endpoint", &ep,
-				"name", &name, "ip", &ips, "expires", &expires) ||
+				"name", &name, "ip", &ips, "expires",
+				&expires) ||
 		    ep < 0 || ep > UINT32_MAX || expires < 0 ||
 		    parse_ip(ips, &ip)) {
-			pr_warn("%s: entries[%zu]: needs endpoint, name, ip and expires\n",
+			pr_warn("%s: entries[%zu]: needs endpoint, name, ip "
+				"and expires\n",
 				path, i);
 			err = -EINVAL;
 			goto out;

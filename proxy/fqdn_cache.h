@@ -44,7 +44,8 @@ size_t dfl_fqdn_cache__count(const struct dfl_fqdn_cache *c);
 /* Calls <fn> for every entry (borrowed); stops when it returns non-zero
  * and returns that value. */
 int dfl_fqdn_cache__foreach(const struct dfl_fqdn_cache *c,
-			    int (*fn)(void *ctx, const struct dfl_fqdn_entry *e),
+			    int (*fn)(void *ctx,
+				      const struct dfl_fqdn_entry *e),
 			    void *ctx);
 
 /* Writes the cache to <path> atomically. Returns 0 or a negative errno. */

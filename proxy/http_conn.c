@@ -3,6 +3,7 @@
  * edge-triggered: readiness is remembered in flags and cleared on EAGAIN. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -14,7 +15,6 @@
 #include "proxy/sock.h"
 #include "util/log.h"
 
-#define READ_CHUNK (64 * 1024)
 #define LINGER_MS 2000
 /* Rounds of run() per wake-up before yielding to other connections. */
 #define MAX_ROUNDS 32
@@ -50,7 +50,7 @@ struct http_conn {
 	enum timer_kind tkind;
 	uint64_t last_active;
 	struct dfl_ev_defer again; /* run() yielded: continue next iteration */
-	struct dfl_ev_defer reap;	/* free after the current batch of events */
+	struct dfl_ev_defer reap;  /* free after the current batch of events */
 };
 
 static void run(struct http_conn *c);
@@ -107,12 +107,13 @@ static void conn_event(void *ctx, struct dfl_l7_event *ev)
 }
 
 static const struct dfl_http_filter_ops filter_ops = {
-	.decide = conn_decide,
-	.done = conn_done,
-	.event = conn_event,
+    .decide = conn_decide,
+    .done = conn_done,
+    .event = conn_event,
 };
 
-/* ---- life cycle ------------------------------------------------------------ */
+/* ---- life cycle ------------------------------------------------------------
+ */
 
 static void reap(struct dfl_ev_defer *d)
 {
@@ -185,7 +186,7 @@ static void upstream_failed(struct http_conn *c, const char *why)
 static void connect_upstream(struct http_conn *c)
 {
 	const struct dfl_sockaddr *bind =
-		c->up_bind.sa.sa_family != AF_UNSPEC ? &c->up_bind : NULL;
+	    c->up_bind.sa.sa_family != AF_UNSPEC ? &c->up_bind : NULL;
 	int fd, err;
 
 	fd = dfl_sock__connect(SOCK_STREAM, &c->up_addr, bind, c->up_mark);
@@ -194,7 +195,8 @@ static void connect_upstream(struct http_conn *c)
 		return;
 	}
 	c->uio.fd = fd;
-	err = dfl_proxy_loop__add(c->p->loop, &c->uio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	err = dfl_proxy_loop__add(c->p->loop, &c->uio,
+			      EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err) {
 		upstream_failed(c, strerror(-err));
 		return;
@@ -202,22 +204,21 @@ static void connect_upstream(struct http_conn *c)
 	c->u_connecting = true;
 }
 
-/* ---- I/O ------------------------------------------------------------------- */
+/* ---- I/O -------------------------------------------------------------------
+ */
 
 /* read() into <b>: >0 bytes, 0 EOF, -EAGAIN, or another negative errno. */
-static ssize_t fill(int fd, struct dfl_buf *b)
+static ssize_t fill(struct http_conn *c, int fd, struct dfl_buf *b)
 {
-	char *dst = dfl_buf__reserve(b, READ_CHUNK);
 	ssize_t n;
 
-	if (!dst)
-		return -ENOMEM;
 	do
-		n = read(fd, dst, READ_CHUNK);
+		n = read(fd, c->p->scratch, sizeof(c->p->scratch));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	dfl_buf__commit(b, (size_t)n);
+	if (dfl_buf__append(b, c->p->scratch, (size_t)n))
+		return -ENOMEM;
 	return n;
 }
 
@@ -252,11 +253,11 @@ static bool client_side(struct http_conn *c, bool *progress)
 	ssize_t n;
 
 	if (c->c_rd && dfl_http_filter__wants_client_data(c->f)) {
-		n = fill(c->cio.fd, &io->client_in);
+		n = fill(c, c->cio.fd, &io->client_in);
 		if (n > 0) {
 			/* A short read drained the socket: the next edge says
 			 * when there is more, no need for a read to fail. */
-			if (n < READ_CHUNK && !c->c_hup)
+			if ((size_t)n < sizeof(c->p->scratch) && !c->c_hup)
 				c->c_rd = false;
 			dfl_http_filter__client_data(c->f);
 			*progress = true;
@@ -303,10 +304,11 @@ static void upstream_side(struct http_conn *c, bool *progress)
 			return;
 		}
 	}
-	if (c->u_rd && dfl_buf__len(&io->to_client) < 4 * READ_CHUNK) {
-		n = fill(c->uio.fd, &io->server_in);
+	if (c->u_rd &&
+	    dfl_buf__len(&io->to_client) < 4 * sizeof(c->p->scratch)) {
+		n = fill(c, c->uio.fd, &io->server_in);
 		if (n > 0) {
-			if (n < READ_CHUNK && !c->u_hup)
+			if ((size_t)n < sizeof(c->p->scratch) && !c->u_hup)
 				c->u_rd = false;
 			dfl_http_filter__server_data(c->f);
 			*progress = true;
@@ -369,7 +371,8 @@ static void on_timer(struct dfl_ev_timer *t)
 	else if (kind == T_RESPONSE)
 		limit = o->response_timeout_ms;
 	if (limit && now - c->last_active < limit) {
-		dfl_proxy_loop__timer_arm(c->p->loop, t, limit - (now - c->last_active));
+		dfl_proxy_loop__timer_arm(c->p->loop, t,
+				      limit - (now - c->last_active));
 		return;
 	}
 	c->tkind = T_NONE;
@@ -403,7 +406,7 @@ static void run(struct http_conn *c)
 		if (c->lingering) {
 			if (c->c_rd)
 				drain_lingering(c);
-			return;
+			break; /* the linger timer still has to be set */
 		}
 		if (!client_side(c, &progress)) {
 			close_conn(c);
@@ -426,7 +429,8 @@ static void run(struct http_conn *c)
 		}
 		upstream_side(c, &progress);
 		st = dfl_http_filter__status(c->f);
-		if ((st & DFL_HTTP_CLOSE_CLIENT) && !dfl_buf__len(&io->to_client)) {
+		if ((st & DFL_HTTP_CLOSE_CLIENT) &&
+		    !dfl_buf__len(&io->to_client)) {
 			start_linger(c);
 			progress = true;
 		}
@@ -470,7 +474,8 @@ static void upstream_io(struct dfl_ev_io *io, uint32_t events)
 
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
-		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) ||
+		    err) {
 			upstream_failed(c, strerror(err ? err : errno));
 			run(c);
 			return;
@@ -489,9 +494,9 @@ static void upstream_io(struct dfl_ev_io *io, uint32_t events)
 void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 {
 	struct dfl_http_filter_limits lim = {
-		.max_header_bytes = p->o.max_header_bytes,
-		.max_headers = p->o.max_headers,
-		.body_403 = p->body_403,
+	    .max_header_bytes = p->o.max_header_bytes,
+	    .max_headers = p->o.max_headers,
+	    .body_403 = p->body_403,
 	};
 	struct http_conn *c = calloc(1, sizeof(*c));
 	char authority[64];
@@ -500,8 +505,8 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	if (!c)
 		goto fail;
 	c->p = p;
-	c->cio = (struct dfl_ev_io){ fd, client_io };
-	c->uio = (struct dfl_ev_io){ -1, upstream_io };
+	c->cio = (struct dfl_ev_io){fd, client_io};
+	c->uio = (struct dfl_ev_io){-1, upstream_io};
 	c->timer.fn = on_timer;
 	c->again.fn = run_again;
 	c->reap.fn = reap;
@@ -510,12 +515,15 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	c->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &c->ci))
 		goto fail;
-	c->f = dfl_http_filter__new(&filter_ops, c, &lim,
-				    dfl_sockaddr__fmt(&c->ci.orig_dst, authority,
-						      sizeof(authority)));
+	/* Responses go out in one send: no reason to let Nagle hold them. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	c->f = dfl_http_filter__new(
+	    &filter_ops, c, &lim,
+	    dfl_sockaddr__fmt(&c->ci.orig_dst, authority, sizeof(authority)));
 	if (!c->f)
 		goto fail;
-	err = dfl_proxy_loop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	err =
+	    dfl_proxy_loop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err)
 		goto fail;
 	c->next = p->http_conns;
@@ -527,7 +535,8 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	update_timer(c);
 	return;
 fail:
-	pr_warn("proxy: dropping connection: %s\n", strerror(errno ? errno : ENOMEM));
+	pr_warn("proxy: dropping connection: %s\n",
+		strerror(errno ? errno : ENOMEM));
 	if (c)
 		dfl_http_filter__free(c->f);
 	free(c);

@@ -46,26 +46,28 @@ struct dfl_http_filter {
 
 	enum rq_state rq;
 	enum rs_state rs;
-	size_t parsed;	     /* head bytes of client_in given to llhttp */
-	bool discard_body;   /* the current request's body goes nowhere */
-	bool resp_started;   /* bytes of the current response were relayed */
-	bool resp_final;     /* the current response's head is not a 1xx */
-	bool resp_upgrade;   /* the response switches to a tunnel */
-	bool req_upgrade;    /* the request asked for CONNECT or Upgrade */
+	size_t parsed;	   /* head bytes of client_in given to llhttp */
+	bool discard_body; /* the current request's body goes nowhere */
+	bool resp_started; /* bytes of the current response were relayed */
+	bool resp_final;   /* the current response's head is not a 1xx */
+	bool resp_upgrade; /* the response switches to a tunnel */
+	bool req_upgrade;  /* the request asked for CONNECT or Upgrade */
 	bool req_keep_alive;
 	bool close_after;    /* close the client after this exchange */
 	bool closing;	     /* close the client once to_client is flushed */
 	bool abort;	     /* close everything now */
 	bool close_upstream; /* the caller must close the upstream */
 	bool tunnel;
-	bool client_eof;     /* the client sends no more */
-	int head_error;	     /* 431 when a head limit was hit */
+	bool client_eof; /* the client sends no more */
+	int head_error;	 /* 431 when a head limit was hit */
 
 	/* The current request head: strings in <hs>, located by spans. */
 	struct dfl_strbuf hs;
 	struct span method, url;
 	struct hdr *hdrs;
 	size_t n_hdrs, cap_hdrs;
+	struct dfl_http_header_view *hv; /* the matcher's view of hdrs */
+	size_t cap_hv;
 	bool last_was_value;
 	uint8_t method_id; /* llhttp_method_t */
 	char proto[9];	   /* "HTTP/1.1" */
@@ -83,10 +85,10 @@ struct dfl_http_io *dfl_http_filter__io(struct dfl_http_filter *f)
 	return &f->io;
 }
 
-struct dfl_http_filter *dfl_http_filter__new(const struct dfl_http_filter_ops *ops,
-					     void *ctx,
-					     const struct dfl_http_filter_limits *lim,
-					     const char *default_authority)
+struct dfl_http_filter *
+dfl_http_filter__new(const struct dfl_http_filter_ops *ops, void *ctx,
+		     const struct dfl_http_filter_limits *lim,
+		     const char *default_authority)
 {
 	struct dfl_http_filter *f = calloc(1, sizeof(*f));
 
@@ -95,7 +97,8 @@ struct dfl_http_filter *dfl_http_filter__new(const struct dfl_http_filter_ops *o
 	f->ops = ops;
 	f->ctx = ctx;
 	f->lim = *lim;
-	f->default_authority = strdup(default_authority ? default_authority : "");
+	f->default_authority =
+	    strdup(default_authority ? default_authority : "");
 	if (!f->default_authority) {
 		free(f);
 		errno = ENOMEM;
@@ -119,6 +122,7 @@ void dfl_http_filter__free(struct dfl_http_filter *f)
 	dfl_strbuf__release(&f->hs);
 	dfl_strbuf__release(&f->ev_url);
 	free(f->hdrs);
+	free(f->hv);
 	free(f->default_authority);
 	free(f);
 }
@@ -139,8 +143,11 @@ static void emit(struct dfl_http_filter *f, enum dfl_l7_type type,
 		 uint16_t code, const struct dfl_http_request_view *req)
 {
 	struct dfl_l7_event ev = {
-		.type = type, .proto = DFL_L7_PROTO_HTTP, .verdict = verdict,
-		.rule = rule, .reason = reason,
+	    .type = type,
+	    .proto = DFL_L7_PROTO_HTTP,
+	    .verdict = verdict,
+	    .rule = rule,
+	    .reason = reason,
 	};
 
 	if (!f->ops->event)
@@ -161,13 +168,20 @@ static void emit(struct dfl_http_filter *f, enum dfl_l7_type type,
 static const char *status_text(int code)
 {
 	switch (code) {
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 408: return "Request Timeout";
-	case 431: return "Request Header Fields Too Large";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Error";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 408:
+		return "Request Timeout";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Error";
 	}
 }
 
@@ -222,8 +236,9 @@ static void fail_request(struct dfl_http_filter *f, int code, const char *why)
 	dfl_buf__clear(&f->io.client_in);
 	f->parsed = 0;
 	local_reply(f, code,
-		    code == 431 ? "Request Header Fields Too Large\r\n" :
-		    code == 408 ? "Request Timeout\r\n" : "Bad Request\r\n",
+		    code == 431	  ? "Request Header Fields Too Large\r\n"
+		    : code == 408 ? "Request Timeout\r\n"
+				  : "Bad Request\r\n",
 		    true);
 }
 
@@ -238,7 +253,7 @@ static int append_span(struct dfl_http_filter *f, struct span *s,
 		       const char *at, size_t len, bool start)
 {
 	if (start)
-		*s = (struct span){ f->hs.len, 0 };
+		*s = (struct span){f->hs.len, 0};
 	if (dfl_strbuf__append(&f->hs, at, len))
 		return -1;
 	s->len += len;
@@ -253,7 +268,7 @@ static int on_req_begin(llhttp_t *p)
 	dfl_strbuf__reset(&f->hs);
 	f->n_hdrs = 0;
 	f->last_was_value = true;
-	f->method = f->url = (struct span){ 0, 0 };
+	f->method = f->url = (struct span){0, 0};
 	f->ev_method = NULL;
 	f->rule = -1;
 	dfl_strbuf__reset(&f->ev_url);
@@ -290,7 +305,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 		if (!h)
 			return -1;
 		f->last_was_value = false;
-		h->value = (struct span){ 0, 0 };
+		h->value = (struct span){0, 0};
 		return append_span(f, &h->name, at, len, true);
 	}
 	return append_span(f, &f->hdrs[f->n_hdrs - 1].name, at, len, false);
@@ -360,8 +375,8 @@ static int on_resp_headers_complete(llhttp_t *p)
 	f->resp_final = true;
 	emit(f, DFL_L7_RESPONSE, DFL_L7_FORWARDED, f->rule, NULL,
 	     (uint16_t)code, NULL);
-	if (f->req_upgrade &&
-	    (code == 101 || (f->method_id == HTTP_CONNECT && code / 100 == 2))) {
+	if (f->req_upgrade && (code == 101 || (f->method_id == HTTP_CONNECT &&
+					       code / 100 == 2))) {
 		f->resp_upgrade = true;
 		return 2;
 	}
@@ -464,8 +479,10 @@ static void build_view(struct dfl_http_filter *f,
 	v->method_len = f->method.len;
 	for (size_t i = 0; i < f->n_hdrs; i++) {
 		hv[i] = (struct dfl_http_header_view){
-			hs_at(f, f->hdrs[i].name), f->hdrs[i].name.len,
-			hs_at(f, f->hdrs[i].value), f->hdrs[i].value.len,
+		    hs_at(f, f->hdrs[i].name),
+		    f->hdrs[i].name.len,
+		    hs_at(f, f->hdrs[i].value),
+		    f->hdrs[i].value.len,
 		};
 		if (span_is(f, f->hdrs[i].name, "host")) {
 			v->host = hv[i].value;
@@ -584,9 +601,8 @@ static bool has_body(const llhttp_t *p)
 static void handle_head(struct dfl_http_filter *f)
 {
 	const char *raw = dfl_buf__data(&f->io.client_in);
-	struct dfl_http_header_view *hv = NULL;
 	struct dfl_http_request_view v;
-	struct dfl_http_decision d = { .rule = -1 };
+	struct dfl_http_decision d = {.rule = -1};
 	const char *why;
 	int n_host;
 
@@ -594,8 +610,9 @@ static void handle_head(struct dfl_http_filter *f)
 	f->method_id = (uint8_t)llhttp_get_method(&f->req);
 	f->req_upgrade = f->req.upgrade;
 	f->req_keep_alive = llhttp_should_keep_alive(&f->req);
-	snprintf(f->proto, sizeof(f->proto), "HTTP/%u.%u",
-		 f->req.http_major % 10, f->req.http_minor % 10);
+	memcpy(f->proto, "HTTP/1.1", 9);
+	f->proto[5] = (char)('0' + f->req.http_major % 10);
+	f->proto[7] = (char)('0' + f->req.http_minor % 10);
 	f->ev_method = llhttp_method_name(f->method_id);
 	dfl_strbuf__reset(&f->ev_url);
 	if (f->parsed > f->lim.max_header_bytes) {
@@ -608,23 +625,26 @@ static void handle_head(struct dfl_http_filter *f)
 		fail_request(f, 400, why);
 		return;
 	}
-	hv = f->n_hdrs ? calloc(f->n_hdrs, sizeof(*hv)) : NULL;
-	if (f->n_hdrs && !hv) {
+	if (dfl_grow((void **)&f->hv, &f->cap_hv, f->n_hdrs, sizeof(*f->hv))) {
 		f->abort = true;
 		return;
 	}
-	build_view(f, &v, hv);
-	dfl_strbuf__printf(&f->ev_url, "http://%.*s%.*s",
-			   (int)(v.host ? v.host_len : strlen(f->default_authority)),
-			   v.host ? v.host : f->default_authority,
-			   (int)v.path_len, v.path ? v.path : "");
+	build_view(f, &v, f->hv);
+	dfl_strbuf__append(&f->ev_url, "http://", 7);
+	if (v.host)
+		dfl_strbuf__append(&f->ev_url, v.host, v.host_len);
+	else
+		dfl_strbuf__puts(&f->ev_url, f->default_authority);
+	if (v.path)
+		dfl_strbuf__append(&f->ev_url, v.path, v.path_len);
 
 	f->ops->decide(f->ctx, &v, &d);
 	clock_gettime(CLOCK_MONOTONIC, &f->t_decided);
 	f->rule = d.allowed ? d.rule : -1;
 	if (d.allowed) {
-		int err = needs_rewrite(&d) ? rewrite_head(f, raw, &v, &d) :
-			  dfl_buf__append(&f->io.to_server, raw, f->parsed);
+		int err = needs_rewrite(&d) ? rewrite_head(f, raw, &v, &d)
+					    : dfl_buf__append(&f->io.to_server,
+							      raw, f->parsed);
 
 		if (err)
 			f->abort = true;
@@ -634,8 +654,9 @@ static void handle_head(struct dfl_http_filter *f)
 		f->discard_body = false;
 		emit(f, DFL_L7_REQUEST, DFL_L7_FORWARDED, d.rule, NULL, 0, &v);
 	} else {
-		/* A client waiting for 100 Continue sends no body now, but might
-		 * later: closing is the only way to stay in sync with it. */
+		/* A client waiting for 100 Continue sends no body now, but
+		 * might later: closing is the only way to stay in sync with it.
+		 */
 		bool close = !f->req_keep_alive || f->req_upgrade ||
 			     (expects_continue(f) && has_body(&f->req));
 
@@ -645,7 +666,6 @@ static void handle_head(struct dfl_http_filter *f)
 		local_reply(f, 403, f->lim.body_403, close);
 	}
 	f->ops->done(f->ctx);
-	free(hv);
 	dfl_buf__consume(&f->io.client_in, f->parsed);
 	f->parsed = 0;
 }
@@ -655,7 +675,8 @@ static void handle_head(struct dfl_http_filter *f)
 static void body_bytes(struct dfl_http_filter *f, size_t n)
 {
 	if (!f->discard_body &&
-	    dfl_buf__append(&f->io.to_server, dfl_buf__data(&f->io.client_in), n))
+	    dfl_buf__append(&f->io.to_server, dfl_buf__data(&f->io.client_in),
+			    n))
 		f->abort = true;
 	dfl_buf__consume(&f->io.client_in, n);
 }
@@ -681,9 +702,7 @@ static void exchange_done(struct dfl_http_filter *f)
 		f->closing = true;
 		return;
 	}
-	if (llhttp_get_errno(&f->req) == HPE_PAUSED_UPGRADE)
-		llhttp_resume_after_upgrade(&f->req);
-	else if (llhttp_get_errno(&f->req) == HPE_PAUSED)
+	if (llhttp_get_errno(&f->req) == HPE_PAUSED)
 		llhttp_resume(&f->req);
 	f->rq = RQ_IDLE;
 	f->rs = RS_NONE;
@@ -737,11 +756,14 @@ static void parse_client(struct dfl_http_filter *f)
 			if (dfl_buf__len(&f->io.to_server) > OUT_HIGH_WATER)
 				return;
 			err = llhttp_execute(&f->req, data, dfl_buf__len(in));
-			n = err == HPE_OK ? dfl_buf__len(in) :
-			    (size_t)(llhttp_get_error_pos(&f->req) - data);
+			n = err == HPE_OK
+				? dfl_buf__len(in)
+				: (size_t)(llhttp_get_error_pos(&f->req) -
+					   data);
 			if (err != HPE_OK && err != HPE_PAUSED &&
 			    err != HPE_PAUSED_UPGRADE) {
-				fail_request(f, 400, llhttp_get_error_reason(&f->req));
+				fail_request(f, 400,
+					     llhttp_get_error_reason(&f->req));
 				return;
 			}
 			body_bytes(f, n);
@@ -765,8 +787,9 @@ static void parse_client(struct dfl_http_filter *f)
 		}
 		if (err != HPE_PAUSED) {
 			fail_request(f, f->head_error ? f->head_error : 400,
-				     f->head_error ? "too many headers" :
-				     llhttp_get_error_reason(&f->req));
+				     f->head_error
+					 ? "too many headers"
+					 : llhttp_get_error_reason(&f->req));
 			return;
 		}
 		f->parsed = (size_t)(llhttp_get_error_pos(&f->req) - data);
@@ -805,8 +828,8 @@ void dfl_http_filter__server_data(struct dfl_http_filter *f)
 	}
 	data = dfl_buf__data(in);
 	err = llhttp_execute(&f->resp, data, dfl_buf__len(in));
-	n = err == HPE_OK ? dfl_buf__len(in) :
-	    (size_t)(llhttp_get_error_pos(&f->resp) - data);
+	n = err == HPE_OK ? dfl_buf__len(in)
+			  : (size_t)(llhttp_get_error_pos(&f->resp) - data);
 	if (err != HPE_OK && err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
 		dfl_buf__clear(in);
 		dfl_http_filter__upstream_error(f, "upstream protocol error");
@@ -875,9 +898,10 @@ void dfl_http_filter__upstream_error(struct dfl_http_filter *f,
 	}
 	if (f->rs != RS_WAIT)
 		return;
-	local_reply(f, 503,
-		    "upstream connect error or disconnect/reset before headers\r\n",
-		    !f->req_keep_alive);
+	local_reply(
+	    f, 503,
+	    "upstream connect error or disconnect/reset before headers\r\n",
+	    !f->req_keep_alive);
 	llhttp_reset(&f->resp);
 	dfl_http_filter__client_data(f);
 }

@@ -90,10 +90,10 @@ struct dfl_http_filter;
 
 /* <default_authority> names the server in URLs when a request has no Host
  * ("10.0.0.1:80"). Returns NULL with errno set. */
-struct dfl_http_filter *dfl_http_filter__new(const struct dfl_http_filter_ops *ops,
-					     void *ctx,
-					     const struct dfl_http_filter_limits *lim,
-					     const char *default_authority);
+struct dfl_http_filter *
+dfl_http_filter__new(const struct dfl_http_filter_ops *ops, void *ctx,
+		     const struct dfl_http_filter_limits *lim,
+		     const char *default_authority);
 void dfl_http_filter__free(struct dfl_http_filter *f);
 
 struct dfl_http_io *dfl_http_filter__io(struct dfl_http_filter *f);

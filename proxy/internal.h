@@ -8,8 +8,8 @@
 #include "proxy/loop.h"
 #include "proxy/proxy.h"
 
-#define dfl_container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+#define dfl_container_of(ptr, type, member)                                    \
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct http_conn;
 struct dns_state;
@@ -33,13 +33,17 @@ struct dfl_proxy {
 	atomic_bool stop;
 	struct http_conn *http_conns; /* every open HTTP connection */
 	struct dns_state *dns;
+	/* Reads land here first, so that a connection's buffers grow to what
+	 * it holds, not to the read size (idle connections stay small). */
+	char scratch[64 * 1024];
 };
 
 /* Asks the resolver about <ci> after filling the defaults of <pol>
  * (upstream = original destination, bind = client address unless spoofing
  * is off). A resolver error or unknown rules leave pol->known false.
  * Always pair with dfl_proxy__release(). */
-void dfl_proxy__resolve(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci,
+void dfl_proxy__resolve(struct dfl_proxy *p,
+			const struct dfl_proxy_conn_info *ci,
 			struct dfl_proxy_policy *pol);
 void dfl_proxy__release(struct dfl_proxy_policy *pol);
 /* The upstream mark for <pol> (its own, or the default one). */

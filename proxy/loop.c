@@ -46,7 +46,7 @@ static void drain(struct dfl_ev_io *io, uint32_t events)
 static void program(struct dfl_proxy_loop *l)
 {
 	uint64_t due = l->n_heap ? l->heap[0]->deadline_ms : 0;
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	if (due == l->programmed_ms)
 		return;
@@ -109,18 +109,9 @@ void dfl_proxy_loop__free(struct dfl_proxy_loop *l)
 
 int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events)
 {
-	struct epoll_event ev = { .events = events | EPOLLET, .data.ptr = io };
+	struct epoll_event ev = {.events = events | EPOLLET, .data.ptr = io};
 
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev))
-		return -errno;
-	return 0;
-}
-
-int dfl_proxy_loop__mod(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events)
-{
-	struct epoll_event ev = { .events = events | EPOLLET, .data.ptr = io };
-
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev))
 		return -errno;
 	return 0;
 }
@@ -199,7 +190,8 @@ void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l, struct dfl_ev_timer 
 	}
 }
 
-int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t, uint64_t ms)
+int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t,
+			  uint64_t ms)
 {
 	dfl_proxy_loop__timer_cancel(l, t);
 	if (dfl_grow((void **)&l->heap, &l->cap_heap, l->n_heap + 1,
@@ -208,7 +200,8 @@ int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t, 
 	t->deadline_ms = l->now_ms + ms;
 	heap_set(l, l->n_heap++, t);
 	heap_up(l, l->n_heap - 1);
-	if (l->heap[0] == t && (!l->programmed_ms || t->deadline_ms < l->programmed_ms))
+	if (l->heap[0] == t &&
+	    (!l->programmed_ms || t->deadline_ms < l->programmed_ms))
 		program(l);
 	return 0;
 }
@@ -284,7 +277,9 @@ int dfl_proxy_loop__run_once(struct dfl_proxy_loop *l, int max_ms)
 	} else if (l->n_heap) {
 		uint64_t due = l->heap[0]->deadline_ms;
 		uint64_t now = mono_ms();
-		int t = due <= now ? 0 : (int)(due - now > 3600000 ? 3600000 : due - now);
+		int t = due <= now
+			    ? 0
+			    : (int)(due - now > 3600000 ? 3600000 : due - now);
 
 		if (timeout < 0 || t < timeout)
 			timeout = t;

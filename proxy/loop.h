@@ -45,13 +45,14 @@ void dfl_proxy_loop__free(struct dfl_proxy_loop *l);
 
 /* Registers <io> (fd and fn set) for <events> (EPOLLIN, EPOLLOUT, ...;
  * edge-triggered is added). Returns 0 or a negative errno. */
-int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events);
-int dfl_proxy_loop__mod(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events);
+int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io,
+		    uint32_t events);
 /* Unregisters and closes io->fd, setting it to -1. */
 void dfl_proxy_loop__close(struct dfl_proxy_loop *l, struct dfl_ev_io *io);
 
 /* Arms <t> to fire <ms> milliseconds from now (re-arming moves it). */
-int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t, uint64_t ms);
+int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t,
+			  uint64_t ms);
 void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l, struct dfl_ev_timer *t);
 
 /* Runs d->fn at the end of this iteration (once, however often queued). */

@@ -44,8 +44,8 @@ enum dfl_l7_verdict {
  * redirect packets carrying these again nor route them with the to-proxy
  * rule (mark 0x200/0xf00). */
 #define DFL_PROXY_MARK_INGRESS 0x0A00u
-#define DFL_PROXY_MARK_EGRESS 0x0B00u
-#define DFL_PROXY_MARK_MASK 0x0F00u
+#define DFL_PROXY_MARK_EGRESS  0x0B00u
+#define DFL_PROXY_MARK_MASK    0x0F00u
 
 /* What the proxy knows about a redirected connection or datagram. */
 struct dfl_proxy_conn_info {
@@ -98,9 +98,9 @@ struct dfl_ip {
 	uint8_t addr[16];
 };
 
-#define DFL_DNS_MAX_IPS 64
+#define DFL_DNS_MAX_IPS	   64
 #define DFL_DNS_MAX_CNAMES 16
-#define DFL_DNS_MAX_TYPES 8
+#define DFL_DNS_MAX_TYPES  8
 
 struct dfl_l7_http {
 	const char *method;
@@ -113,7 +113,7 @@ struct dfl_l7_http {
 };
 
 struct dfl_l7_dns {
-	const char *query; /* lower-case, dot-terminated */
+	const char *query;	   /* lower-case, dot-terminated */
 	const char *const *qtypes; /* "A", "AAAA", ... */
 	size_t n_qtypes;
 	/* responses only: */
@@ -195,10 +195,10 @@ struct dfl_proxy_opts {
 	/* Learned names are also recorded here when set (borrowed). */
 	struct dfl_fqdn_cache *fqdn_cache;
 
-	size_t max_header_bytes;      /* request head limit [61440]: 431 */
-	size_t max_headers;	      /* header count limit [100]: 431 */
-	uint32_t idle_timeout_ms;     /* idle client connections [60000] */
-	uint32_t head_timeout_ms;     /* a request head must arrive [10000]: 408 */
+	size_t max_header_bytes;  /* request head limit [61440]: 431 */
+	size_t max_headers;	  /* header count limit [100]: 431 */
+	uint32_t idle_timeout_ms; /* idle client connections [60000] */
+	uint32_t head_timeout_ms; /* a request head must arrive [10000]: 408 */
 	uint32_t connect_timeout_ms;  /* upstream connect [5000]: 503 */
 	uint32_t response_timeout_ms; /* upstream response [0 = none]: 504 */
 	uint32_t dns_timeout_ms;      /* upstream DNS answer [5000]: SERVFAIL */

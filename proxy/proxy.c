@@ -16,8 +16,8 @@
 uint32_t dfl_proxy__mark(const struct dfl_proxy_opts *opts,
 			 enum dfl_direction dir, uint32_t identity)
 {
-	uint32_t mark = dir == DFL_DIR_INGRESS ? opts->mark_ingress :
-						 opts->mark_egress;
+	uint32_t mark =
+	    dir == DFL_DIR_INGRESS ? opts->mark_ingress : opts->mark_egress;
 
 	if (identity)
 		mark |= ((identity >> 16) & 0xff) | ((identity & 0xffff) << 16);
@@ -29,9 +29,9 @@ uint32_t dfl_proxy__pol_mark(const struct dfl_proxy *p,
 {
 	if (p->o.no_mark)
 		return 0;
-	return pol->mark ? pol->mark :
-			   dfl_proxy__mark(&p->o, pol->direction,
-					   pol->src_identity);
+	return pol->mark
+		   ? pol->mark
+		   : dfl_proxy__mark(&p->o, pol->direction, pol->src_identity);
 }
 
 static void apply_defaults(struct dfl_proxy_opts *o)
@@ -77,8 +77,9 @@ struct dfl_proxy *dfl_proxy__new(const struct dfl_proxy_opts *opts)
 	if (!p->body_403)
 		goto fail;
 	snprintf(p->body_403, n + 3, "%s%s", p->o.http_403_body,
-		 n >= 2 && !strcmp(p->o.http_403_body + n - 2, "\r\n") ? "" :
-									  "\r\n");
+		 n >= 2 && !strcmp(p->o.http_403_body + n - 2, "\r\n")
+		     ? ""
+		     : "\r\n");
 	p->loop = dfl_proxy_loop__new();
 	if (!p->loop)
 		goto fail;
@@ -124,7 +125,8 @@ static void listener_ready(struct dfl_ev_io *io, uint32_t events)
 		return;
 	}
 	for (;;) {
-		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -229,7 +231,8 @@ void dfl_proxy__get_stats(const struct dfl_proxy *p,
 	*out = p->stats;
 }
 
-void dfl_proxy__resolve(struct dfl_proxy *p, const struct dfl_proxy_conn_info *ci,
+void dfl_proxy__resolve(struct dfl_proxy *p,
+			const struct dfl_proxy_conn_info *ci,
 			struct dfl_proxy_policy *pol)
 {
 	memset(pol, 0, sizeof(*pol));
@@ -276,7 +279,7 @@ void dfl_proxy__emit(struct dfl_proxy *p, struct dfl_l7_event *ev,
 
 void dfl_sockaddr__unmap(struct dfl_sockaddr *a)
 {
-	struct sockaddr_in in4 = { .sin_family = AF_INET };
+	struct sockaddr_in in4 = {.sin_family = AF_INET};
 
 	if (a->sa.sa_family != AF_INET6 ||
 	    !IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr))

@@ -20,8 +20,8 @@ socklen_t dfl_sockaddr__len(const struct dfl_sockaddr *a)
 
 uint16_t dfl_sockaddr__port(const struct dfl_sockaddr *a)
 {
-	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port :
-						   a->in4.sin_port);
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port
+						 : a->in4.sin_port);
 }
 
 void dfl_sockaddr__set_port(struct dfl_sockaddr *a, uint16_t port)
@@ -131,11 +131,11 @@ int dfl_sock__listen(int type, struct dfl_sockaddr *addr, bool transparent)
 		goto fail;
 	if (type == SOCK_DGRAM) {
 		/* The original destination and the address to answer from. */
-		if (family == AF_INET6 ?
-			    setsockopt(fd, SOL_IPV6, IPV6_RECVORIGDSTADDR, &one,
-				       sizeof(one)) :
-			    setsockopt(fd, SOL_IP, IP_RECVORIGDSTADDR, &one,
-				       sizeof(one)))
+		if (family == AF_INET6
+			? setsockopt(fd, SOL_IPV6, IPV6_RECVORIGDSTADDR, &one,
+				     sizeof(one))
+			: setsockopt(fd, SOL_IP, IP_RECVORIGDSTADDR, &one,
+				     sizeof(one)))
 			goto fail;
 	}
 	if (bind(fd, &addr->sa, dfl_sockaddr__len(addr)))
@@ -177,7 +177,8 @@ int dfl_sock__connect(int type, const struct dfl_sockaddr *dst,
 		if (bind(fd, &bind_addr->sa, dfl_sockaddr__len(bind_addr)))
 			goto fail;
 	}
-	if (connect(fd, &dst->sa, dfl_sockaddr__len(dst)) && errno != EINPROGRESS)
+	if (connect(fd, &dst->sa, dfl_sockaddr__len(dst)) &&
+	    errno != EINPROGRESS)
 		goto fail;
 	return fd;
 fail:

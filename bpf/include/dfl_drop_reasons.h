@@ -1,10 +1,10 @@
 /* Drop reasons, verdicts and the other numbers every component shares:
  * one table, Cilium's and Hubble's numbers and names.
  *
- * Used verbatim by the BPF datapath (bpf/datapath.bpf.c), the userspace loader
- * (bpf/reasons.c turns it into dfl_drop_reason__str/__name) and everything
- * that reports a drop: the proxy (proxy/), flow records and metrics (flow/)
- * include this header rather than keeping a copy, so a Hubble flow's
+ * Used verbatim by the BPF datapath (bpf/datapath.bpf.c) and by everything
+ * that reports a drop: util/drop_reason.c names the reasons from this
+ * table, and the proxy (proxy/), flow records and metrics (flow/) include
+ * it rather than keeping a copy, so a Hubble flow's
  * drop_reason / drop_reason_desc and the cilium_drop_count_total{reason=...}
  * label always agree with what the kernel counted.
  *

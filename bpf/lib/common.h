@@ -122,14 +122,13 @@ struct dfl_ctx {
 	__u32 orig_daddr[4];
 	__be16 orig_dport;
 	__u16 proxy_port; /* host order */
-	__u16 ev_flags;   /* DFL_EVENT_F_* */
-	__u8 dir;         /* DFL_DIR_* */
+	__u16 ev_flags;   /* DFL_EV_F_* */
+	__u8 dir;         /* DFL_TRAFFIC_* */
 	__u8 match_type;
 	__u8 auth_type;
 	__u8 ct_state;
-	__u8 parsed;     /* pkt is valid */
 	__u8 no_count;   /* already counted by the hook that bounced it here */
-	__u8 pad[2];
+	__u8 pad[3];
 };
 
 /* Positive returns of the handlers are tc actions; negative ones are
@@ -148,11 +147,6 @@ struct dfl_ctx {
 static __always_inline __u32 dfl_now_sec(void)
 {
 	return bpf_ktime_get_coarse_ns() / NSEC_PER_SEC;
-}
-
-static __always_inline bool dfl_is_drop(int ret)
-{
-	return ret < 0;
 }
 
 #endif

@@ -60,7 +60,16 @@ struct dfl_fx {
 };
 
 static struct dfl_fx fx;
-static pid_t dfl_test_pid; /* the runner, parent of every test child */
+
+/* Pin roots of this run are <prefix>-<test pid>; tests/bpf/tier.sh sets
+ * DFL_TEST_PIN_PREFIX so that it can clean up after crashed runs without
+ * touching anyone else's pins. */
+static inline const char *dfl_test_prefix(void)
+{
+	const char *env = getenv("DFL_TEST_PIN_PREFIX");
+
+	return env ? env : "/sys/fs/bpf/dflt-bpf";
+}
 
 /* Moves the test process into its own network namespace once, with two
  * veth pairs (dflt-bpf-a/-ap, dflt-bpf-b/-bp). Call from main(). */
@@ -93,8 +102,8 @@ dfl_fx_open_with(const struct dfl_datapath_opts *in)
 static inline void dfl_fx_setup_opts(const struct dfl_datapath_opts *o)
 {
 	memset(&fx, 0, sizeof(fx));
-	snprintf(fx.root, sizeof(fx.root), "/sys/fs/bpf/dflt-bpf-%d-%d",
-		 (int)dfl_test_pid, (int)getpid());
+	snprintf(fx.root, sizeof(fx.root), "%s-%d", dfl_test_prefix(),
+		 (int)getpid());
 	fx.if_a = if_nametoindex("dflt-bpf-a");
 	fx.if_b = if_nametoindex("dflt-bpf-b");
 	ck_assert_uint_ne(fx.if_a, 0);
@@ -186,6 +195,9 @@ struct dfl_pkt_spec {
 	const struct dfl_pkt_spec *inner; /* quoted packet of an ICMP error */
 	size_t payload;
 	bool udp_no_csum; /* IPv4 UDP without checksum (0) */
+	int v6_exthdrs;   /* destination-options headers before L4 */
+	size_t truncate;  /* cut the frame to this many bytes (0: no) */
+	__u8 ihl;         /* IPv4 header length field to claim (0: 5) */
 };
 
 #define DFL_TCP_SYN_ONLY 0x02
@@ -287,14 +299,23 @@ static inline size_t dfl_build_l3(__u8 *buf, const struct dfl_pkt_spec *s)
 	if (s->family == 6) {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
 
+		__u8 *next = &ip6->nexthdr, *p = buf + sizeof(*ip6);
+
 		memset(ip6, 0, sizeof(*ip6));
 		ip6->version = 6;
 		ip6->hop_limit = 64;
-		ip6->nexthdr = s->proto;
 		ck_assert_int_eq(inet_pton(AF_INET6, s->src, &ip6->saddr), 1);
 		ck_assert_int_eq(inet_pton(AF_INET6, s->dst, &ip6->daddr), 1);
+		for (int i = 0; i < s->v6_exthdrs; i++, p += 8) {
+			*next = 60; /* destination options, 8 bytes, padding */
+			memset(p, 0, 8);
+			p[2] = 1; /* PadN */
+			p[3] = 4;
+			next = p;
+		}
+		*next = s->proto;
 		pseudo = dfl_csum_add(0, &ip6->saddr, 32) + s->proto;
-		l4len = dfl_build_l4(buf + sizeof(*ip6), s, pseudo);
+		l4len = dfl_build_l4(p, s, pseudo) + (p - buf - sizeof(*ip6));
 		ip6->payload_len = htons(l4len);
 		return sizeof(*ip6) + l4len;
 	}
@@ -318,6 +339,8 @@ static inline size_t dfl_build_l3(__u8 *buf, const struct dfl_pkt_spec *s)
 		l4len = dfl_build_l4(buf + sizeof(*ip), s, pseudo);
 	}
 	ip->tot_len = htons(sizeof(*ip) + l4len);
+	if (s->ihl)
+		ip->ihl = s->ihl;
 	ip->check = dfl_csum(0, ip, sizeof(*ip));
 	return sizeof(*ip) + l4len;
 }
@@ -348,12 +371,6 @@ struct dfl_run {
 	__u32 out_len;
 };
 
-/* Runs <prog> once on the packet of <s> as if it arrived on <ifindex>
- * with skb->mark <mark>; collects the events it emitted into fx.ev. */
-static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
-					  const struct dfl_pkt_spec *s,
-					  __u32 mark);
-
 static inline int dfl_collect_event(void *ctx, const struct dfl_event *ev)
 {
 	(void)ctx;
@@ -370,6 +387,8 @@ static inline void dfl_drain_events(void)
 			 0);
 }
 
+/* Runs <prog> once on the packet of <s> as if it arrived on <ifindex>
+ * with skb->mark <mark>; collects the events it emitted into fx.ev. */
 static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
 					  const struct dfl_pkt_spec *s,
 					  __u32 mark)
@@ -382,6 +401,8 @@ static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
 
 	ck_assert_int_ge(fd, 0);
 	o.data_size_in = dfl_build(pkt, s);
+	if (s->truncate)
+		o.data_size_in = s->truncate;
 	o.data_in = pkt;
 	o.data_out = r.out;
 	o.data_size_out = sizeof(r.out);
@@ -391,7 +412,9 @@ static inline struct dfl_run dfl_run_mark(enum dfl_prog prog, __u32 ifindex,
 	o.ctx_size_out = sizeof(ctx);
 	o.repeat = 1;
 	dfl_drain_events(); /* leftovers of earlier steps */
-	ck_assert_int_eq(bpf_prog_test_run_opts(fd, &o), 0);
+	ck_assert_msg(bpf_prog_test_run_opts(fd, &o) == 0,
+		      "test run of a %u-byte frame: %s", o.data_size_in,
+		      strerror(errno));
 	r.retval = o.retval;
 	r.out_len = o.data_size_out;
 	r.mark = ctx.mark;
@@ -455,7 +478,10 @@ static inline int dfl_test_main(Suite *(*make_suite)(void))
 	int failed;
 
 	dfl_log_set_level(getenv("DFL_DEBUG") ? DFL_LOG_DEBUG : DFL_LOG_WARN);
-	dfl_test_pid = getpid();
+	/* Every child's root starts with the runner's own prefix. */
+	snprintf(glob_cmd, sizeof(glob_cmd), "%s-%d", dfl_test_prefix(),
+		 (int)getpid());
+	setenv("DFL_TEST_PIN_PREFIX", glob_cmd, 1);
 	dfl_test_netns();
 	sr = srunner_create(make_suite());
 	srunner_run_all(sr, CK_NORMAL);
@@ -463,9 +489,9 @@ static inline int dfl_test_main(Suite *(*make_suite)(void))
 	srunner_free(sr);
 	/* A failed test skips its teardown: purge what it left. */
 	snprintf(glob_cmd, sizeof(glob_cmd),
-		 "for d in /sys/fs/bpf/dflt-bpf-%d-*; do [ -d \"$d\" ] && "
+		 "for d in %s-*; do [ -d \"$d\" ] && "
 		 "rm -f \"$d\"/dfl_* && rmdir \"$d\"; done; true",
-		 (int)dfl_test_pid);
+		 dfl_test_prefix());
 	if (system(glob_cmd))
 		failed++;
 	return failed ? 1 : 0;

@@ -94,6 +94,28 @@ START_TEST(restart_adopts_pinned_state_and_keeps_enforcing)
 }
 END_TEST
 
+/* Someone deletes the qdisc: reattach restores enforcement, and the qdisc
+ * it had to create is removed by the purge. */
+START_TEST(reattach_after_qdisc_loss_restores_and_cleans_up)
+{
+	struct dfl_run r;
+
+	dfl_fx_two_pods();
+	ck_assert_int_eq(system("tc qdisc del dev dflt-bpf-a clsact"), 0);
+	ck_assert_uint_eq(attached_prog(fx.if_a, BPF_TC_INGRESS), 0);
+	ck_assert_int_eq(dfl_datapath__endpoints_reattach(fx.dp), 2);
+	ck_assert_uint_eq(attached_prog(fx.if_a, BPF_TC_INGRESS),
+			  prog_id(DFL_PROG_FROM_ENDPOINT));
+	r = dfl_from(fx.if_a, &syn);
+	dfl_assert_drop(r, DFL_DROP_POLICY);
+	dfl_datapath__close(fx.dp);
+	fx.dp = NULL;
+	ck_assert_int_eq(dfl_datapath__purge(fx.root), 0);
+	ck_assert_int_eq(system("tc qdisc show dev dflt-bpf-a | grep -q clsact"),
+			 256);
+}
+END_TEST
+
 START_TEST(adopting_with_other_sizes_fails_loudly)
 {
 	DFL_DATAPATH_OPTS(o, .ct_max = 1024);
@@ -492,6 +514,7 @@ static Suite *loader_suite(void)
 	tcase_add_checked_fixture(tc, dfl_fx_setup, dfl_fx_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, restart_adopts_pinned_state_and_keeps_enforcing);
+	tcase_add_test(tc, reattach_after_qdisc_loss_restores_and_cleans_up);
 	tcase_add_test(tc, adopting_with_other_sizes_fails_loudly);
 	tcase_add_test(tc, maps_only_open_edits_maps_without_programs);
 	tcase_add_test(tc, policy_overflow_means_deny_all_and_an_event);

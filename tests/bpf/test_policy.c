@@ -523,7 +523,7 @@ START_TEST(spoofed_source_is_invalid_sip)
 }
 END_TEST
 
-START_TEST(arp_passes_other_l3_drops_truncated_l4_drops)
+START_TEST(arp_passes_other_l3_drops)
 {
 	struct dfl_pkt_spec arp = { .eth_proto = 0x0806 };
 	struct dfl_pkt_spec ipx = { .eth_proto = 0x8137 };
@@ -534,6 +534,38 @@ START_TEST(arp_passes_other_l3_drops_truncated_l4_drops)
 	dfl_assert_pass(r);
 	r = egress(&ipx);
 	dfl_assert_drop(r, DFL_DROP_UNKNOWN_L3);
+}
+END_TEST
+
+START_TEST(malformed_packets_are_dropped_with_their_reason)
+{
+	struct dfl_pkt_spec tcp = tcp_a_b_80;
+	struct dfl_pkt_spec icmp = { .src = IP_A, .dst = IP_B,
+				     .proto = IPPROTO_ICMP, .icmp_type = 8 };
+	struct dfl_pkt_spec ip = tcp_a_b_80;
+	struct dfl_pkt_spec v6 = { .family = 6, .src = "fd00::a",
+				   .dst = "fd00::b", .proto = IPPROTO_TCP,
+				   .sport = 1, .dport = 2 };
+	struct dfl_run r;
+
+	dfl_fx_two_pods();
+	tcp.truncate = 14 + 20 + 10; /* half a TCP header */
+	r = egress(&tcp);
+	dfl_assert_drop(r, DFL_DROP_CT_INVALID_HDR);
+	icmp.truncate = 14 + 20 + 4;
+	r = egress(&icmp);
+	dfl_assert_drop(r, DFL_DROP_INVALID);
+	ip.ihl = 4; /* an IPv4 header shorter than its fixed part */
+	r = egress(&ip);
+	dfl_assert_drop(r, DFL_DROP_INVALID);
+	/* More extension headers than the datapath walks. */
+	v6.v6_exthdrs = 5;
+	r = egress(&v6);
+	dfl_assert_drop(r, DFL_DROP_INVALID_EXTHDR);
+	v6.v6_exthdrs = 2; /* within the limit: parsed, then decided */
+	r = egress(&v6);
+	dfl_assert_drop(r, DFL_DROP_POLICY);
+	ck_assert_uint_eq(dfl_event_of(DFL_EV_DROP)->dport, 2);
 }
 END_TEST
 
@@ -559,6 +591,64 @@ START_TEST(audit_mode_turns_drops_into_audited_allows)
 			 0);
 	r = egress(&tcp_a_b_80);
 	dfl_assert_drop(r, DFL_DROP_POLICY);
+}
+END_TEST
+
+/* ---- the V20 aggregate generation (§8.5, cfg_aggregate_lookup) ---- */
+
+static void aggregate_setup(void)
+{
+	DFL_DATAPATH_OPTS(o, .aggregate_lookup = true);
+
+	dfl_fx_setup_opts(&o);
+	dfl_fx_two_pods();
+}
+
+/* d09 with aggregates: a pod identity (>= 256) meets the aggregate-cluster
+ * entry (11) of a wildcard rule. */
+START_TEST(aggregate_entry_matches_pod_identities)
+{
+	struct dfl_policy_spec p[] = {
+		{ .identity = DFL_DP_ID_AGG_CLUSTER, .egress = true,
+		  .proto = IPPROTO_TCP, .port = 80, .port_prefix_len = 16,
+		  .precedence = PREC_ALLOW, .cookie = 11 },
+	};
+	struct dfl_pkt_spec world = tcp_a_b_80;
+	struct dfl_run r;
+
+	dfl_fx_policy(EP_A, p, 1);
+	r = egress(&tcp_a_b_80);
+	dfl_assert_pass(r);
+	assert_verdict(DFL_VERDICT_FORWARDED, DFL_POLICY_MATCH_L4_ONLY, 11);
+	/* The world (reserved id 2) aggregates to 0, not to 11. */
+	world.dst = IP_WORLD;
+	r = egress(&world);
+	dfl_assert_drop(r, DFL_DROP_POLICY);
+}
+END_TEST
+
+/* §9 item 35 (d15): specific allow + identity-0 deny of higher precedence
+ * and no aggregate entry: allowed, identity 0 is not consulted. */
+START_TEST(aggregate_no_id0_fallback_when_specific_matched)
+{
+	struct dfl_policy_spec p[] = {
+		{ .identity = ID_PEER, .egress = true,
+		  .precedence = PREC_ALLOW, .cookie = 1 },
+		{ .egress = true, .deny = true, .precedence = 0xfffffffeu,
+		  .cookie = 2 },
+	};
+	struct dfl_pkt_spec other = tcp_a_b_80;
+	struct dfl_run r;
+
+	dfl_fx_policy(EP_A, p, 2);
+	r = egress(&tcp_a_b_80);
+	dfl_assert_pass(r);
+	assert_verdict(DFL_VERDICT_FORWARDED, DFL_POLICY_MATCH_L3_ONLY, 1);
+	/* d08: neither specific nor aggregate matched: identity 0 decides. */
+	other.dst = IP_C;
+	r = egress(&other);
+	dfl_assert_drop(r, DFL_DROP_POLICY_DENY);
+	assert_verdict(DFL_VERDICT_DROPPED, DFL_POLICY_MATCH_ALL, 2);
 }
 END_TEST
 
@@ -589,8 +679,16 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, untracked_fragment_is_frag_nosupport);
 	tcase_add_test(tc, unknown_interface_is_ep_not_ready);
 	tcase_add_test(tc, spoofed_source_is_invalid_sip);
-	tcase_add_test(tc, arp_passes_other_l3_drops_truncated_l4_drops);
+	tcase_add_test(tc, arp_passes_other_l3_drops);
+	tcase_add_test(tc, malformed_packets_are_dropped_with_their_reason);
 	tcase_add_test(tc, audit_mode_turns_drops_into_audited_allows);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("aggregates");
+	tcase_add_checked_fixture(tc, aggregate_setup, dfl_fx_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, aggregate_entry_matches_pod_identities);
+	tcase_add_test(tc, aggregate_no_id0_fallback_when_specific_matched);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # BPF tier: builds the BPF_PROG_TEST_RUN tests (tests/bpf/test_*.c) and runs
 # each binary; every binary moves itself into a private network namespace and
-# pins under /sys/fs/bpf/dflt-bpf-<pid>-*. Needs root.
+# pins under /sys/fs/bpf/dflt-bpf-tier-<pid>-*. Needs root.
 # Prints "bpf: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -11,8 +11,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bpf: 0 passed, 1 failed"
 	exit 1
 fi
+# Pins of this run only (the harness names them after this prefix).
+export DFL_TEST_PIN_PREFIX=/sys/fs/bpf/dflt-bpf-tier-$$
 cleanup() {
-	for d in /sys/fs/bpf/dflt-bpf-*; do
+	for d in "$DFL_TEST_PIN_PREFIX"-*; do
 		[ -d "$d" ] || continue
 		rm -f "$d"/dfl_* && rmdir "$d"
 	done

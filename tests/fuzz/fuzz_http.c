@@ -42,28 +42,31 @@ static void event(void *c, struct dfl_l7_event *ev)
 	(void)c;
 	/* touch every string the filter hands out */
 	if (strlen(ev->http.method) + strlen(ev->http.url) +
-		    strlen(ev->http.protocol) == (size_t)-1)
+		strlen(ev->http.protocol) ==
+	    (size_t)-1)
 		abort();
 }
 
-static const struct dfl_http_filter_ops ops = { decide, done, event };
+static const struct dfl_http_filter_ops ops = {decide, done, event};
 
 static struct dfl_http_matcher *matcher(void)
 {
 	static struct dfl_header_match hm[] = {
-		{ .name = "X-Token", .value = "abc", .mismatch = DFL_MISMATCH_ADD },
-		{ .name = "X-Drop", .value = "1", .mismatch = DFL_MISMATCH_DELETE },
-		{ .name = "Content-Length", .value = "5",
-		  .mismatch = DFL_MISMATCH_REPLACE },
+	    {.name = "X-Token", .value = "abc", .mismatch = DFL_MISMATCH_ADD},
+	    {.name = "X-Drop", .value = "1", .mismatch = DFL_MISMATCH_DELETE},
+	    {.name = "Content-Length",
+	     .value = "5",
+	     .mismatch = DFL_MISMATCH_REPLACE},
 	};
-	static char *hdrs[] = { "X-Need", "X-Val: v" };
+	static char *hdrs[] = {"X-Need", "X-Val: v"};
 	static const struct dfl_http_rule rules[] = {
-		{ .method = "POST", .path = "/v1/request-landing" },
-		{ .method = "GET|HEAD", .path = "/v1/.*", .host = "d(:[0-9]+)?" },
-		{ .path = "/h", .headers = hdrs, .n_headers = 2 },
-		{ .method = "PUT|CONNECT", .header_matches = hm,
-		  .n_header_matches = 3 },
-		{ .method = "GET", .path = "/ws" },
+	    {.method = "POST", .path = "/v1/request-landing"},
+	    {.method = "GET|HEAD", .path = "/v1/.*", .host = "d(:[0-9]+)?"},
+	    {.path = "/h", .headers = hdrs, .n_headers = 2},
+	    {.method = "PUT|CONNECT",
+	     .header_matches = hm,
+	     .n_header_matches = 3},
+	    {.method = "GET", .path = "/ws"},
 	};
 
 	return dfl_http_matcher__new(rules, sizeof(rules) / sizeof(rules[0]),
@@ -74,14 +77,15 @@ static void serve(struct dfl_http_filter *f, struct dfl_http_io *io,
 		  uint8_t mode, struct ctx *x)
 {
 	static const char *const replies[] = {
-		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
-		("HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\n"
-		 "Upgrade: websocket\r\n\r\nraw"),
-		"HTTP/1.0 200 OK\r\n\r\nuntil-eof",
-		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-		"garbage\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+	    ("HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\n"
+	     "Upgrade: websocket\r\n\r\nraw"),
+	    "HTTP/1.0 200 OK\r\n\r\nuntil-eof",
+	    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+	    "garbage\r\n\r\n",
 	};
 	unsigned int st = dfl_http_filter__status(f);
 
@@ -116,8 +120,8 @@ static void serve(struct dfl_http_filter *f, struct dfl_http_io *io,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dfl_http_matcher *m;
-	struct dfl_http_filter_limits lim = { 2048, 16, "Access denied\r\n" };
-	struct ctx x = { 0 };
+	struct dfl_http_filter_limits lim = {2048, 16, "Access denied\r\n"};
+	struct ctx x = {0};
 	struct dfl_http_filter *f;
 	struct dfl_http_io *io;
 	uint8_t mode;

@@ -9,8 +9,10 @@ tmp=$(mktemp -d)
 server_pid=
 cleanup() {
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	mode_cleanup
 	rm -rf "$tmp"
 }
+mode_cleanup() { :; }
 trap cleanup EXIT
 
 ok() { echo "  PASS $1"; pass=$((pass + 1)); }
@@ -42,6 +44,10 @@ KC
 else
 	ko "kubectl is not installed (mk/deps.sh test profile installs kubernetes-client)"
 fi
+
+# Kubernetes mode end to end: the agent against a fake API server, chained
+# behind a hand-made "CNI" (Calico-style veths with /32 routes).
+. tests/k8s/mode.sh
 
 echo "k8s: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -21,7 +21,8 @@
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T=$REPO/build/tests/tools
-SID=$BASHPID
+# Names carry the tier's tag (tests/netns/tier.sh) and this scenario's pid.
+SID=${DFL_NETNS_TAG:-x}-$BASHPID
 NS_NODE=dflt-bpf-$SID-node
 DFL_ROOT=/sys/fs/bpf/dflt-bpf-ns-$SID
 WORK=$(mktemp -d /tmp/dflt-bpf-netns.XXXXXX)

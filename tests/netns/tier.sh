@@ -18,6 +18,8 @@ if ! make --no-print-directory -j2 DFL_DEPS_DONE=1 tools >/dev/null 2>&1; then
 	exit 1
 fi
 
+# Every namespace and pin root of this run is named dflt-bpf-$$-...
+export DFL_NETNS_TAG=$$
 pass=0 failed=0 failures=()
 for f in tests/netns/scenarios/*.sh; do
 	name=$(basename "$f" .sh)
@@ -41,11 +43,14 @@ for f in tests/netns/scenarios/*.sh; do
 	fi
 	rm -f "$log"
 done
-# Belt and braces: nothing of ours may outlive the tier.
-for ns in $(ip netns list | awk '/^dflt-bpf-/ {print $1}'); do
+# Belt and braces: nothing of this run may outlive the tier.
+for ns in $(ip netns list | awk -v p="dflt-bpf-$$-" 'index($1, p) == 1 {print $1}'); do
+	for p in $(ip netns pids "$ns"); do
+		kill "$p" 2>/dev/null
+	done
 	ip netns del "$ns"
 done
-for d in /sys/fs/bpf/dflt-bpf-ns-*; do
+for d in /sys/fs/bpf/dflt-bpf-ns-"$$"-*; do
 	[ -d "$d" ] && rm -f "$d"/dfl_* && rmdir "$d"
 done
 echo "netns: $pass passed, $failed failed"

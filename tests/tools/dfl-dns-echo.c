@@ -19,7 +19,8 @@
 #include "proxy/sock.h"
 
 static size_t put_rr(uint8_t *p, const uint8_t *name, size_t nlen,
-		     uint16_t type, uint32_t ttl, const uint8_t *rd, size_t rdlen)
+		     uint16_t type, uint32_t ttl, const uint8_t *rd,
+		     size_t rdlen)
 {
 	size_t n = 0;
 
@@ -42,10 +43,11 @@ static size_t put_rr(uint8_t *p, const uint8_t *name, size_t nlen,
 /* Builds the answer to <q> in <out>; returns its length or 0. */
 static size_t answer(const uint8_t *q, size_t len, uint8_t *out)
 {
-	static const uint8_t ptr[2] = { 0xc0, 0x0c };
-	static const uint8_t target[] = "\x06target\x07" "example";
-	static const uint8_t a[4] = { 192, 0, 2, 1 };
-	static const uint8_t aaaa[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t ptr[2] = {0xc0, 0x0c};
+	static const uint8_t target[] = "\x06target\x07"
+					"example";
+	static const uint8_t a[4] = {192, 0, 2, 1};
+	static const uint8_t aaaa[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 	size_t off = 12, n;
 	uint16_t type;
 
@@ -63,7 +65,7 @@ static size_t answer(const uint8_t *q, size_t len, uint8_t *out)
 	off += 4;
 	memcpy(out, q, off);
 	out[2] = (uint8_t)(0x80 | (q[2] & 0x01)); /* QR, RD */
-	out[3] = 0x80;			      /* RA */
+	out[3] = 0x80;				  /* RA */
 	memset(out + 6, 0, 6);
 	n = off;
 	if (q[12] == 2 && !strncasecmp((const char *)q + 13, "nx", 2)) {
@@ -96,7 +98,8 @@ static void tcp_client(int fd)
 		if (r <= 0)
 			break;
 		have += (size_t)r;
-		while (have >= 2 && have >= 2 + (len = (size_t)in[0] << 8 | in[1])) {
+		while (have >= 2 &&
+		       have >= 2 + (len = (size_t)in[0] << 8 | in[1])) {
 			n = answer(in + 2, len, out + 2);
 			out[0] = (uint8_t)(n >> 8);
 			out[1] = (uint8_t)n;
@@ -130,7 +133,7 @@ int main(int argc, char **argv)
 	printf("ready port=%u\n", dfl_sockaddr__port(&addr));
 	fflush(stdout);
 	for (;;) {
-		struct pollfd p[2] = { { ufd, POLLIN, 0 }, { tfd, POLLIN, 0 } };
+		struct pollfd p[2] = {{ufd, POLLIN, 0}, {tfd, POLLIN, 0}};
 		uint8_t in[4096], out[4096];
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
@@ -138,7 +141,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 256 && (p[0].revents & POLLIN); i++) {
 			struct dfl_sockaddr from;
 			socklen_t fl = sizeof(from);
-			ssize_t r = recvfrom(ufd, in, sizeof(in), 0, &from.sa, &fl);
+			ssize_t r =
+			    recvfrom(ufd, in, sizeof(in), 0, &from.sa, &fl);
 			size_t n;
 
 			if (r < 0)

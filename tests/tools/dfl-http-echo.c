@@ -76,10 +76,11 @@ static int on_done(llhttp_t *p)
 	bn = snprintf(body, sizeof(body), "ok %s %s %zu %s\n",
 		      llhttp_method_name(llhttp_get_method(p)), c->url, c->body,
 		      c->peer);
-	hn = snprintf(head, sizeof(head),
-		      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-		      "Content-Length: %d\r\n%s\r\n", bn,
-		      llhttp_should_keep_alive(p) ? "" : "Connection: close\r\n");
+	hn = snprintf(
+	    head, sizeof(head),
+	    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: %d\r\n%s\r\n",
+	    bn, llhttp_should_keep_alive(p) ? "" : "Connection: close\r\n");
 	dfl_buf__append(&c->out, head, (size_t)hn);
 	dfl_buf__append(&c->out, body, (size_t)bn);
 	c->close_after = !llhttp_should_keep_alive(p);
@@ -102,7 +103,7 @@ static void drop(int ep, struct conn *c)
 static void serve(int lfd)
 {
 	int ep = epoll_create1(0);
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	struct epoll_event evs[128];
 	char buf[65536];
 
@@ -117,13 +118,15 @@ static void serve(int lfd)
 			if (!c) {
 				struct dfl_sockaddr peer;
 				socklen_t len = sizeof(peer);
-				int fd = accept4(lfd, &peer.sa, &len, SOCK_NONBLOCK);
+				int fd =
+				    accept4(lfd, &peer.sa, &len, SOCK_NONBLOCK);
 
 				if (fd < 0)
 					continue;
 				c = calloc(1, sizeof(*c));
 				c->fd = fd;
-				llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+				llhttp_init(&c->parser, HTTP_REQUEST,
+					    &settings);
 				c->parser.data = c;
 				if (peer.sa.sa_family == AF_INET6)
 					inet_ntop(AF_INET6, &peer.in6.sin6_addr,
@@ -137,11 +140,13 @@ static void serve(int lfd)
 				continue;
 			}
 			r = read(c->fd, buf, sizeof(buf));
-			if (r <= 0 || llhttp_execute(&c->parser, buf, (size_t)r)) {
+			if (r <= 0 ||
+			    llhttp_execute(&c->parser, buf, (size_t)r)) {
 				drop(ep, c);
 				continue;
 			}
-			/* Small responses: a blocking-style write loop is fine. */
+			/* Small responses: a blocking-style write loop is fine.
+			 */
 			while (dfl_buf__len(&c->out)) {
 				ssize_t w = write(c->fd, dfl_buf__data(&c->out),
 						  dfl_buf__len(&c->out));

@@ -61,8 +61,9 @@ static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
 	out->dst_identity = 14731;
 	out->endpoint_id = 1;
 	out->direction = DFL_DIR_EGRESS;
-	out->upstream = ci->l7 == DFL_L7_PROTO_DNS && c->have_dns_upstream ?
-				c->dns_upstream : c->upstream;
+	out->upstream = ci->l7 == DFL_L7_PROTO_DNS && c->have_dns_upstream
+			    ? c->dns_upstream
+			    : c->upstream;
 	return 0;
 }
 
@@ -93,34 +94,36 @@ static void print_json(FILE *f, json_t *o)
 
 static void on_event(void *ctx, const struct dfl_l7_event *ev)
 {
-	static const char *const verdicts[] = { "", "FORWARDED", "DROPPED", "ERROR" };
+	static const char *const verdicts[] = {"", "FORWARDED", "DROPPED",
+					       "ERROR"};
 	struct cfg *c = ctx;
 	char src[64], dst[64];
 	json_t *o;
 
 	if (!c->events)
 		return;
-	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:I, s:s}",
-		      "type", ev->type == DFL_L7_REQUEST ? "REQUEST" : "RESPONSE",
-		      "verdict", verdicts[ev->verdict], "rule", ev->rule,
-		      "client", dfl_sockaddr__fmt(&ev->client, src, sizeof(src)),
-		      "server", dfl_sockaddr__fmt(&ev->server, dst, sizeof(dst)),
-		      "src_identity", (json_int_t)ev->src_identity,
-		      "latency_ns", (json_int_t)ev->latency_ns,
-		      "reason", ev->reason ? ev->reason : "");
+	o = json_pack(
+	    "{s:s, s:s, s:i, s:s, s:s, s:I, s:I, s:s}", "type",
+	    ev->type == DFL_L7_REQUEST ? "REQUEST" : "RESPONSE", "verdict",
+	    verdicts[ev->verdict], "rule", ev->rule, "client",
+	    dfl_sockaddr__fmt(&ev->client, src, sizeof(src)), "server",
+	    dfl_sockaddr__fmt(&ev->server, dst, sizeof(dst)), "src_identity",
+	    (json_int_t)ev->src_identity, "latency_ns",
+	    (json_int_t)ev->latency_ns, "reason", ev->reason ? ev->reason : "");
 	if (ev->proto == DFL_L7_PROTO_HTTP) {
-		json_object_set_new(o, "http",
-				    json_pack("{s:s, s:s, s:s, s:i}", "method",
-					      ev->http.method, "url", ev->http.url,
-					      "protocol", ev->http.protocol,
-					      "code", ev->http.code));
+		json_object_set_new(
+		    o, "http",
+		    json_pack("{s:s, s:s, s:s, s:i}", "method", ev->http.method,
+			      "url", ev->http.url, "protocol",
+			      ev->http.protocol, "code", ev->http.code));
 	} else {
-		json_t *d = json_pack("{s:s, s:s, s:i, s:i}", "query",
-				      ev->dns.query, "qtype",
-				      ev->dns.n_qtypes ? ev->dns.qtypes[0] : "",
-				      "rcode", ev->dns.rcode, "ttl", ev->dns.ttl);
+		json_t *d = json_pack(
+		    "{s:s, s:s, s:i, s:i}", "query", ev->dns.query, "qtype",
+		    ev->dns.n_qtypes ? ev->dns.qtypes[0] : "", "rcode",
+		    ev->dns.rcode, "ttl", ev->dns.ttl);
 
-		json_object_set_new(d, "ips", ips_json(ev->dns.ips, ev->dns.n_ips));
+		json_object_set_new(d, "ips",
+				    ips_json(ev->dns.ips, ev->dns.n_ips));
 		json_object_set_new(o, "dns", d);
 	}
 	print_json(c->events, o);
@@ -177,8 +180,8 @@ static int parse_http_rule(char *spec, struct dfl_http_rule *r)
 }
 
 /* One rule spec per line; the lines stay allocated until exit. */
-static int read_rules(const char *path, struct dfl_http_rule **rules,
-		      size_t *n, size_t *cap)
+static int read_rules(const char *path, struct dfl_http_rule **rules, size_t *n,
+		      size_t *cap)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -218,7 +221,8 @@ static int read_dns_rules(const char *path, struct dfl_fqdn_selector **sels,
 		struct dfl_fqdn_selector *s = DFL_PUSH(*sels, *n, *cap);
 		char *v = strdup(value);
 
-		if (!s || !v || (strcmp(kind, "name") && strcmp(kind, "pattern"))) {
+		if (!s || !v ||
+		    (strcmp(kind, "name") && strcmp(kind, "pattern"))) {
 			free(v);
 			err = -EINVAL;
 			break;
@@ -234,12 +238,14 @@ static int read_dns_rules(const char *path, struct dfl_fqdn_selector **sels,
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: dfl-proxyd [--http ADDR] [--dns ADDR] --upstream ADDR\n"
-		"       [--dns-upstream ADDR] [--http-rule SPEC]... [--http-rules-file F]\n"
-		"       [--dns-rules-file F] [--dns-name N]...\n"
-		"       [--dns-pattern P]... [--events FILE] [--learned FILE]\n"
-		"       [--state FILE] [--nxdomain] [--min-ttl S] [--no-rules]\n");
+	fprintf(
+	    stderr,
+	    "usage: dfl-proxyd [--http ADDR] [--dns ADDR] --upstream ADDR\n"
+	    "       [--dns-upstream ADDR] [--http-rule SPEC]... "
+	    "[--http-rules-file F]\n"
+	    "       [--dns-rules-file F] [--dns-name N]...\n"
+	    "       [--dns-pattern P]... [--events FILE] [--learned FILE]\n"
+	    "       [--state FILE] [--nxdomain] [--min-ttl S] [--no-rules]\n");
 }
 
 int main(int argc, char **argv)
@@ -247,13 +253,13 @@ int main(int argc, char **argv)
 	struct dfl_http_rule *rules = NULL;
 	struct dfl_fqdn_selector *sels = NULL;
 	size_t n_rules = 0, n_sels = 0, cap = 0, cap_s = 0;
-	struct dfl_sockaddr http = { 0 }, dns = { 0 };
+	struct dfl_sockaddr http = {0}, dns = {0};
 	bool want_http = false, want_dns = false, have_up = false;
 	const char *state = NULL;
 	struct dfl_fqdn_cache *cache = NULL;
-	struct dfl_diags diags = { 0 };
-	struct dfl_proxy_opts o = { 0 };
-	struct cfg c = { 0 };
+	struct dfl_diags diags = {0};
+	struct dfl_proxy_opts o = {0};
+	struct cfg c = {0};
 	int ret = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -293,8 +299,10 @@ int main(int argc, char **argv)
 			bad = read_rules(v, &rules, &n_rules, &cap);
 		} else if (!strcmp(a, "--dns-rules-file")) {
 			bad = read_dns_rules(v, &sels, &n_sels, &cap_s);
-		} else if (!strcmp(a, "--dns-name") || !strcmp(a, "--dns-pattern")) {
-			struct dfl_fqdn_selector *s = DFL_PUSH(sels, n_sels, cap_s);
+		} else if (!strcmp(a, "--dns-name") ||
+			   !strcmp(a, "--dns-pattern")) {
+			struct dfl_fqdn_selector *s =
+			    DFL_PUSH(sels, n_sels, cap_s);
 
 			bad = !s;
 			if (s && a[6] == 'n')
@@ -315,7 +323,8 @@ int main(int argc, char **argv)
 			bad = 1;
 		}
 		if (bad) {
-			fprintf(stderr, "dfl-proxyd: bad argument %s %s\n", a, v);
+			fprintf(stderr, "dfl-proxyd: bad argument %s %s\n", a,
+				v);
 			usage();
 			return 2;
 		}
@@ -337,7 +346,8 @@ int main(int argc, char **argv)
 	}
 	if (state) {
 		cache = dfl_fqdn_cache__new();
-		if (!cache || dfl_fqdn_cache__load(cache, state, (uint64_t)time(NULL)))
+		if (!cache ||
+		    dfl_fqdn_cache__load(cache, state, (uint64_t)time(NULL)))
 			goto out;
 		o.fqdn_cache = cache;
 	}

@@ -1,13 +1,17 @@
 /* dfl_tproxy: a minimal transparent L7 proxy for netns tests of the
  * datapath's redirect (DESIGN.md "L7 redirect").
  *   dfl_tproxy PORT [--forward MARK]
+ *   dfl_tproxy PORT --udp
  * Listens on 127.0.0.1:PORT with IP_TRANSPARENT. Without --forward it
  * answers each HTTP request with "proxy orig=ADDR:PORT" where ADDR:PORT is
  * getsockname() of the accepted socket: the connection's original
  * destination. With --forward it relays the request to that destination
  * from a transparent socket bound to the client's address (another port)
  * and marked MARK (0xb00 egress, 0xa00 ingress), and returns the answer
- * prefixed with "proxy orig=..." (or "upstream failed" after 1 s). */
+ * prefixed with "proxy orig=..." (or "upstream failed" after 1 s).
+ * With --udp it receives datagrams on a transparent UDP socket, learns each
+ * one's original destination (IP_RECVORIGDSTADDR) and echoes it back from
+ * that address, as a DNS proxy answers. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,6 +110,56 @@ static void serve(int c, unsigned int mark)
 		perror("dfl_tproxy: write");
 }
 
+static int serve_udp(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+
+	if (fd < 0 || setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_IP, IP_RECVORIGDSTADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		perror("dfl_tproxy: udp");
+		return 1;
+	}
+	for (;;) {
+		char buf[2048], cbuf[256];
+		struct sockaddr_in from, *orig = NULL;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = { .msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		ssize_t n = recvmsg(fd, &m, 0);
+		int out;
+
+		if (n < 0)
+			continue;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c;
+		     c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_IP &&
+			    c->cmsg_type == IP_ORIGDSTADDR)
+				orig = (struct sockaddr_in *)CMSG_DATA(c);
+		if (!orig)
+			continue;
+		/* Answer from the address the client asked. */
+		out = socket(AF_INET, SOCK_DGRAM, 0);
+		if (out < 0 ||
+		    setsockopt(out, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) ||
+		    setsockopt(out, SOL_SOCKET, SO_REUSEADDR, &one,
+			       sizeof(one)) ||
+		    bind(out, (struct sockaddr *)orig, sizeof(*orig)) ||
+		    sendto(out, buf, n, 0, (struct sockaddr *)&from,
+			   sizeof(from)) != n)
+			perror("dfl_tproxy: udp answer");
+		if (out >= 0)
+			close(out);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -113,9 +167,12 @@ int main(int argc, char **argv)
 	int fd, one = 1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: dfl_tproxy PORT [--forward MARK]\n");
+		fprintf(stderr,
+			"usage: dfl_tproxy PORT [--forward MARK | --udp]\n");
 		return 2;
 	}
+	if (argc > 2 && !strcmp(argv[2], "--udp"))
+		return serve_udp(atoi(argv[1]));
 	if (argc > 3 && !strcmp(argv[2], "--forward"))
 		mark = strtoul(argv[3], NULL, 0);
 	signal(SIGCHLD, SIG_IGN);

@@ -19,11 +19,9 @@ struct req {
 	struct dfl_http_header_view h[8];
 };
 
-static const struct dfl_http_request_view *mkreq(struct req *r,
-						 const char *method,
-						 const char *path,
-						 const char *host,
-						 const char *const *headers)
+static const struct dfl_http_request_view *
+mkreq(struct req *r, const char *method, const char *path, const char *host,
+      const char *const *headers)
 {
 	memset(r, 0, sizeof(*r));
 	r->v.method = method;
@@ -67,11 +65,12 @@ static int verdict(const struct dfl_http_rule *rules, size_t n,
 
 START_TEST(http_path_full_match)
 {
-	struct dfl_http_rule r = { .path = "/public" };
+	struct dfl_http_rule r = {.path = "/public"};
 
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/public", NULL, NULL), 0);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/public/", NULL, NULL), DENIED);
-	ck_assert_int_eq(verdict(&r, 1, "GET", "/public/a", NULL, NULL), DENIED);
+	ck_assert_int_eq(verdict(&r, 1, "GET", "/public/a", NULL, NULL),
+			 DENIED);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/public?x=1", NULL, NULL),
 			 DENIED);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/xpublic", NULL, NULL), DENIED);
@@ -80,17 +79,17 @@ END_TEST
 
 START_TEST(http_path_regex_with_query)
 {
-	struct dfl_http_rule r = { .path = "/public.*" };
+	struct dfl_http_rule r = {.path = "/public.*"};
 
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/public?x=1", NULL, NULL), 0);
-	ck_assert_int_eq(verdict(&r, 1, "GET", "/private?x=/public", NULL, NULL),
-			 DENIED);
+	ck_assert_int_eq(
+	    verdict(&r, 1, "GET", "/private?x=/public", NULL, NULL), DENIED);
 }
 END_TEST
 
 START_TEST(http_method_case_sensitive)
 {
-	struct dfl_http_rule r = { .method = "GET" };
+	struct dfl_http_rule r = {.method = "GET"};
 
 	ck_assert_int_eq(verdict(&r, 1, "get", "/", NULL, NULL), DENIED);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, NULL), 0);
@@ -100,7 +99,7 @@ END_TEST
 
 START_TEST(http_method_alternation)
 {
-	struct dfl_http_rule r = { .method = "GET|HEAD" };
+	struct dfl_http_rule r = {.method = "GET|HEAD"};
 
 	ck_assert_int_eq(verdict(&r, 1, "HEAD", "/", NULL, NULL), 0);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, NULL), 0);
@@ -112,7 +111,7 @@ END_TEST
 
 START_TEST(http_host_dot_is_wildcard)
 {
-	struct dfl_http_rule r = { .host = "foo.bar.com" };
+	struct dfl_http_rule r = {.host = "foo.bar.com"};
 
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", "fooXbar.com", NULL), 0);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", "foo.bar.com", NULL), 0);
@@ -121,12 +120,13 @@ END_TEST
 
 START_TEST(http_host_port_is_part_of_authority)
 {
-	struct dfl_http_rule r = { .host = "foo\\.bar\\.com" };
+	struct dfl_http_rule r = {.host = "foo\\.bar\\.com"};
 
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", "foo.bar.com:8080", NULL),
 			 DENIED);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", "foo.bar.com", NULL), 0);
-	ck_assert_int_eq(verdict(&r, 1, "GET", "/", "fooXbar.com", NULL), DENIED);
+	ck_assert_int_eq(verdict(&r, 1, "GET", "/", "fooXbar.com", NULL),
+			 DENIED);
 	/* no Host at all never matches a host rule */
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, NULL), DENIED);
 }
@@ -134,10 +134,10 @@ END_TEST
 
 START_TEST(http_header_presence)
 {
-	char *hdrs[] = { "X-Token" };
-	struct dfl_http_rule r = { .headers = hdrs, .n_headers = 1 };
-	const char *const with[] = { "x-token: anything", NULL };
-	const char *const without[] = { "X-Other: abc", NULL };
+	char *hdrs[] = {"X-Token"};
+	struct dfl_http_rule r = {.headers = hdrs, .n_headers = 1};
+	const char *const with[] = {"x-token: anything", NULL};
+	const char *const without[] = {"X-Other: abc", NULL};
 
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, without), DENIED);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, NULL), DENIED);
@@ -147,13 +147,13 @@ END_TEST
 
 START_TEST(http_header_exact_value)
 {
-	char *hdrs[] = { "X-Token: abc" };
-	char *hdrs2[] = { "X-Token abc" };
-	struct dfl_http_rule r = { .headers = hdrs, .n_headers = 1 };
-	struct dfl_http_rule r2 = { .headers = hdrs2, .n_headers = 1 };
-	const char *const good[] = { "X-Token: abc", NULL };
-	const char *const bad[] = { "X-Token: abcd", NULL };
-	const char *const twice[] = { "X-Token: abc", "X-Token: abc", NULL };
+	char *hdrs[] = {"X-Token: abc"};
+	char *hdrs2[] = {"X-Token abc"};
+	struct dfl_http_rule r = {.headers = hdrs, .n_headers = 1};
+	struct dfl_http_rule r2 = {.headers = hdrs2, .n_headers = 1};
+	const char *const good[] = {"X-Token: abc", NULL};
+	const char *const bad[] = {"X-Token: abcd", NULL};
+	const char *const twice[] = {"X-Token: abc", "X-Token: abc", NULL};
 
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, good), 0);
 	ck_assert_int_eq(verdict(&r2, 1, "GET", "/", NULL, good), 0);
@@ -165,11 +165,11 @@ END_TEST
 
 START_TEST(http_header_match_add_on_mismatch)
 {
-	struct dfl_header_match hm = { .name = "X-Token", .value = "abc",
-				       .mismatch = DFL_MISMATCH_ADD };
-	struct dfl_http_rule r = { .header_matches = &hm, .n_header_matches = 1 };
+	struct dfl_header_match hm = {
+	    .name = "X-Token", .value = "abc", .mismatch = DFL_MISMATCH_ADD};
+	struct dfl_http_rule r = {.header_matches = &hm, .n_header_matches = 1};
 	struct dfl_http_matcher *m = dfl_http_matcher__new(&r, 1, NULL);
-	const char *const good[] = { "X-Token: abc", NULL };
+	const char *const good[] = {"X-Token: abc", NULL};
 	struct dfl_http_verdict v;
 	struct req q;
 
@@ -193,14 +193,14 @@ END_TEST
 START_TEST(http_header_match_actions)
 {
 	struct dfl_header_match hms[] = {
-		{ .name = "A", .value = "1", .mismatch = DFL_MISMATCH_LOG },
-		{ .name = "B", .value = "2", .mismatch = DFL_MISMATCH_DELETE },
-		{ .name = "C", .value = "3", .mismatch = DFL_MISMATCH_REPLACE },
-		{ .name = "D", .value = "4", .mismatch = DFL_MISMATCH_DELETE },
+	    {.name = "A", .value = "1", .mismatch = DFL_MISMATCH_LOG},
+	    {.name = "B", .value = "2", .mismatch = DFL_MISMATCH_DELETE},
+	    {.name = "C", .value = "3", .mismatch = DFL_MISMATCH_REPLACE},
+	    {.name = "D", .value = "4", .mismatch = DFL_MISMATCH_DELETE},
 	};
-	struct dfl_http_rule r = { .header_matches = hms, .n_header_matches = 4 };
+	struct dfl_http_rule r = {.header_matches = hms, .n_header_matches = 4};
 	struct dfl_http_matcher *m = dfl_http_matcher__new(&r, 1, NULL);
-	const char *const hdrs[] = { "A: 0", "B: 0", "C: 0", NULL };
+	const char *const hdrs[] = {"A: 0", "B: 0", "C: 0", NULL};
 	struct dfl_http_verdict v;
 	struct req q;
 
@@ -221,12 +221,13 @@ END_TEST
 
 START_TEST(http_header_match_fail_is_plain_match)
 {
-	struct dfl_header_match hm = { .name = "X-Token", .value = "abc" };
-	struct dfl_header_match hp = { .name = "X-Present" };
-	struct dfl_http_rule r = { .header_matches = &hm, .n_header_matches = 1 };
-	struct dfl_http_rule rp = { .header_matches = &hp, .n_header_matches = 1 };
-	const char *const good[] = { "X-Token: abc", "X-Present: 1", NULL };
-	const char *const bad[] = { "X-Token: abd", NULL };
+	struct dfl_header_match hm = {.name = "X-Token", .value = "abc"};
+	struct dfl_header_match hp = {.name = "X-Present"};
+	struct dfl_http_rule r = {.header_matches = &hm, .n_header_matches = 1};
+	struct dfl_http_rule rp = {.header_matches = &hp,
+				   .n_header_matches = 1};
+	const char *const good[] = {"X-Token: abc", "X-Present: 1", NULL};
+	const char *const bad[] = {"X-Token: abd", NULL};
 
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, good), 0);
 	ck_assert_int_eq(verdict(&r, 1, "GET", "/", NULL, bad), DENIED);
@@ -237,13 +238,12 @@ END_TEST
 
 START_TEST(http_header_match_secret_never_matches)
 {
-	struct dfl_header_match hm = { .name = "X-Token",
-				       .secret_namespace = "ns",
-				       .secret_name = "tok" };
-	struct dfl_http_rule r = { .header_matches = &hm, .n_header_matches = 1 };
-	struct dfl_diags d = { 0 };
+	struct dfl_header_match hm = {
+	    .name = "X-Token", .secret_namespace = "ns", .secret_name = "tok"};
+	struct dfl_http_rule r = {.header_matches = &hm, .n_header_matches = 1};
+	struct dfl_diags d = {0};
 	struct dfl_http_matcher *m = dfl_http_matcher__new(&r, 1, &d);
-	const char *const h[] = { "X-Token: abc", NULL };
+	const char *const h[] = {"X-Token: abc", NULL};
 	struct dfl_http_verdict v;
 	struct req q;
 
@@ -258,7 +258,7 @@ END_TEST
 
 START_TEST(http_empty_rule_matches_everything)
 {
-	struct dfl_http_rule r = { 0 };
+	struct dfl_http_rule r = {0};
 
 	ck_assert_int_eq(verdict(&r, 1, "DELETE", "/anything?x", "h", NULL), 0);
 	/* an empty list allows too, with no rule to name */
@@ -269,26 +269,27 @@ END_TEST
 START_TEST(http_rules_or_fields_and)
 {
 	struct dfl_http_rule rules[] = {
-		{ .method = "GET" },
-		{ .path = "/admin" },
+	    {.method = "GET"},
+	    {.path = "/admin"},
 	};
-	struct dfl_http_rule both = { .method = "GET", .path = "/admin" };
+	struct dfl_http_rule both = {.method = "GET", .path = "/admin"};
 
 	ck_assert_int_eq(verdict(rules, 2, "POST", "/admin", NULL, NULL), 1);
 	ck_assert_int_eq(verdict(rules, 2, "GET", "/admin", NULL, NULL), 0);
 	ck_assert_int_eq(verdict(rules, 2, "POST", "/x", NULL, NULL), DENIED);
-	ck_assert_int_eq(verdict(&both, 1, "POST", "/admin", NULL, NULL), DENIED);
+	ck_assert_int_eq(verdict(&both, 1, "POST", "/admin", NULL, NULL),
+			 DENIED);
 	ck_assert_int_eq(verdict(&both, 1, "GET", "/admin", NULL, NULL), 0);
 }
 END_TEST
 
 START_TEST(http_starwars_policy)
 {
-	struct dfl_http_rule r = { .method = "POST",
-				   .path = "/v1/request-landing" };
+	struct dfl_http_rule r = {.method = "POST",
+				  .path = "/v1/request-landing"};
 
-	ck_assert_int_eq(verdict(&r, 1, "POST", "/v1/request-landing", NULL,
-				 NULL), 0);
+	ck_assert_int_eq(
+	    verdict(&r, 1, "POST", "/v1/request-landing", NULL, NULL), 0);
 	ck_assert_int_eq(verdict(&r, 1, "PUT", "/v1/exhaust-port", NULL, NULL),
 			 DENIED);
 }
@@ -315,20 +316,20 @@ START_TEST(http_many_rules_first_match_in_order)
 	m = dfl_http_matcher__new(rules, N, NULL);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(dfl_http_matcher__n_rules(m), N);
-	dfl_http_matcher__match(m, mkreq(&q, "GET", "/api/v1/item999", NULL, NULL),
-				&v);
+	dfl_http_matcher__match(
+	    m, mkreq(&q, "GET", "/api/v1/item999", NULL, NULL), &v);
 	ck_assert_int_eq(v.rule, 999);
-	dfl_http_matcher__match(m, mkreq(&q, "PUT", "/api/v1/item998", NULL, NULL),
-				&v);
+	dfl_http_matcher__match(
+	    m, mkreq(&q, "PUT", "/api/v1/item998", NULL, NULL), &v);
 	ck_assert_int_eq(v.rule, 998);
-	dfl_http_matcher__match(m, mkreq(&q, "GET", "/api/v1/item998", NULL, NULL),
-				&v);
+	dfl_http_matcher__match(
+	    m, mkreq(&q, "GET", "/api/v1/item998", NULL, NULL), &v);
 	ck_assert(!v.allowed);
-	dfl_http_matcher__match(m, mkreq(&q, "GET", "/api/v1/item501", NULL, NULL),
-				&v);
+	dfl_http_matcher__match(
+	    m, mkreq(&q, "GET", "/api/v1/item501", NULL, NULL), &v);
 	ck_assert_int_eq(v.rule, 10);
-	dfl_http_matcher__match(m, mkreq(&q, "PUT", "/api/v1/item500", NULL, NULL),
-				&v);
+	dfl_http_matcher__match(
+	    m, mkreq(&q, "PUT", "/api/v1/item500", NULL, NULL), &v);
 	ck_assert_int_eq(v.rule, 500);
 	dfl_http_matcher__free(m);
 	free(rules);
@@ -343,16 +344,23 @@ START_TEST(http_prefix_index_keeps_semantics)
 		const char *rule, *path;
 		int want; /* 1 allowed, 0 denied */
 	} cases[] = {
-		{ "/ab*c", "/ac", 1 },	       { "/ab*c", "/abbc", 1 },
-		{ "/ab?c", "/ac", 1 },	       { "/ab{0,2}c", "/ac", 1 },
-		{ "/ab+c", "/ac", 0 },	       { "(?i)/API/.*", "/api/x", 1 },
-		{ "/x|/y.*", "/yz", 1 },       { "^/v1/.*", "/v1/a", 1 },
-		{ "/a\\.b.*", "/a.bc", 1 },    { "/a\\.b.*", "/aXbc", 0 },
-		{ "/caf\xc3\xa9*", "/caf", 1 }, { "/caf\xc3\xa9.*", "/caf\xc3\xa9s", 1 },
-		{ "/v1/items/[0-9]+", "/v1/items/42", 1 },
-		{ "/v1/items/[0-9]+", "/v1/items/", 0 },
-		{ "/v1/items", "/v1/items", 1 }, { "/v1/items", "/v1/item", 0 },
-		{ "/v1/items", "/v1/itemsx", 0 },
+	    {"/ab*c", "/ac", 1},
+	    {"/ab*c", "/abbc", 1},
+	    {"/ab?c", "/ac", 1},
+	    {"/ab{0,2}c", "/ac", 1},
+	    {"/ab+c", "/ac", 0},
+	    {"(?i)/API/.*", "/api/x", 1},
+	    {"/x|/y.*", "/yz", 1},
+	    {"^/v1/.*", "/v1/a", 1},
+	    {"/a\\.b.*", "/a.bc", 1},
+	    {"/a\\.b.*", "/aXbc", 0},
+	    {"/caf\xc3\xa9*", "/caf", 1},
+	    {"/caf\xc3\xa9.*", "/caf\xc3\xa9s", 1},
+	    {"/v1/items/[0-9]+", "/v1/items/42", 1},
+	    {"/v1/items/[0-9]+", "/v1/items/", 0},
+	    {"/v1/items", "/v1/items", 1},
+	    {"/v1/items", "/v1/item", 0},
+	    {"/v1/items", "/v1/itemsx", 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -361,12 +369,14 @@ START_TEST(http_prefix_index_keeps_semantics)
 		static char paths[300][32];
 
 		for (int k = 0; k < 300; k++) {
-			snprintf(paths[k], sizeof(paths[k]), "/v1/other%d/.*", k);
-			rules[k] = (struct dfl_http_rule){ .path = paths[k] };
+			snprintf(paths[k], sizeof(paths[k]), "/v1/other%d/.*",
+				 k);
+			rules[k] = (struct dfl_http_rule){.path = paths[k]};
 		}
-		rules[300] = (struct dfl_http_rule){ .path = (char *)cases[i].rule };
-		ck_assert_msg(verdict(rules, 301, "GET", cases[i].path, NULL, NULL) ==
-				      (cases[i].want ? 300 : DENIED),
+		rules[300] =
+		    (struct dfl_http_rule){.path = (char *)cases[i].rule};
+		ck_assert_msg(verdict(rules, 301, "GET", cases[i].path, NULL,
+				      NULL) == (cases[i].want ? 300 : DENIED),
 			      "rule %s path %s", cases[i].rule, cases[i].path);
 	}
 }
@@ -375,11 +385,11 @@ END_TEST
 START_TEST(http_invalid_regex_reports_rule_and_field)
 {
 	struct dfl_http_rule r[] = {
-		{ .path = "/ok" },
-		{ .path = "(a)\\1", .pos = { "p.yaml", 12, 9 } },
-		{ .method = "*" },
+	    {.path = "/ok"},
+	    {.path = "(a)\\1", .pos = {"p.yaml", 12, 9}},
+	    {.method = "*"},
 	};
-	struct dfl_diags d = { 0 };
+	struct dfl_diags d = {0};
 	struct dfl_http_matcher *m = dfl_http_matcher__new(r, 3, &d);
 
 	ck_assert_ptr_null(m);
@@ -398,19 +408,20 @@ END_TEST
 START_TEST(re2_rejects_pcre_only_constructs)
 {
 	static const char *const bad[] = {
-		"(a)\\1",     "a(?=b)",   "a(?!b)",   "(?<=a)b", "(?<!a)b",
-		"a*+",	      "a++",	  "a?+",      "a{2}+",	 "(?>a)",
-		"a**",	      "a{2}{3}",  "(?x)a",	  "(?|a)",	 "(*ACCEPT)a",
-		"\\Z",	      "\\G",	  "\\K",	  "\\h",	 "a{1001}",
-		"*",	      "(a",	  "a)",	  "[a",	 "\\",
-		"(?R)",	      "(?1)",	  "(?P=n)",   "\\k<n>",	 "\\g1",
-		"[[:foo:]]",  "(?)",	  "(?i-)",    "\\C",	 "+a",
+	    "(a)\\1",	 "a(?=b)",  "a(?!b)", "(?<=a)b", "(?<!a)b",
+	    "a*+",	 "a++",	    "a?+",    "a{2}+",	 "(?>a)",
+	    "a**",	 "a{2}{3}", "(?x)a",  "(?|a)",	 "(*ACCEPT)a",
+	    "\\Z",	 "\\G",	    "\\K",    "\\h",	 "a{1001}",
+	    "*",	 "(a",	    "a)",     "[a",	 "\\",
+	    "(?R)",	 "(?1)",    "(?P=n)", "\\k<n>",	 "\\g1",
+	    "[[:foo:]]", "(?)",	    "(?i-)",  "\\C",	 "+a",
 	};
 	char msg[200];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		msg[0] = '\0';
-		ck_assert_msg(dfl_re2__check(bad[i], msg, sizeof(msg)) == -EINVAL,
+		ck_assert_msg(dfl_re2__check(bad[i], msg, sizeof(msg)) ==
+				  -EINVAL,
 			      "accepted %s", bad[i]);
 		ck_assert_msg(strstr(msg, "offset"), "no offset for %s: %s",
 			      bad[i], msg);
@@ -421,13 +432,17 @@ END_TEST
 START_TEST(re2_accepts_re2_syntax)
 {
 	static const char *const good[] = {
-		"/public",	     "/v1/.*",		"GET|HEAD",
-		"(?i)get",	     "(?P<x>a)b",	"(?<y>a)",
-		"[[:alpha:]]+",    "\\pL+",		"\\p{Greek}",
-		"a{2,5}?",	     "a{3,}",		"\\x41\\x{263a}",
-		"\\Qa.b\\E",	     "[^/]+/[a-z0-9-]*", "\\d\\w\\s\\S\\b",
-		"(?s:.)",	     "a{,5}",		"{}",
-		"/a\\?b=1",	     "\\A/x\\z",	"(?U)a+",
+	    "/public",	       "/v1/.*",
+	    "GET|HEAD",	       "(?i)get",
+	    "(?P<x>a)b",       "(?<y>a)",
+	    "[[:alpha:]]+",    "\\pL+",
+	    "\\p{Greek}",      "a{2,5}?",
+	    "a{3,}",	       "\\x41\\x{263a}",
+	    "\\Qa.b\\E",       "[^/]+/[a-z0-9-]*",
+	    "\\d\\w\\s\\S\\b", "(?s:.)",
+	    "a{,5}",	       "{}",
+	    "/a\\?b=1",	       "\\A/x\\z",
+	    "(?U)a+",
 	};
 	char msg[200];
 
@@ -463,9 +478,9 @@ END_TEST
 START_TEST(http_regex_budget_is_linear)
 {
 	struct dfl_http_rule r[] = {
-		{ .path = "/(a|aa)*(a|aa)*\\d" },
-		{ .path = "/(\\w|a)*(\\w|a)*[.!]" },
-		{ .path = "/(.*a){20}x?." },
+	    {.path = "/(a|aa)*(a|aa)*\\d"},
+	    {.path = "/(\\w|a)*(\\w|a)*[.!]"},
+	    {.path = "/(.*a){20}x?."},
 	};
 	struct dfl_http_matcher *m = dfl_http_matcher__new(r, 3, NULL);
 	static char path[8192];
@@ -492,7 +507,7 @@ END_TEST
 
 static int dns(const char *pattern, bool is_pattern, const char *name)
 {
-	struct dfl_fqdn_selector s = { 0 };
+	struct dfl_fqdn_selector s = {0};
 	struct dfl_dns_matcher *m;
 	int r;
 
@@ -509,8 +524,8 @@ static int dns(const char *pattern, bool is_pattern, const char *name)
 
 START_TEST(dns_exact_name_and_case)
 {
-	static const char *const pats[] = { "cilium.io", "cilium.io.",
-					    "CILIUM.IO" };
+	static const char *const pats[] = {"cilium.io", "cilium.io.",
+					   "CILIUM.IO"};
 
 	for (int i = 0; i < 3; i++) {
 		ck_assert(dns(pats[i], true, "cilium.io."));
@@ -556,7 +571,7 @@ END_TEST
 
 START_TEST(dns_match_all)
 {
-	static const char *const pats[] = { "*", "**", "*.", "**." };
+	static const char *const pats[] = {"*", "**", "*.", "**."};
 
 	for (int i = 0; i < 4; i++) {
 		ck_assert(dns(pats[i], true, "."));
@@ -570,10 +585,9 @@ END_TEST
 
 START_TEST(dns_proxy_star_allows_any_query)
 {
-	struct dfl_fqdn_selector s = { .match_pattern = "*" };
-	struct dfl_dns_matcher *proxy = dfl_dns_matcher__new(&s, 1,
-							     DFL_DNS_MATCH_PROXY,
-							     NULL);
+	struct dfl_fqdn_selector s = {.match_pattern = "*"};
+	struct dfl_dns_matcher *proxy =
+	    dfl_dns_matcher__new(&s, 1, DFL_DNS_MATCH_PROXY, NULL);
 	struct dfl_dns_matcher *strict = dfl_dns_matcher__new(&s, 1, 0, NULL);
 
 	ck_assert_int_eq(dfl_dns_matcher__match(proxy, "a\\032b.io", 9), 0);
@@ -587,9 +601,9 @@ END_TEST
 START_TEST(dns_first_selector_wins_and_empty_allows)
 {
 	struct dfl_fqdn_selector s[] = {
-		{ .match_pattern = "*.cilium.io" },
-		{ .match_name = "api.github.com" },
-		{ .match_name = "www.cilium.io" },
+	    {.match_pattern = "*.cilium.io"},
+	    {.match_name = "api.github.com"},
+	    {.match_name = "www.cilium.io"},
 	};
 	struct dfl_dns_matcher *m = dfl_dns_matcher__new(s, 3, 0, NULL);
 	struct dfl_dns_matcher *empty = dfl_dns_matcher__new(NULL, 0, 0, NULL);
@@ -608,12 +622,12 @@ END_TEST
 START_TEST(dns_invalid_selectors)
 {
 	struct dfl_fqdn_selector s[] = {
-		{ .match_name = "a*.io" },
-		{ .match_pattern = "a[b].io" },
-		{ 0 },
-		{ .match_name = "ok.io", .match_pattern = "ok.io" },
+	    {.match_name = "a*.io"},
+	    {.match_pattern = "a[b].io"},
+	    {0},
+	    {.match_name = "ok.io", .match_pattern = "ok.io"},
 	};
-	struct dfl_diags d = { 0 };
+	struct dfl_diags d = {0};
 
 	ck_assert_ptr_null(dfl_dns_matcher__new(s, 4, 0, &d));
 	ck_assert_int_eq(errno, EINVAL);
@@ -628,12 +642,12 @@ START_TEST(dns_regex_strings)
 {
 	char buf[256];
 
-	ck_assert_int_gt(dfl_fqdn__to_regex("*.cilium.io", true, buf,
-					    sizeof(buf)), 0);
+	ck_assert_int_gt(
+	    dfl_fqdn__to_regex("*.cilium.io", true, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "^[-a-zA-Z0-9_]*[.]cilium[.]io[.]$");
 	dfl_fqdn__to_regex("**.cilium.io", true, buf, sizeof(buf));
-	ck_assert_str_eq(buf,
-			 "^([-a-zA-Z0-9_]+([.][-a-zA-Z0-9_]+){0,})[.]cilium[.]io[.]$");
+	ck_assert_str_eq(
+	    buf, "^([-a-zA-Z0-9_]+([.][-a-zA-Z0-9_]+){0,})[.]cilium[.]io[.]$");
 	dfl_fqdn__to_regex("*", true, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "(^([-a-zA-Z0-9_]+[.])+$)|(^[.]$)");
 	dfl_fqdn__to_regex("CILIUM.io", false, buf, sizeof(buf));

@@ -30,12 +30,14 @@ static size_t answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap)
 		const char *name;
 		const char *rrs[3];
 	} zone[] = {
-		{ "www.cilium.io.", { "www.cilium.io. 60 IN A 1.2.3.4",
-				      "www.cilium.io. 30 IN A 1.2.3.5" } },
-		{ "alias.cilium.io.", { "alias.cilium.io. 10 IN CNAME www.cilium.io.",
-					"www.cilium.io. 60 IN A 1.2.3.4" } },
-		{ "api.github.com.", { "api.github.com. 300 IN AAAA 2001:db8::1" } },
-		{ "cilium.io.", { "cilium.io. 5 IN A 9.9.9.9" } },
+	    {"www.cilium.io.",
+	     {"www.cilium.io. 60 IN A 1.2.3.4",
+	      "www.cilium.io. 30 IN A 1.2.3.5"}},
+	    {"alias.cilium.io.",
+	     {"alias.cilium.io. 10 IN CNAME www.cilium.io.",
+	      "www.cilium.io. 60 IN A 1.2.3.4"}},
+	    {"api.github.com.", {"api.github.com. 300 IN AAAA 2001:db8::1"}},
+	    {"cilium.io.", {"cilium.io. 5 IN A 9.9.9.9"}},
 	};
 	ldns_pkt *pkt = NULL, *resp;
 	uint8_t *wire = NULL;
@@ -50,9 +52,11 @@ static size_t answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap)
 	ldns_pkt_set_qr(resp, true);
 	ldns_pkt_set_rd(resp, ldns_pkt_rd(pkt));
 	ldns_pkt_set_ra(resp, true);
-	ldns_pkt_push_rr(resp, LDNS_SECTION_QUESTION,
-			 ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
-	qname = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
+	ldns_pkt_push_rr(
+	    resp, LDNS_SECTION_QUESTION,
+	    ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
+	qname = ldns_rdf2str(
+	    ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
 	for (size_t i = 0; i < sizeof(zone) / sizeof(zone[0]); i++) {
 		if (strcasecmp(qname, zone[i].name))
 			continue;
@@ -191,7 +195,8 @@ static int resolver_queries(struct resolver *r)
 	return n;
 }
 
-/* ---- the proxy ------------------------------------------------------------ */
+/* ---- the proxy ------------------------------------------------------------
+ */
 
 struct fixture {
 	struct dfl_proxy *p;
@@ -266,18 +271,22 @@ static void *proxy_main(void *arg)
 }
 
 static const struct dfl_fqdn_selector rules[] = {
-	{ .match_pattern = "*.cilium.io" },
-	{ .match_name = "api.github.com" },
+    {.match_pattern = "*.cilium.io"},
+    {.match_name = "api.github.com"},
 };
 
 static void start(bool nxdomain, uint32_t min_ttl, uint32_t timeout_ms)
 {
 	struct dfl_proxy_opts o = {
-		.resolve = resolve, .resolve_ctx = &fx,
-		.on_event = on_event, .event_ctx = &fx,
-		.on_dns = on_dns, .dns_ctx = &fx,
-		.dns_deny_nxdomain = nxdomain, .dns_min_ttl = min_ttl,
-		.dns_timeout_ms = timeout_ms,
+	    .resolve = resolve,
+	    .resolve_ctx = &fx,
+	    .on_event = on_event,
+	    .event_ctx = &fx,
+	    .on_dns = on_dns,
+	    .dns_ctx = &fx,
+	    .dns_deny_nxdomain = nxdomain,
+	    .dns_min_ttl = min_ttl,
+	    .dns_timeout_ms = timeout_ms,
 	};
 	bool root = geteuid() == 0;
 
@@ -311,7 +320,8 @@ static void teardown(void)
 	resolver_stop(&fx.res);
 }
 
-/* ---- clients ----------------------------------------------------------------- */
+/* ---- clients
+ * ----------------------------------------------------------------- */
 
 static size_t mkquery(const char *name, ldns_rr_type type, uint16_t id,
 		      uint8_t *out)
@@ -339,15 +349,17 @@ static ldns_pkt *ask_udp(const char *name, ldns_rr_type type, uint16_t id,
 	uint8_t q[512], r[4096];
 	size_t len = mkquery(name, type, id, q);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct pollfd pfd = {fd, POLLIN, 0};
 	ldns_pkt *pkt = NULL;
 	ssize_t n;
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)), 0);
+	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)),
+			 0);
 	ck_assert_int_eq(send(fd, q, len, 0), (ssize_t)len);
 	if (poll(&pfd, 1, ms) == 1 && (n = recv(fd, r, sizeof(r), 0)) > 0)
-		ck_assert_int_eq(ldns_wire2pkt(&pkt, r, (size_t)n), LDNS_STATUS_OK);
+		ck_assert_int_eq(ldns_wire2pkt(&pkt, r, (size_t)n),
+				 LDNS_STATUS_OK);
 	close(fd);
 	return pkt;
 }
@@ -372,10 +384,12 @@ static ldns_pkt *ask_tcp(int fd, const char *name, ldns_rr_type type,
 
 static char *qname_of(ldns_pkt *p)
 {
-	return ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0)));
+	return ldns_rdf2str(
+	    ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0)));
 }
 
-/* ---- cases -------------------------------------------------------------------- */
+/* ---- cases
+ * -------------------------------------------------------------------- */
 
 START_TEST(allowed_name_is_answered_after_learning)
 {
@@ -467,8 +481,10 @@ START_TEST(cname_chain_ttl_and_cache)
 	ck_assert_uint_eq(fx.evs[1].dns.n_cnames, 1);
 	pthread_mutex_unlock(&fx.mu);
 	/* the proxy thread is idle now: the cache can be read */
-	ck_assert_uint_eq(dfl_fqdn_cache__lookup(fx.cache, 301, "alias.cilium.io.",
-						 (uint64_t)time(NULL), ips, 4), 1);
+	ck_assert_uint_eq(dfl_fqdn_cache__lookup(fx.cache, 301,
+						 "alias.cilium.io.",
+						 (uint64_t)time(NULL), ips, 4),
+			  1);
 	ck_assert_uint_eq(ips[0].addr[3], 4);
 }
 END_TEST
@@ -478,7 +494,8 @@ START_TEST(tcp_queries)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	ldns_pkt *a;
 
-	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)), 0);
+	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)),
+			 0);
 	a = ask_tcp(fd, "www.cilium.io", LDNS_RR_TYPE_A, 11);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_uint_eq(ldns_pkt_id(a), 11);
@@ -513,10 +530,10 @@ END_TEST
 
 START_TEST(malformed_query_gets_formerr)
 {
-	uint8_t q[16] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 63 };
+	uint8_t q[16] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 63};
 	uint8_t r[512];
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct pollfd pfd = {fd, POLLIN, 0};
 
 	connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr));
 	ck_assert_int_eq(send(fd, q, 13, 0), 13);
@@ -549,6 +566,7 @@ END_TEST
 START_TEST(dead_upstream_gives_servfail)
 {
 	ldns_pkt *a;
+	int fd;
 
 	teardown();
 	start(false, 0, 300);
@@ -561,10 +579,21 @@ START_TEST(dead_upstream_gives_servfail)
 	pthread_mutex_lock(&fx.mu);
 	ck_assert_int_eq(fx.evs[1].verdict, DFL_L7_ERROR);
 	pthread_mutex_unlock(&fx.mu);
+
+	/* over TCP: the refused upstream connection fails the query at once */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)), 0);
+	a = ask_tcp(fd, "www.cilium.io", LDNS_RR_TYPE_A, 9);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(ldns_pkt_id(a), 9);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_SERVFAIL);
+	ldns_pkt_free(a);
+	close(fd);
 }
 END_TEST
 
-/* ---- pure parts ------------------------------------------------------------------ */
+/* ---- pure parts
+ * ------------------------------------------------------------------ */
 
 START_TEST(refusal_copies_question0_only)
 {
@@ -577,7 +606,8 @@ START_TEST(refusal_copies_question0_only)
 	ck_assert_int_eq(dfl_dns_query__parse(q, len, &pq), 0);
 	ck_assert_str_eq(pq.name, "www.example.com.");
 	ck_assert_uint_eq(pq.qtype, LDNS_RR_TYPE_AAAA);
-	n = dfl_dns__reply_rcode(q, &pq, DFL_DNS_RCODE_REFUSED, out, sizeof(out));
+	n = dfl_dns__reply_rcode(q, &pq, DFL_DNS_RCODE_REFUSED, out,
+				 sizeof(out));
 	ck_assert_int_gt(n, 12);
 	ck_assert_int_eq(ldns_wire2pkt(&r, out, (size_t)n), LDNS_STATUS_OK);
 	ck_assert_uint_eq(ldns_pkt_id(r), 0xbeef);
@@ -594,17 +624,20 @@ END_TEST
 START_TEST(cache_save_load_expire)
 {
 	struct dfl_fqdn_cache *c = dfl_fqdn_cache__new(), *d;
-	struct dfl_ip ips[2] = { { AF_INET, { 1, 2, 3, 4 } },
-				 { AF_INET6, { 0x20, 0x01, 0x0d, 0xb8 } } };
+	struct dfl_ip ips[2] = {{AF_INET, {1, 2, 3, 4}},
+				{AF_INET6, {0x20, 0x01, 0x0d, 0xb8}}};
 	struct dfl_ip out[4];
 	char path[] = "/tmp/dfl-proxy-fqdn-XXXXXX";
 	int fd = mkstemp(path);
 
 	close(fd);
-	ck_assert_int_eq(dfl_fqdn_cache__update(c, 7, "a.io.", ips, 2, 60, 1000), 0);
-	ck_assert_int_eq(dfl_fqdn_cache__update(c, 7, "b.io.", ips, 1, 10, 1000), 0);
+	ck_assert_int_eq(
+	    dfl_fqdn_cache__update(c, 7, "a.io.", ips, 2, 60, 1000), 0);
+	ck_assert_int_eq(
+	    dfl_fqdn_cache__update(c, 7, "b.io.", ips, 1, 10, 1000), 0);
 	/* a later answer extends, never shortens */
-	ck_assert_int_eq(dfl_fqdn_cache__update(c, 7, "a.io.", ips, 1, 5, 1010), 0);
+	ck_assert_int_eq(dfl_fqdn_cache__update(c, 7, "a.io.", ips, 1, 5, 1010),
+			 0);
 	ck_assert_uint_eq(dfl_fqdn_cache__count(c), 3);
 	ck_assert_int_eq(dfl_fqdn_cache__save(c, path), 0);
 
@@ -612,9 +645,12 @@ START_TEST(cache_save_load_expire)
 	/* at t=1020 the b.io. entry has expired: not restored */
 	ck_assert_int_eq(dfl_fqdn_cache__load(d, path, 1020), 0);
 	ck_assert_uint_eq(dfl_fqdn_cache__count(d), 2);
-	ck_assert_uint_eq(dfl_fqdn_cache__lookup(d, 7, "a.io.", 1020, out, 4), 2);
-	ck_assert_uint_eq(dfl_fqdn_cache__lookup(d, 7, "b.io.", 1020, out, 4), 0);
-	ck_assert_uint_eq(dfl_fqdn_cache__lookup(d, 8, "a.io.", 1020, out, 4), 0);
+	ck_assert_uint_eq(dfl_fqdn_cache__lookup(d, 7, "a.io.", 1020, out, 4),
+			  2);
+	ck_assert_uint_eq(dfl_fqdn_cache__lookup(d, 7, "b.io.", 1020, out, 4),
+			  0);
+	ck_assert_uint_eq(dfl_fqdn_cache__lookup(d, 8, "a.io.", 1020, out, 4),
+			  0);
 	ck_assert_uint_eq(dfl_fqdn_cache__expire(d, 1061), 2);
 	ck_assert_uint_eq(dfl_fqdn_cache__count(d), 0);
 

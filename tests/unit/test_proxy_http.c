@@ -47,8 +47,10 @@ static int srv_url(llhttp_t *p, const char *at, size_t n)
 {
 	struct srv_conn *c = p->data;
 
-	strncat(c->url, at, n < sizeof(c->url) - strlen(c->url) - 1 ?
-				    n : sizeof(c->url) - strlen(c->url) - 1);
+	strncat(c->url, at,
+		n < sizeof(c->url) - strlen(c->url) - 1
+		    ? n
+		    : sizeof(c->url) - strlen(c->url) - 1);
 	return 0;
 }
 
@@ -109,7 +111,8 @@ static int srv_done(llhttp_t *p)
 	n = snprintf(body, sizeof(body), "ok %s %s %zu\n", c->method, c->url,
 		     c->body);
 	n = snprintf(resp, sizeof(resp),
-		     "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", n, body);
+		     "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", n,
+		     body);
 	pthread_mutex_lock(&u->mu);
 	u->n_requests++;
 	snprintf(u->last_peer, sizeof(u->last_peer), "%s", c->peer);
@@ -168,7 +171,8 @@ static void *srv_main(void *arg)
 		c = calloc(1, sizeof(*c));
 		c->u = u;
 		c->fd = fd;
-		inet_ntop(AF_INET, &peer.in4.sin_addr, c->peer, sizeof(c->peer));
+		inet_ntop(AF_INET, &peer.in4.sin_addr, c->peer,
+			  sizeof(c->peer));
 		pthread_create(&t, NULL, srv_conn_main, c);
 		pthread_detach(t);
 	}
@@ -221,6 +225,9 @@ struct fixture {
 	struct dfl_sockaddr upstream; /* where the resolver sends traffic */
 	struct dfl_http_matcher *m;
 	bool unknown; /* the resolver knows no rules */
+	/* checked by teardown once the proxy thread stopped, when set */
+	bool check_stats;
+	uint64_t want_requests, want_denied;
 	pthread_mutex_t mu;
 	struct dfl_l7_event evs[64];
 	char reasons[64][64];
@@ -254,7 +261,8 @@ static void on_event(void *ctx, const struct dfl_l7_event *ev)
 	pthread_mutex_lock(&f->mu);
 	if (f->n_evs < 64) {
 		f->evs[f->n_evs] = *ev;
-		snprintf(f->reasons[f->n_evs], 64, "%s", ev->reason ? ev->reason : "");
+		snprintf(f->reasons[f->n_evs], 64, "%s",
+			 ev->reason ? ev->reason : "");
 		snprintf(f->urls[f->n_evs], 128, "%s", ev->http.url);
 		f->n_evs++;
 	}
@@ -272,7 +280,7 @@ static atomic_bool embedded_stop;
 
 static void *proxy_embedded(void *arg)
 {
-	struct pollfd pfd = { dfl_proxy__fd(arg), POLLIN, 0 };
+	struct pollfd pfd = {dfl_proxy__fd(arg), POLLIN, 0};
 
 	while (!atomic_load(&embedded_stop))
 		if (poll(&pfd, 1, 50) == 1)
@@ -281,8 +289,8 @@ static void *proxy_embedded(void *arg)
 }
 
 static const struct dfl_http_rule starwars[] = {
-	{ .method = "POST", .path = "/v1/request-landing" },
-	{ .method = "GET", .path = "/v1/.*" },
+    {.method = "POST", .path = "/v1/request-landing"},
+    {.method = "GET", .path = "/v1/.*"},
 };
 
 static bool embedded;
@@ -290,11 +298,13 @@ static bool embedded;
 static void setup(void)
 {
 	struct dfl_proxy_opts o = {
-		.resolve = resolve, .resolve_ctx = &fx,
-		.on_event = on_event, .event_ctx = &fx,
-		.max_header_bytes = 8192,
-		.connect_timeout_ms = 1000,
-		.head_timeout_ms = embedded ? 200 : 0,
+	    .resolve = resolve,
+	    .resolve_ctx = &fx,
+	    .on_event = on_event,
+	    .event_ctx = &fx,
+	    .max_header_bytes = 8192,
+	    .connect_timeout_ms = 1000,
+	    .head_timeout_ms = embedded ? 200 : 0,
 	};
 	bool root = geteuid() == 0;
 
@@ -324,6 +334,14 @@ static void teardown(void)
 	dfl_proxy__stop(fx.p);
 	atomic_store(&embedded_stop, true);
 	pthread_join(fx.thread, NULL);
+	if (fx.check_stats) {
+		struct dfl_proxy_stats st;
+
+		dfl_proxy__get_stats(fx.p, &st);
+		ck_assert_uint_eq(st.http_requests, fx.want_requests);
+		ck_assert_uint_eq(st.http_denied, fx.want_denied);
+		ck_assert_uint_ge(st.conns_accepted, 1);
+	}
 	dfl_proxy__free(fx.p);
 	dfl_http_matcher__free(fx.m);
 	upstream_stop(&fx.up);
@@ -341,7 +359,8 @@ static int cli(const char *bind_ip)
 		dfl_sockaddr__parse(bind_ip, &b);
 		ck_assert_int_eq(bind(fd, &b.sa, dfl_sockaddr__len(&b)), 0);
 	}
-	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)), 0);
+	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)),
+			 0);
 	return fd;
 }
 
@@ -379,7 +398,7 @@ static const char *xfer(int fd, const char *req, int n)
 	if (req)
 		send_all(fd, req, strlen(req));
 	while (done < n) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
+		struct pollfd pfd = {fd, POLLIN, 0};
 		ssize_t r;
 
 		if (poll(&pfd, 1, 3000) <= 0)
@@ -397,7 +416,7 @@ static const char *xfer(int fd, const char *req, int n)
 /* True when the proxy closed the connection (EOF within 3 s). */
 static bool peer_closed(int fd)
 {
-	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct pollfd pfd = {fd, POLLIN, 0};
 	char c;
 
 	return poll(&pfd, 1, 3000) == 1 && read(fd, &c, 1) <= 0;
@@ -412,14 +431,14 @@ static int count(const char *hay, const char *needle)
 	return n;
 }
 
-#define LANDING                                                          \
-	"POST /v1/request-landing HTTP/1.1\r\nHost: deathstar\r\n"       \
+#define LANDING                                                                \
+	"POST /v1/request-landing HTTP/1.1\r\nHost: deathstar\r\n"             \
 	"Content-Length: 0\r\n\r\n"
-#define EXHAUST                                                          \
-	"PUT /v1/exhaust-port HTTP/1.1\r\nHost: deathstar\r\n"           \
+#define EXHAUST                                                                \
+	"PUT /v1/exhaust-port HTTP/1.1\r\nHost: deathstar\r\n"                 \
 	"Content-Length: 0\r\n\r\n"
-#define RESP_403                                                        \
-	"HTTP/1.1 403 Forbidden\r\ncontent-length: 15\r\n"               \
+#define RESP_403                                                               \
+	"HTTP/1.1 403 Forbidden\r\ncontent-length: 15\r\n"                     \
 	"content-type: text/plain\r\n\r\nAccess denied\r\n"
 
 /* ---- cases --------------------------------------------------------------- */
@@ -430,12 +449,16 @@ START_TEST(starwars_landing_allowed_exhaust_port_denied)
 	const char *r;
 
 	r = xfer(fd, LANDING, 1);
-	ck_assert_msg(strstr(r, "200 OK") && strstr(r, "ok POST /v1/request-landing"),
+	ck_assert_msg(strstr(r, "200 OK") &&
+			  strstr(r, "ok POST /v1/request-landing"),
 		      "got %s", r);
 	r = xfer(fd, EXHAUST, 1);
 	ck_assert_str_eq(r, RESP_403);
 	close(fd);
 	ck_assert_int_eq(upstream_requests(&fx.up), 1);
+	fx.check_stats = true;
+	fx.want_requests = 2;
+	fx.want_denied = 1;
 
 	pthread_mutex_lock(&fx.mu);
 	ck_assert_int_eq(fx.n_evs, 4);
@@ -465,8 +488,10 @@ START_TEST(keepalive_mixed_and_pipelined)
 	int fd = cli(NULL);
 	const char *r;
 
-	r = xfer(fd, LANDING EXHAUST "GET /v1/x?y=1 HTTP/1.1\r\nHost: d\r\n\r\n"
-		     EXHAUST LANDING, 5);
+	r = xfer(fd,
+		 LANDING EXHAUST
+		 "GET /v1/x?y=1 HTTP/1.1\r\nHost: d\r\n\r\n" EXHAUST LANDING,
+		 5);
 	ck_assert_int_eq(count(r, "HTTP/1.1 200 OK"), 3);
 	ck_assert_int_eq(count(r, "HTTP/1.1 403 Forbidden"), 2);
 	/* in request order */
@@ -484,17 +509,22 @@ START_TEST(chunked_and_large_bodies_stream)
 	const char *r;
 	int n;
 
-	r = xfer(fd, "POST /v1/request-landing HTTP/1.1\r\nHost: d\r\n"
-		     "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
-		     "6\r\n world\r\n0\r\n\r\n", 1);
+	r = xfer(fd,
+		 "POST /v1/request-landing HTTP/1.1\r\nHost: d\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+		 "6\r\n world\r\n0\r\n\r\n",
+		 1);
 	ck_assert_msg(strstr(r, "ok POST /v1/request-landing 11"), "got %s", r);
 
-	n = snprintf(big, sizeof(big), "POST /v1/request-landing HTTP/1.1\r\n"
-		     "Host: d\r\nContent-Length: %d\r\n\r\n", 3 * 1024 * 1024);
+	n = snprintf(big, sizeof(big),
+		     "POST /v1/request-landing HTTP/1.1\r\n"
+		     "Host: d\r\nContent-Length: %d\r\n\r\n",
+		     3 * 1024 * 1024);
 	memset(big + n, 'x', 3 * 1024 * 1024);
 	send_all(fd, big, (size_t)n + 3 * 1024 * 1024);
 	r = xfer(fd, NULL, 1);
-	ck_assert_msg(strstr(r, "ok POST /v1/request-landing 3145728"), "got %s", r);
+	ck_assert_msg(strstr(r, "ok POST /v1/request-landing 3145728"),
+		      "got %s", r);
 	close(fd);
 }
 END_TEST
@@ -512,9 +542,12 @@ START_TEST(expect_100_continue)
 	r = xfer(fd, "body", 1);
 	ck_assert_msg(strstr(r, "ok POST /v1/request-landing 4"), "got %s", r);
 	/* denied: 403 at once, and the proxy closes (the body never came) */
-	r = xfer(fd, "PUT /v1/exhaust-port HTTP/1.1\r\nHost: d\r\n"
-		     "Content-Length: 4\r\nExpect: 100-continue\r\n\r\n", 1);
-	ck_assert_msg(strstr(r, "403 Forbidden") && strstr(r, "connection: close"),
+	r = xfer(fd,
+		 "PUT /v1/exhaust-port HTTP/1.1\r\nHost: d\r\n"
+		 "Content-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+		 1);
+	ck_assert_msg(strstr(r, "403 Forbidden") &&
+			  strstr(r, "connection: close"),
 		      "got %s", r);
 	ck_assert(peer_closed(fd));
 	close(fd);
@@ -526,9 +559,11 @@ START_TEST(smuggling_gets_400_and_close)
 	int fd = cli(NULL);
 	const char *r;
 
-	r = xfer(fd, "POST /v1/request-landing HTTP/1.1\r\nHost: d\r\n"
-		     "Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "0\r\n\r\nGET /v1/admin HTTP/1.1\r\nHost: d\r\n\r\n", 1);
+	r = xfer(fd,
+		 "POST /v1/request-landing HTTP/1.1\r\nHost: d\r\n"
+		 "Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 "0\r\n\r\nGET /v1/admin HTTP/1.1\r\nHost: d\r\n\r\n",
+		 1);
 	ck_assert_msg(!strncmp(r, "HTTP/1.1 400 Bad Request", 24), "got %s", r);
 	ck_assert(peer_closed(fd));
 	close(fd);
@@ -545,7 +580,8 @@ START_TEST(upstream_down_gives_503)
 	dfl_sockaddr__parse("127.0.0.1:1", &fx.upstream);
 	fd = cli(NULL);
 	r = xfer(fd, LANDING, 1);
-	ck_assert_msg(!strncmp(r, "HTTP/1.1 503 Service Unavailable", 32), "got %s", r);
+	ck_assert_msg(!strncmp(r, "HTTP/1.1 503 Service Unavailable", 32),
+		      "got %s", r);
 	/* the connection stays usable */
 	r = xfer(fd, EXHAUST, 1);
 	ck_assert_str_eq(r, RESP_403);
@@ -610,7 +646,8 @@ START_TEST(embedded_in_another_loop)
 	r = xfer(fd, LANDING, 1);
 	ck_assert_msg(strstr(r, "200 OK"), "got %s", r);
 	r = xfer(fd, "GET /v1/slow HTTP/1.1\r\nHost: d\r\n", 1);
-	ck_assert_msg(!strncmp(r, "HTTP/1.1 408 Request Timeout", 28), "got %s", r);
+	ck_assert_msg(!strncmp(r, "HTTP/1.1 408 Request Timeout", 28), "got %s",
+		      r);
 	ck_assert(peer_closed(fd));
 	close(fd);
 }

@@ -10,12 +10,12 @@
 #include "util/intern.h"
 
 #define BODY_403 "Access denied\r\n"
-#define RESP_403_KEEP                                                   \
-	"HTTP/1.1 403 Forbidden\r\ncontent-length: 15\r\n"               \
+#define RESP_403_KEEP                                                          \
+	"HTTP/1.1 403 Forbidden\r\ncontent-length: 15\r\n"                     \
 	"content-type: text/plain\r\n\r\nAccess denied\r\n"
-#define RESP_403_CLOSE                                                  \
-	"HTTP/1.1 403 Forbidden\r\ncontent-length: 15\r\n"               \
-	"content-type: text/plain\r\nconnection: close\r\n\r\n"          \
+#define RESP_403_CLOSE                                                         \
+	"HTTP/1.1 403 Forbidden\r\ncontent-length: 15\r\n"                     \
+	"content-type: text/plain\r\nconnection: close\r\n\r\n"                \
 	"Access denied\r\n"
 
 struct ev {
@@ -68,11 +68,11 @@ static void event(void *ctx, struct dfl_l7_event *e)
 	snprintf(o->url, sizeof(o->url), "%s", e->http.url);
 }
 
-static const struct dfl_http_filter_ops ops = { decide, done, event };
+static const struct dfl_http_filter_ops ops = {decide, done, event};
 
 static void setup(struct h *h, const struct dfl_http_rule *rules, size_t n)
 {
-	struct dfl_http_filter_limits lim = { 4096, 20, BODY_403 };
+	struct dfl_http_filter_limits lim = {4096, 20, BODY_403};
 
 	memset(h, 0, sizeof(*h));
 	h->m = dfl_http_matcher__new(rules, n, NULL);
@@ -116,15 +116,15 @@ static const char *take(struct dfl_buf *b)
 }
 
 static const struct dfl_http_rule starwars[] = {
-	{ .method = "POST", .path = "/v1/request-landing" },
-	{ .method = "GET", .path = "/v1/.*" },
+    {.method = "POST", .path = "/v1/request-landing"},
+    {.method = "GET", .path = "/v1/.*"},
 };
 
-#define LANDING                                                          \
-	"POST /v1/request-landing HTTP/1.1\r\nHost: deathstar\r\n"       \
+#define LANDING                                                                \
+	"POST /v1/request-landing HTTP/1.1\r\nHost: deathstar\r\n"             \
 	"Content-Length: 0\r\n\r\n"
-#define EXHAUST                                                          \
-	"PUT /v1/exhaust-port HTTP/1.1\r\nHost: deathstar\r\n"           \
+#define EXHAUST                                                                \
+	"PUT /v1/exhaust-port HTTP/1.1\r\nHost: deathstar\r\n"                 \
 	"Content-Length: 0\r\n\r\n"
 #define OK_RESP "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nShip landed\n"
 
@@ -191,8 +191,10 @@ START_TEST(denied_body_is_drained)
 	/* chunked, denied, with trailers */
 	server(&h, OK_RESP);
 	take(&h.io->to_client);
-	client(&h, "PUT /x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n"
-		   "5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n" LANDING);
+	client(
+	    &h,
+	    "PUT /x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n" LANDING);
 	ck_assert_str_eq(take(&h.io->to_client), RESP_403_KEEP);
 	ck_assert_str_eq(take(&h.io->to_server), LANDING);
 	teardown(&h);
@@ -229,7 +231,9 @@ START_TEST(chunked_body_streams_raw)
 	ck_assert_str_eq(take(&h.io->to_server), head);
 	client(&h, "4\r\nabcd\r\n");
 	ck_assert_str_eq(take(&h.io->to_server), "4\r\nabcd\r\n");
-	server(&h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n");
+	server(
+	    &h,
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n");
 	client(&h, "0\r\n\r\n");
 	ck_assert_str_eq(take(&h.io->to_server), "0\r\n\r\n");
 	ck_assert_int_eq(dfl_http_filter__phase(h.f), DFL_HTTP_WAIT);
@@ -252,7 +256,8 @@ START_TEST(expect_continue)
 	client(&h, head);
 	ck_assert_str_eq(take(&h.io->to_server), head);
 	server(&h, "HTTP/1.1 100 Continue\r\n\r\n");
-	ck_assert_str_eq(take(&h.io->to_client), "HTTP/1.1 100 Continue\r\n\r\n");
+	ck_assert_str_eq(take(&h.io->to_client),
+			 "HTTP/1.1 100 Continue\r\n\r\n");
 	client(&h, "abc");
 	ck_assert_str_eq(take(&h.io->to_server), "abc");
 	server(&h, OK_RESP);
@@ -275,26 +280,28 @@ END_TEST
 START_TEST(smuggling_and_malformed_requests_get_400)
 {
 	static const char *const bad[] = {
-		"POST /v1/x HTTP/1.1\r\nHost: d\r\nContent-Length: 3\r\n"
-		"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-		"POST /v1/x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n"
-		"Content-Length: 3\r\n\r\n0\r\n\r\n",
-		"POST /v1/x HTTP/1.1\r\nHost: d\r\nContent-Length: 3\r\n"
-		"Content-Length: 3\r\n\r\nabc",
-		"POST /v1/x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: gzip\r\n\r\n",
-		"POST /v1/x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked, x\r\n\r\n",
-		"GET /v1/x HTTP/1.1\r\nHost: d\r\nX: a\r\n b\r\n\r\n",
-		"GET /v1/x HTTP/1.1\r\nHost : d\r\n\r\n",
-		"GET /v1/x HTTP/1.1\r\nHost: d\r\nX: a\x01z\r\n\r\n",
-		"GET /v1/\xc3\xa9 HTTP/1.1\r\nHost: d\r\n\r\n",
-		"GET /v1/x HTTP/1.1\r\n\r\n",
-		"GET /v1/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
-		"POST /v1/x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-		"GET /v1/x HTTP/1.1\nHost: d\n\n",
-		"get /v1/x HTTP/1.1\r\nHost: d\r\n\r\n",
-		"GET /v1/x HTTP/1.1\r\nHost: d\rX: y\r\n\r\n",
-		"POST /v1/x HTTP/1.1\r\nHost: d\r\nContent-Length: -1\r\n\r\n",
-		"GET /v1/x HTTP/9.9\r\nHost: d\r\n\r\n",
+	    "POST /v1/x HTTP/1.1\r\nHost: d\r\nContent-Length: 3\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	    "POST /v1/x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Length: 3\r\n\r\n0\r\n\r\n",
+	    "POST /v1/x HTTP/1.1\r\nHost: d\r\nContent-Length: 3\r\n"
+	    "Content-Length: 3\r\n\r\nabc",
+	    "POST /v1/x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: gzip\r\n\r\n",
+	    "POST /v1/x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked, "
+	    "x\r\n\r\n",
+	    "GET /v1/x HTTP/1.1\r\nHost: d\r\nX: a\r\n b\r\n\r\n",
+	    "GET /v1/x HTTP/1.1\r\nHost : d\r\n\r\n",
+	    "GET /v1/x HTTP/1.1\r\nHost: d\r\nX: a\x01z\r\n\r\n",
+	    "GET /v1/\xc3\xa9 HTTP/1.1\r\nHost: d\r\n\r\n",
+	    "GET /v1/x HTTP/1.1\r\n\r\n",
+	    "GET /v1/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+	    "POST /v1/x HTTP/1.0\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n0\r\n\r\n",
+	    "GET /v1/x HTTP/1.1\nHost: d\n\n",
+	    "get /v1/x HTTP/1.1\r\nHost: d\r\n\r\n",
+	    "GET /v1/x HTTP/1.1\r\nHost: d\rX: y\r\n\r\n",
+	    "POST /v1/x HTTP/1.1\r\nHost: d\r\nContent-Length: -1\r\n\r\n",
+	    "GET /v1/x HTTP/9.9\r\nHost: d\r\n\r\n",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -385,7 +392,8 @@ START_TEST(response_connection_close_closes_client)
 
 	setup(&h, starwars, 2);
 	client(&h, LANDING);
-	server(&h, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	server(&h, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: "
+		   "0\r\n\r\n");
 	ck_assert(dfl_http_filter__status(h.f) & DFL_HTTP_CLOSE_CLIENT);
 	ck_assert(dfl_http_filter__status(h.f) & DFL_HTTP_CLOSE_UPSTREAM);
 	teardown(&h);
@@ -396,7 +404,8 @@ START_TEST(response_connection_close_closes_client)
 	server(&h, "HTTP/1.0 200 OK\r\n\r\nsome");
 	server(&h, " body");
 	dfl_http_filter__server_eof(h.f);
-	ck_assert_str_eq(take(&h.io->to_client), "HTTP/1.0 200 OK\r\n\r\nsome body");
+	ck_assert_str_eq(take(&h.io->to_client),
+			 "HTTP/1.0 200 OK\r\n\r\nsome body");
 	ck_assert(dfl_http_filter__status(h.f) & DFL_HTTP_CLOSE_CLIENT);
 	teardown(&h);
 }
@@ -404,7 +413,7 @@ END_TEST
 
 START_TEST(head_response_has_no_body)
 {
-	struct dfl_http_rule all = { 0 };
+	struct dfl_http_rule all = {0};
 	struct h h;
 
 	setup(&h, &all, 1);
@@ -420,18 +429,20 @@ END_TEST
 
 START_TEST(http10_and_absolute_form)
 {
-	struct dfl_http_rule r = { .host = "api\\.example\\.com", .path = "/x" };
+	struct dfl_http_rule r = {.host = "api\\.example\\.com", .path = "/x"};
 	struct h h;
 
 	setup(&h, &r, 1);
-	client(&h, "GET http://api.example.com/x HTTP/1.1\r\nHost: other\r\n\r\n");
+	client(&h,
+	       "GET http://api.example.com/x HTTP/1.1\r\nHost: other\r\n\r\n");
 	ck_assert(!strncmp(take(&h.io->to_server), "GET http://", 11));
 	ck_assert_str_eq(h.evs[0].url, "http://api.example.com/x");
 	server(&h, "HTTP/1.1 204 No Content\r\n\r\n");
 	/* HTTP/1.0 without Host: URL names the original destination; the
 	 * rule needs a host, so it is denied and the connection closes */
 	client(&h, "GET /x HTTP/1.0\r\n\r\n");
-	ck_assert_str_eq(take(&h.io->to_client) + strlen("HTTP/1.1 204 No Content\r\n\r\n"),
+	ck_assert_str_eq(take(&h.io->to_client) +
+			     strlen("HTTP/1.1 204 No Content\r\n\r\n"),
 			 RESP_403_CLOSE);
 	ck_assert_str_eq(h.evs[2].url, "http://10.0.0.1:80/x");
 	teardown(&h);
@@ -441,18 +452,20 @@ END_TEST
 START_TEST(header_actions_rewrite_head)
 {
 	struct dfl_header_match hm[] = {
-		{ .name = "X-Token", .value = "abc", .mismatch = DFL_MISMATCH_ADD },
-		{ .name = "X-Drop", .value = "ok", .mismatch = DFL_MISMATCH_DELETE },
-		{ .name = "X-Set", .value = "v", .mismatch = DFL_MISMATCH_REPLACE },
-		{ .name = "Content-Length", .value = "99",
-		  .mismatch = DFL_MISMATCH_REPLACE },
+	    {.name = "X-Token", .value = "abc", .mismatch = DFL_MISMATCH_ADD},
+	    {.name = "X-Drop", .value = "ok", .mismatch = DFL_MISMATCH_DELETE},
+	    {.name = "X-Set", .value = "v", .mismatch = DFL_MISMATCH_REPLACE},
+	    {.name = "Content-Length",
+	     .value = "99",
+	     .mismatch = DFL_MISMATCH_REPLACE},
 	};
-	struct dfl_http_rule r = { .header_matches = hm, .n_header_matches = 4 };
+	struct dfl_http_rule r = {.header_matches = hm, .n_header_matches = 4};
 	struct h h;
 
 	setup(&h, &r, 1);
-	client(&h, "POST /a HTTP/1.1\r\nHost: d\r\nX-Drop: bad\r\nX-Set: old\r\n"
-		   "Content-Length: 2\r\n\r\nhi");
+	client(&h,
+	       "POST /a HTTP/1.1\r\nHost: d\r\nX-Drop: bad\r\nX-Set: old\r\n"
+	       "Content-Length: 2\r\n\r\nhi");
 	ck_assert_str_eq(take(&h.io->to_server),
 			 "POST /a HTTP/1.1\r\nHost: d\r\nContent-Length: 2\r\n"
 			 "X-Token: abc\r\nX-Set: v\r\n\r\nhi");
@@ -462,7 +475,7 @@ END_TEST
 
 START_TEST(upgrade_becomes_tunnel)
 {
-	struct dfl_http_rule all = { 0 };
+	struct dfl_http_rule all = {0};
 	struct h h;
 
 	setup(&h, &all, 1);

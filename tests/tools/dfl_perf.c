@@ -1,10 +1,10 @@
-/* datapath_perf: TCP request/response and bulk throughput between two
- * network namespaces (netperf TCP_RR / TCP_STREAM in spirit; netperf is not
- * in Debian main).
- *   datapath_perf server PORT
- *   datapath_perf rr HOST PORT SECONDS      1-byte ping-pong on one
- *       connection: "rr trans_per_s=N p50_us=N p99_us=N"
- *   datapath_perf stream HOST PORT SECONDS  one connection sending 64 KiB
+/* dfl_perf: TCP request/response and bulk throughput between two network
+ * namespaces, for bench/datapath.sh (netperf TCP_RR / TCP_STREAM in spirit;
+ * netperf is not in Debian main).
+ *   dfl_perf server PORT
+ *   dfl_perf rr HOST PORT SECONDS      1-byte ping-pong on one connection:
+ *       "rr trans_per_s=N p50_us=N p99_us=N"
+ *   dfl_perf stream HOST PORT SECONDS  one connection sending 64 KiB
  *       writes: "stream gbit_per_s=N"
  * The server echoes each byte of a connection whose first byte is 'r' and
  * discards the data of one whose first byte is 's'. */
@@ -39,7 +39,7 @@ static int serve(int port)
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16)) {
-		perror("datapath_perf: listen");
+		perror("dfl_perf: listen");
 		return 1;
 	}
 	signal(SIGCHLD, SIG_IGN);
@@ -77,7 +77,7 @@ static int dial(const char *host, const char *port)
 		return -1;
 	fd = socket(ai->ai_family, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-		perror("datapath_perf: connect");
+		perror("dfl_perf: connect");
 		return -1;
 	}
 	freeaddrinfo(ai);
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 		return rr(argv[2], argv[3], atof(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "stream"))
 		return stream(argv[2], argv[3], atof(argv[4]));
-	fprintf(stderr, "usage: datapath_perf server PORT | rr|stream HOST PORT "
+	fprintf(stderr, "usage: dfl_perf server PORT | rr|stream HOST PORT "
 			"SECONDS\n");
 	return 2;
 }
