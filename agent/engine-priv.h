@@ -48,6 +48,11 @@ struct dfl_engine {
 	struct dfl_exporter *exporter;
 	struct dfl_metrics *metrics;
 	struct dfl_metrics_server *metrics_server;
+	/* The datapath's per-reason counters as last fed to the metrics
+	 * (they are totals; the metrics take increments). [reason][dir] */
+	uint64_t counted_packets[256][3];
+	uint64_t counted_bytes[256][3];
+	int counters_timer;
 	struct dfl_redact_config redact;
 	uint64_t flows_seen;
 	/* Flow records made on the proxy thread, waiting for the agent

@@ -55,6 +55,7 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 	if (cfg)
 		e->cfg = *cfg;
 	e->queue_fd = -1;
+	e->counters_timer = -1;
 	e->queue_tail = &e->queue_head;
 	pthread_rwlock_init(&e->lock, NULL);
 	pthread_mutex_init(&e->queue_lock, NULL);
