@@ -539,31 +539,46 @@ int engine_object_remove(struct dfl_engine *e, const char *key, char *err,
 	return 0;
 }
 
+/* The objects of an apply or delete request, in file order (owned by the
+ * caller: release each, then free the array). Decoding errors go to
+ * <errors>. Returns NULL with *<ret> set when the request is malformed
+ * (the call's error is set) or memory runs out; NULL with *<ret> 0 when the
+ * files hold no object. */
+static struct dfl_object *decode_request(struct dfl_api_call *call, const char *op,
+					 json_t *errors, size_t *n, int *ret)
+{
+	struct dfl_objects *objs = dfl_objects__new();
+	struct dfl_object *list = NULL;
+
+	*n = 0;
+	*ret = objs ? decode_files(json_object_get(call->req, "files"), objs, errors) :
+		      -ENOMEM;
+	if (*ret == -EINVAL)
+		*ret = dfl_api_call__fail(call, *ret,
+					  "%s takes {\"files\": [{\"name\", \"content\"}]}", op);
+	if (!*ret) {
+		list = take_in_file_order(objs, n);
+		if (!list && *n)
+			*ret = -ENOMEM;
+	}
+	dfl_objects__free(objs);
+	return list;
+}
+
 static int op_apply(void *ctx, struct dfl_api_call *call)
 {
 	struct dfl_engine *e = ctx;
-	struct dfl_objects *objs = dfl_objects__new();
 	json_t *lines = json_array(), *errors = json_array();
 	struct dfl_object *list = NULL;
 	size_t n = 0;
 	char err[512];
-	int ret;
+	int ret = -ENOMEM;
 
-	if (!objs || !lines || !errors) {
-		ret = -ENOMEM;
+	if (!lines || !errors)
 		goto out;
-	}
-	ret = decode_files(json_object_get(call->req, "files"), objs, errors);
-	if (ret) {
-		ret = dfl_api_call__fail(call, ret,
-					 "apply takes {\"files\": [{\"name\", \"content\"}]}");
+	list = decode_request(call, "apply", errors, &n, &ret);
+	if (ret)
 		goto out;
-	}
-	list = take_in_file_order(objs, &n);
-	if (!list && n) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct dfl_object *obj = &list[i];
 		enum dfl_kind kind = obj->kind;
@@ -601,7 +616,6 @@ static int op_apply(void *ctx, struct dfl_api_call *call)
 		call->result = json_pack("{s:O, s:O}", "lines", lines, "errors", errors);
 out:
 	free(list);
-	dfl_objects__free(objs);
 	json_decref(lines);
 	json_decref(errors);
 	return ret < 0 && !call->error ? dfl_api_call__fail(call, ret, "apply: %s",
@@ -611,23 +625,16 @@ out:
 static int op_delete(void *ctx, struct dfl_api_call *call)
 {
 	struct dfl_engine *e = ctx;
-	struct dfl_objects *objs = dfl_objects__new();
 	json_t *lines = json_array(), *errors = json_array();
 	struct dfl_object *list = NULL;
 	size_t n = 0;
-	int ret;
+	int ret = -ENOMEM;
 
-	if (!objs || !lines || !errors) {
-		ret = -ENOMEM;
+	if (!lines || !errors)
 		goto out;
-	}
-	ret = decode_files(json_object_get(call->req, "files"), objs, errors);
-	if (ret) {
-		ret = dfl_api_call__fail(call, ret,
-					 "delete takes {\"files\": [{\"name\", \"content\"}]}");
+	list = decode_request(call, "delete", errors, &n, &ret);
+	if (ret)
 		goto out;
-	}
-	list = take_in_file_order(objs, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct dfl_object *obj = &list[i];
 		char *key, err[512] = "";
@@ -662,7 +669,6 @@ static int op_delete(void *ctx, struct dfl_api_call *call)
 	call->result = json_pack("{s:O, s:O}", "lines", lines, "errors", errors);
 out:
 	free(list);
-	dfl_objects__free(objs);
 	json_decref(lines);
 	json_decref(errors);
 	return ret;
