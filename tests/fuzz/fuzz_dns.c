@@ -56,7 +56,8 @@ static void check_answer(ldns_pkt *pkt, const struct dfl_dns_answer *a)
 	if (a->n_rrtypes == DFL_DNS_MAX_TYPES)
 		return;
 	for (size_t k = 0; k < a->n_rrtypes; k++)
-		if (a->rrtypes[k] != 1 && a->rrtypes[k] != 28 && a->rrtypes[k] != 5)
+		if (a->rrtypes[k] != 1 && a->rrtypes[k] != 28 &&
+		    a->rrtypes[k] != 5)
 			return;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(ans, i);
