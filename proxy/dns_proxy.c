@@ -335,7 +335,7 @@ static void fifo_expire(struct dfl_ev_timer *tm)
 		dns_txn_fail(d->fifo_head, "upstream DNS timeout");
 	if (d->fifo_head)
 		dfl_proxy_loop__timer_arm(d->p->loop, tm,
-				      d->fifo_head->deadline_ms - now);
+					  d->fifo_head->deadline_ms - now);
 	dns_flush(d);
 }
 
@@ -354,7 +354,7 @@ void dns_fifo_add(struct dns_state *d, struct dns_txn *t)
 	 * stays right; it re-arms itself for the next head. */
 	if (!d->fifo_timer.idx)
 		dfl_proxy_loop__timer_arm(d->p->loop, &d->fifo_timer,
-				      d->p->o.dns_timeout_ms);
+					  d->p->o.dns_timeout_ms);
 }
 
 static void fifo_unlink(struct dns_state *d, struct dns_txn *t)

@@ -190,7 +190,7 @@ static void tcp_upstream(struct dns_tcp *tc, bool *progress)
 		if (fd < 0 ||
 		    (tc->uio.fd = fd,
 		     dfl_proxy_loop__add(d->p->loop, &tc->uio,
-				     EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
+					 EPOLLIN | EPOLLOUT | EPOLLRDHUP))) {
 			tcp_upstream_lost(
 			    tc, "cannot reach the upstream DNS server");
 			return;
@@ -260,7 +260,7 @@ static void tcp_run(struct dns_tcp *tc)
 	tc->running = false;
 	if (!tc->dead)
 		dfl_proxy_loop__timer_arm(tc->d->p->loop, &tc->timer,
-				      tc->d->p->o.idle_timeout_ms);
+					  tc->d->p->o.idle_timeout_ms);
 }
 
 static void tcp_idle(struct dfl_ev_timer *tm)
@@ -327,7 +327,7 @@ void dfl_dns_proxy__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	tc->ci.listener_port = dfl_sockaddr__port(&l->addr);
 	if (dfl_proxy__conn_addrs(fd, &tc->ci) ||
 	    dfl_proxy_loop__add(p->loop, &tc->cio,
-			    EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
+				EPOLLIN | EPOLLOUT | EPOLLRDHUP)) {
 		close(fd);
 		free(tc);
 		return;

@@ -196,7 +196,7 @@ static void connect_upstream(struct http_conn *c)
 	}
 	c->uio.fd = fd;
 	err = dfl_proxy_loop__add(c->p->loop, &c->uio,
-			      EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+				  EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err) {
 		upstream_failed(c, strerror(-err));
 		return;
@@ -372,7 +372,7 @@ static void on_timer(struct dfl_ev_timer *t)
 		limit = o->response_timeout_ms;
 	if (limit && now - c->last_active < limit) {
 		dfl_proxy_loop__timer_arm(c->p->loop, t,
-				      limit - (now - c->last_active));
+					  limit - (now - c->last_active));
 		return;
 	}
 	c->tkind = T_NONE;
@@ -522,8 +522,8 @@ void dfl_http_conn__accept(struct dfl_proxy *p, struct listener *l, int fd)
 	    dfl_sockaddr__fmt(&c->ci.orig_dst, authority, sizeof(authority)));
 	if (!c->f)
 		goto fail;
-	err =
-	    dfl_proxy_loop__add(p->loop, &c->cio, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+	err = dfl_proxy_loop__add(p->loop, &c->cio,
+				  EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	if (err)
 		goto fail;
 	c->next = p->http_conns;

@@ -107,7 +107,8 @@ void dfl_proxy_loop__free(struct dfl_proxy_loop *l)
 	free(l);
 }
 
-int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io, uint32_t events)
+int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io,
+			uint32_t events)
 {
 	struct epoll_event ev = {.events = events | EPOLLET, .data.ptr = io};
 
@@ -170,7 +171,8 @@ static void heap_down(struct dfl_proxy_loop *l, size_t i)
 	heap_set(l, i, t);
 }
 
-void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l, struct dfl_ev_timer *t)
+void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l,
+				  struct dfl_ev_timer *t)
 {
 	size_t i;
 
@@ -191,7 +193,7 @@ void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l, struct dfl_ev_timer 
 }
 
 int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t,
-			  uint64_t ms)
+			      uint64_t ms)
 {
 	dfl_proxy_loop__timer_cancel(l, t);
 	if (dfl_grow((void **)&l->heap, &l->cap_heap, l->n_heap + 1,

@@ -46,14 +46,15 @@ void dfl_proxy_loop__free(struct dfl_proxy_loop *l);
 /* Registers <io> (fd and fn set) for <events> (EPOLLIN, EPOLLOUT, ...;
  * edge-triggered is added). Returns 0 or a negative errno. */
 int dfl_proxy_loop__add(struct dfl_proxy_loop *l, struct dfl_ev_io *io,
-		    uint32_t events);
+			uint32_t events);
 /* Unregisters and closes io->fd, setting it to -1. */
 void dfl_proxy_loop__close(struct dfl_proxy_loop *l, struct dfl_ev_io *io);
 
 /* Arms <t> to fire <ms> milliseconds from now (re-arming moves it). */
 int dfl_proxy_loop__timer_arm(struct dfl_proxy_loop *l, struct dfl_ev_timer *t,
-			  uint64_t ms);
-void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l, struct dfl_ev_timer *t);
+			      uint64_t ms);
+void dfl_proxy_loop__timer_cancel(struct dfl_proxy_loop *l,
+				  struct dfl_ev_timer *t);
 
 /* Runs d->fn at the end of this iteration (once, however often queued). */
 void dfl_proxy_loop__defer(struct dfl_proxy_loop *l, struct dfl_ev_defer *d);
@@ -72,7 +73,8 @@ int dfl_proxy_loop__run_once(struct dfl_proxy_loop *l, int max_ms);
  * dfl_proxy_loop__run_once(l, 0). */
 int dfl_proxy_loop__fd(const struct dfl_proxy_loop *l);
 
-/* Makes a blocked dfl_proxy_loop__run_once() return; thread- and signal-safe. */
+/* Makes a blocked dfl_proxy_loop__run_once() return; thread- and signal-safe.
+ */
 void dfl_proxy_loop__wake(struct dfl_proxy_loop *l);
 
 #endif

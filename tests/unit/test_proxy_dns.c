@@ -301,7 +301,8 @@ static void start(bool nxdomain, uint32_t min_ttl, uint32_t timeout_ms)
 	fx.p = dfl_proxy__new(&o);
 	ck_assert_ptr_nonnull(fx.p);
 	dfl_sockaddr__parse("127.0.0.1:0", &fx.addr);
-	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_PROTO_DNS, &fx.addr), 0);
+	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_PROTO_DNS, &fx.addr),
+			 0);
 	pthread_create(&fx.thread, NULL, proxy_main, fx.p);
 }
 
@@ -582,7 +583,8 @@ START_TEST(dead_upstream_gives_servfail)
 
 	/* over TCP: the refused upstream connection fails the query at once */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)), 0);
+	ck_assert_int_eq(connect(fd, &fx.addr.sa, dfl_sockaddr__len(&fx.addr)),
+			 0);
 	a = ask_tcp(fd, "www.cilium.io", LDNS_RR_TYPE_A, 9);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_uint_eq(ldns_pkt_id(a), 9);

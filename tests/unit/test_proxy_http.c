@@ -317,7 +317,8 @@ static void setup(void)
 	fx.p = dfl_proxy__new(&o);
 	ck_assert_ptr_nonnull(fx.p);
 	dfl_sockaddr__parse("127.0.0.1:0", &fx.addr);
-	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_PROTO_HTTP, &fx.addr), 0);
+	ck_assert_int_eq(dfl_proxy__listen(fx.p, DFL_L7_PROTO_HTTP, &fx.addr),
+			 0);
 	atomic_store(&embedded_stop, false);
 	pthread_create(&fx.thread, NULL, embedded ? proxy_embedded : proxy_main,
 		       fx.p);
