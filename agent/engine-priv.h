@@ -67,6 +67,9 @@ struct dfl_engine {
 	bool proxy_running;
 	struct l7_cache *l7;
 
+	/* toFQDNs state (engine_fqdn.c). */
+	struct engine_fqdn *fqdn;
+
 	/* Kubernetes mode (cfg.k8s set), else NULL. */
 	struct engine_k8s *k8s;
 };
@@ -139,6 +142,24 @@ void engine_l7_enqueue(struct dfl_engine *e, const struct dfl_l7_event *ev);
  * <s>; valid until the next compiler change. Call with e->lock held. */
 void engine_flow_endpoint(struct dfl_engine *e, uint32_t id, uint32_t ip,
 			  struct dfl_flow_endpoint *ep, struct flow_scratch *s);
+
+/* engine_fqdn.c */
+/* Restores the names learned by a previous run (<state_dir>/fqdn.json) and
+ * maps their addresses in the compiler; before any endpoint is resolved. */
+int engine_fqdn_new(struct dfl_engine *e, char *err, size_t errlen);
+/* Watches the proxy's answers and the TTLs on the agent's loop. */
+int engine_fqdn_start(struct dfl_engine *e, char *err, size_t errlen);
+void engine_fqdn_free(struct dfl_engine *e);
+/* The proxy's on_dns callback (proxy thread): queues the answer for the
+ * agent thread and waits, at most cfg.dns_max_delay_ms, until its addresses
+ * are in the ipcache. */
+struct dfl_dns_learned;
+int engine_fqdn_learned(void *ctx, const struct dfl_dns_learned *l);
+/* Re-derives the identities of learned addresses when the set of toFQDNs
+ * selectors changed. Called with the write lock held, before resolving. */
+int engine_fqdn_policy_changed_locked(struct dfl_engine *e);
+/* {"learned": pairs, "addresses": mapped} for engine.status. */
+json_t *engine_fqdn_status(struct dfl_engine *e);
 
 /* engine_proxy.c */
 int engine_proxy_start(struct dfl_engine *e, char *err, size_t errlen);

@@ -81,6 +81,8 @@ struct dfl_engine *dfl_engine__new(const struct dfl_engine_config *cfg,
 	}
 	if (engine_objects_restore(e, err, errlen))
 		goto fail;
+	if (engine_fqdn_new(e, err, errlen))
+		goto fail;
 	return e;
 fail:
 	dfl_engine__free(e);
@@ -93,6 +95,7 @@ void dfl_engine__free(struct dfl_engine *e)
 		return;
 	engine_k8s_free(e);
 	engine_proxy_stop(e);
+	engine_fqdn_free(e);
 	engine_flows_stop(e);
 	/* The compiler borrows the stored policies: it goes first. */
 	dfl_compiler__free(e->compiler);
@@ -489,7 +492,9 @@ int engine_resolve_and_sync(struct dfl_engine *e, char *err, size_t errlen)
 	int ret;
 
 	pthread_rwlock_wrlock(&e->lock);
-	ret = resolve_locked(e);
+	ret = engine_fqdn_policy_changed_locked(e);
+	if (!ret)
+		ret = resolve_locked(e);
 	if (!ret && e->agent)
 		ret = sync_services(e);
 	pthread_rwlock_unlock(&e->lock);
@@ -647,6 +652,8 @@ int dfl_engine__start(struct dfl_engine *e, struct dfl_agent *agent, char *err,
 	ret = engine_flows_start(e, err, errlen);
 	if (!ret)
 		ret = engine_objects_register(e);
+	if (!ret)
+		ret = engine_fqdn_start(e, err, errlen);
 	if (!ret && !e->cfg.no_proxy)
 		ret = engine_proxy_start(e, err, errlen);
 	if (!ret)

@@ -28,6 +28,11 @@ struct dfl_engine_config {
 	uint16_t http_proxy_port; /* 0: 15001 */
 	uint16_t dns_proxy_port;  /* 0: 15053 */
 	bool no_proxy;		  /* run without the L7 proxy */
+	/* toFQDNs: floor of learned TTLs in seconds (tofqdns-min-ttl, 0), and
+	 * how long a DNS answer waits for its addresses to be mapped
+	 * (tofqdns-proxy-response-max-delay; 0: 100 ms). */
+	uint32_t dns_min_ttl;
+	uint32_t dns_max_delay_ms;
 	size_t flow_ring;	  /* flows kept in memory; 0: 4095 */
 	const char *flow_log;	  /* export flows to this file, or NULL */
 	const char *metrics_addr; /* /metrics address; NULL: ":9965"; "": off */

@@ -842,6 +842,8 @@ static int op_status(void *ctx, struct dfl_api_call *call)
 		(json_int_t)e->generation);
 	if (call->result && e->k8s)
 		json_object_set_new(call->result, "kubernetes", engine_k8s_status(e));
+	if (call->result && e->fqdn)
+		json_object_set_new(call->result, "fqdn", engine_fqdn_status(e));
 	pthread_rwlock_unlock(&e->lock);
 	return 0;
 }

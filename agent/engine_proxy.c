@@ -198,6 +198,13 @@ static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
 	}
 	ep_id = (uintptr_t)dfl_strmap__get(&e->ep_ids, ep_name);
 	out->endpoint_id = (uint32_t)ep_id;
+	/* The client's address is kept upstream only towards a pod of this
+	 * node, whose replies pass its veth's program and come back to the
+	 * proxy. Anything else is reached from the node's own address, as
+	 * Cilium's masquerading does for traffic leaving the cluster: replies
+	 * from the network must not be routed to the client pod itself. */
+	if (!dst_ep || !dfl_strmap__has(&e->ep_ids, dst_ep))
+		memset(&out->bind, 0, sizeof(out->bind));
 	out->direction = egress ? DFL_DIR_EGRESS : DFL_DIR_INGRESS;
 	dfl_strbuf__printf(&key, "%s|%d|%u|%u|%u", ep_name, egress, ci->ip_proto,
 			   port, egress ? out->dst_identity : out->src_identity);
@@ -252,6 +259,8 @@ int engine_proxy_start(struct dfl_engine *e, char *err, size_t errlen)
 	struct dfl_proxy_opts opts = {
 		.resolve = resolve, .resolve_ctx = e,
 		.on_event = on_l7_event, .event_ctx = e,
+		.on_dns = engine_fqdn_learned, .dns_ctx = e,
+		.dns_min_ttl = e->cfg.dns_min_ttl,
 	};
 	struct dfl_sockaddr http = { 0 }, dns = { 0 };
 	int saved = -1, ret;

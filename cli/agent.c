@@ -1,6 +1,8 @@
 /* `deflector agent`: runs the local-node agent (agent/agent.h), removes
  * what it made (--cleanup), or asks a running one for its status. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,11 @@ static const char usage[] =
 	"                       (JSON lines, rotation, hash-chained for audit verify)\n"
 	"  --metrics-address A  serve Prometheus /metrics on A (default :9965;\n"
 	"                       \"\" turns it off)\n"
+	"  --tofqdns-min-ttl S  addresses learned for toFQDNs live at least S\n"
+	"                       seconds, whatever the DNS TTL (default 0)\n"
+	"  --tofqdns-proxy-response-max-delay D\n"
+	"                       hold a DNS answer at most D (e.g. 100ms, 1s) until\n"
+	"                       its addresses are enforced (default 100ms)\n"
 	"\n"
 	"Kubernetes mode (docs/kubernetes.md): pods, policies, namespaces and\n"
 	"Services come from the API server; the agent attaches to the pods of its\n"
@@ -63,6 +70,47 @@ static const char usage[] =
 	"                       and file the agent made for these options, then exit\n"
 	"  -v, --verbose        debug logging\n"
 	"  -h, --help           this help\n";
+
+/* <s> as a number times <scale>; -EINVAL unless it is all digits and fits. */
+static int parse_u32(const char *s, uint32_t scale, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v * scale > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)(v * scale);
+	return 0;
+}
+
+/* A Go-style duration in milliseconds or seconds ("100ms", "2s"), at most
+ * a minute. */
+static int parse_ms(const char *s, uint32_t *out)
+{
+	size_t n = strlen(s);
+	char num[24];
+	uint32_t scale = 1;
+
+	if (n > 2 && !strcmp(s + n - 2, "ms")) {
+		n -= 2;
+	} else if (n > 1 && s[n - 1] == 's') {
+		n -= 1;
+		scale = 1000;
+	} else {
+		return -EINVAL;
+	}
+	if (n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_u32(num, scale, out) || *out > 60000)
+		return -EINVAL;
+	return 0;
+}
 
 static int agent_status(int argc, char **argv)
 {
@@ -161,7 +209,8 @@ int dfl_cmd_agent(int argc, char **argv)
 {
 	enum { O_NETNS = 256, O_NODE, O_SOCKET, O_STATE, O_POD, O_SVC, O_IMAGE,
 	       O_POLICY, O_CLEANUP, O_PIN, O_CLUSTER, O_AUDIT, O_NO_PROXY,
-	       O_FLOWBUF, O_FLOWLOG, O_METRICS, O_KUBECONFIG, O_CONTEXT, O_K8S };
+	       O_FLOWBUF, O_FLOWLOG, O_METRICS, O_KUBECONFIG, O_CONTEXT, O_K8S,
+	       O_MIN_TTL, O_MAX_DELAY };
 	static const struct option opts[] = {
 		{ "node-netns", required_argument, NULL, O_NETNS },
 		{ "node-name", required_argument, NULL, O_NODE },
@@ -179,6 +228,8 @@ int dfl_cmd_agent(int argc, char **argv)
 		{ "flow-buffer", required_argument, NULL, O_FLOWBUF },
 		{ "flow-log", required_argument, NULL, O_FLOWLOG },
 		{ "metrics-address", required_argument, NULL, O_METRICS },
+		{ "tofqdns-min-ttl", required_argument, NULL, O_MIN_TTL },
+		{ "tofqdns-proxy-response-max-delay", required_argument, NULL, O_MAX_DELAY },
 		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
 		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "k8s", no_argument, NULL, O_K8S },
@@ -258,6 +309,20 @@ int dfl_cmd_agent(int argc, char **argv)
 			break;
 		case O_K8S:
 			in_cluster = true;
+			break;
+		case O_MIN_TTL:
+			if (parse_u32(optarg, 1, &ecfg.dns_min_ttl)) {
+				fprintf(stderr, "deflector: agent: --tofqdns-min-ttl takes seconds (0..4294967295), not '%s'\n",
+					optarg);
+				return DFL_EXIT_USAGE;
+			}
+			break;
+		case O_MAX_DELAY:
+			if (parse_ms(optarg, &ecfg.dns_max_delay_ms) || !ecfg.dns_max_delay_ms) {
+				fprintf(stderr, "deflector: agent: --tofqdns-proxy-response-max-delay takes a duration like 100ms or 2s (at most 60s), not '%s'\n",
+					optarg);
+				return DFL_EXIT_USAGE;
+			}
 			break;
 		case O_FLOWBUF: {
 			char *end;

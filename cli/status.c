@@ -81,6 +81,12 @@ int dfl_cmd_status(int argc, char **argv)
 			       "loaded by this agent");
 		printf("L7 proxy:    %s\n",
 		       json_is_true(json_object_get(engine, "proxy")) ? "running" : "not running");
+		if (json_object_get(engine, "fqdn"))
+			printf("FQDNs:       %lld learned name-address pairs, %lld addresses mapped\n",
+			       json_integer_value(json_object_get(json_object_get(engine, "fqdn"),
+								  "learned")),
+			       json_integer_value(json_object_get(json_object_get(engine, "fqdn"),
+								  "addresses")));
 		printf("Flows:       %lld seen, %lld datapath events lost\n",
 		       json_integer_value(json_object_get(engine, "flows_seen")),
 		       json_integer_value(json_object_get(engine, "events_lost")));

@@ -18,6 +18,7 @@ WORLD_NET=198.18.0.0/24
 WORLD_GW=198.18.0.1
 WORLD_IP=198.18.0.2
 WORLD_IP2=198.18.0.3
+DNS_TTL=3 # seconds, of every answer of the world's resolver on WORLD_IP2:53
 HOST_IP=10.200.0.1
 HOST_PORT=8081
 

@@ -86,6 +86,9 @@ ip -n "$E2E_WORLD" route add 10.200.0.0/16 via "$WORLD_GW" ||
 	setup_fail "world route"
 
 serve ip netns exec "$E2E_WORLD" "$E2E_TOOLS/dfl_srv" --http 80 --udp 5353
+# The world's resolver: every name is WORLD_IP, TTL DNS_TTL (toFQDNs).
+serve ip netns exec "$E2E_WORLD" "$E2E_TOOLS/dfl-dns-echo" "$WORLD_IP2:53" \
+	"$WORLD_IP" "$DNS_TTL"
 serve ip netns exec "$E2E_NODE" "$E2E_TOOLS/dfl_srv" --http "$HOST_PORT"
 serve "$E2E_BIN" exec echo -- "$E2E_TOOLS/dfl_srv" "${SRV_ARGS[@]}"
 serve "$E2E_BIN" exec other/echo2 -- "$E2E_TOOLS/dfl_srv" "${SRV_ARGS[@]}"

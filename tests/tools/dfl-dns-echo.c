@@ -4,7 +4,11 @@
  *   names starting "nx."     -> NXDOMAIN
  *   names starting "cname."  -> CNAME target.example. (TTL 10) + A (TTL 60)
  *
- *   dfl-dns-echo ADDR
+ *   dfl-dns-echo ADDR [A-ADDRESS [TTL]]
+ *
+ * A-ADDRESS and TTL replace 192.0.2.1 and 60 in the answers to A queries
+ * (the toFQDNs tests point a name at an address they serve); a name whose
+ * first label is "ttlN" gets TTL N.
  *
  * Prints "ready port=PORT"; runs until killed. */
 #include <errno.h>
@@ -16,7 +20,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "proxy/sock.h"
+
+static uint8_t a[4] = {192, 0, 2, 1};
+static uint32_t a_ttl = 60;
 
 static size_t put_rr(uint8_t *p, const uint8_t *name, size_t nlen,
 		     uint16_t type, uint32_t ttl, const uint8_t *rd,
@@ -40,13 +49,24 @@ static size_t put_rr(uint8_t *p, const uint8_t *name, size_t nlen,
 	return n + rdlen;
 }
 
+/* N for a name whose first label is "ttlN", else the configured TTL. */
+static uint32_t name_ttl(const uint8_t *qname)
+{
+	char label[64];
+
+	memcpy(label, qname + 1, qname[0] & 0x3f);
+	label[qname[0] & 0x3f] = '\0';
+	if (!strncasecmp(label, "ttl", 3) && label[3] >= '0' && label[3] <= '9')
+		return (uint32_t)strtoul(label + 3, NULL, 10);
+	return a_ttl;
+}
+
 /* Builds the answer to <q> in <out>; returns its length or 0. */
 static size_t answer(const uint8_t *q, size_t len, uint8_t *out)
 {
 	static const uint8_t ptr[2] = {0xc0, 0x0c};
 	static const uint8_t target[] = "\x06target\x07"
 					"example";
-	static const uint8_t a[4] = {192, 0, 2, 1};
 	static const uint8_t aaaa[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 	size_t off = 12, n;
 	uint16_t type;
@@ -74,12 +94,12 @@ static size_t answer(const uint8_t *q, size_t len, uint8_t *out)
 	}
 	if (q[12] == 5 && !strncasecmp((const char *)q + 13, "cname", 5)) {
 		n += put_rr(out + n, ptr, 2, 5, 10, target, sizeof(target));
-		n += put_rr(out + n, target, sizeof(target), 1, 60, a, 4);
+		n += put_rr(out + n, target, sizeof(target), 1, a_ttl, a, 4);
 		out[7] = 2;
 		return n;
 	}
 	if (type == 1)
-		n += put_rr(out + n, ptr, 2, 1, 60, a, 4);
+		n += put_rr(out + n, ptr, 2, 1, name_ttl(q + 12), a, 4);
 	else if (type == 28)
 		n += put_rr(out + n, ptr, 2, 28, 60, aaaa, 16);
 	out[7] = type == 1 || type == 28;
@@ -119,10 +139,13 @@ int main(int argc, char **argv)
 	struct dfl_sockaddr addr;
 	int ufd, tfd;
 
-	if (argc != 2 || dfl_sockaddr__parse(argv[1], &addr)) {
-		fprintf(stderr, "usage: dfl-dns-echo ADDR\n");
+	if (argc < 2 || argc > 4 || dfl_sockaddr__parse(argv[1], &addr) ||
+	    (argc > 2 && inet_pton(AF_INET, argv[2], a) != 1)) {
+		fprintf(stderr, "usage: dfl-dns-echo ADDR [A-ADDRESS [TTL]]\n");
 		return 2;
 	}
+	if (argc > 3)
+		a_ttl = (uint32_t)strtoul(argv[3], NULL, 10);
 	signal(SIGCHLD, SIG_IGN);
 	tfd = dfl_sock__listen(SOCK_STREAM, &addr, false);
 	ufd = tfd < 0 ? -1 : dfl_sock__listen(SOCK_DGRAM, &addr, false);
