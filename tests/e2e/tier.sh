@@ -4,7 +4,8 @@
 # with `deflector apply`, traffic runs with `deflector exec` (curl, a UDP
 # probe, ICMP), and each scenario checks the exit code and the flow the
 # agent reports (verdict, direction, drop reason). Needs root.
-# Usage: tests/e2e/tier.sh [SCENARIO-NAME-SUBSTRING...]
+# Usage: [E2E_VERBOSE=1] tests/e2e/tier.sh [SCENARIO-NAME-SUBSTRING...]
+# (E2E_VERBOSE=1 also prints what passing scenarios checked.)
 # Prints "e2e: N passed, N failed" (expected failures count as failed).
 set -u
 cd "$(dirname "$0")/../.."
@@ -139,6 +140,7 @@ for f in tests/e2e/scenarios/*.sh; do
 		if [ $rc -eq 0 ]; then
 			pass=$((pass + 1))
 			printf '  %-40s ok (%ds)\n' "$name" $((SECONDS - t0))
+			[ "${E2E_VERBOSE:-0}" = 1 ] && sed 's/^/    /' "$log"
 		else
 			failed=$((failed + 1))
 			failures+=("$name")
