@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "agent/engine-priv.h"
+#include "bpf/include/dfl_ct_abi.h"
 #include "identity/labels.h"
 #include "identity/prefix.h"
 #include "policy/l7_match.h"
@@ -36,6 +37,9 @@
 #define FQDN_STATE_FILE "fqdn.json"
 #define FQDN_DEFAULT_MAX_DELAY_MS 100
 #define FQDN_EXPIRY_TICK_MS 1000
+/* An expired name with open connections to its address lives on this long,
+ * one check at a time (Cilium's zombies). */
+#define FQDN_ZOMBIE_GRACE_S 2
 
 /* One answer, handed from the proxy thread to the agent thread. */
 struct fqdn_job {
@@ -457,6 +461,86 @@ static void on_wake(void *ctx, int fd, uint32_t events)
 	pthread_mutex_unlock(&f->mu);
 }
 
+struct expired {
+	struct dfl_fqdn_entry *items; /* names copied */
+	size_t n, cap;
+	uint64_t now;
+	int err;
+};
+
+static int collect_expired(void *ctx, const struct dfl_fqdn_entry *en)
+{
+	struct expired *x = ctx;
+	struct dfl_fqdn_entry *it;
+
+	if (en->expires > x->now)
+		return 0;
+	if (dfl_grow((void **)&x->items, &x->cap, x->n + 1, sizeof(*x->items))) {
+		x->err = -ENOMEM;
+		return 1;
+	}
+	it = &x->items[x->n];
+	*it = *en;
+	it->name = strdup(en->name);
+	if (!it->name) {
+		x->err = -ENOMEM;
+		return 1;
+	}
+	x->n++;
+	return 0;
+}
+
+/* Addresses of connections that are open (not closed on both sides). */
+static int collect_connected(void *ctx, const struct dfl_ct_key *k,
+			     const struct dfl_ct_entry *v)
+{
+	struct dfl_strmap *open = ctx;
+	const __u16 closed = DFL_CT_E_TX_CLOSING | DFL_CT_E_RX_CLOSING;
+	struct dfl_ip ip = { 0 };
+	char key[INET6_ADDRSTRLEN];
+	const __u32 *addrs[2] = { k->saddr, k->daddr };
+
+	if ((v->flags & closed) == closed)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		ip.family = k->flags & DFL_CT_F_IPV6 ? AF_INET6 : AF_INET;
+		memcpy(ip.addr, addrs[i], ip.family == AF_INET ? 4 : 16);
+		ip_key(&ip, key, sizeof(key));
+		if (dfl_strmap__set(open, key, NULL, NULL))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Cilium keeps an expired name's address while connections to it are open
+ * ("zombies"), so that a long-lived connection outlives the TTL. Here such
+ * names get a short extension, renewed while the connection lasts. */
+static int keep_connected(struct dfl_engine *e, uint64_t now)
+{
+	struct engine_fqdn *f = e->fqdn;
+	struct expired x = { .now = now };
+	struct dfl_strmap open = { 0 };
+	int err;
+
+	dfl_fqdn_cache__foreach(f->cache, collect_expired, &x);
+	err = x.err;
+	if (!err && x.n && e->dp)
+		err = dfl_datapath__ct_foreach(e->dp, collect_connected, &open);
+	for (size_t i = 0; i < x.n; i++) {
+		char key[INET6_ADDRSTRLEN];
+
+		ip_key(&x.items[i].ip, key, sizeof(key));
+		if (!err && dfl_strmap__has(&open, key))
+			err = dfl_fqdn_cache__update(f->cache, x.items[i].endpoint_id,
+						     x.items[i].name, &x.items[i].ip, 1,
+						     FQDN_ZOMBIE_GRACE_S, now);
+		free((char *)x.items[i].name);
+	}
+	free(x.items);
+	dfl_strmap__release(&open);
+	return err;
+}
+
 static void on_expiry_tick(void *ctx, int fd, uint32_t events)
 {
 	struct dfl_engine *e = ctx;
@@ -468,6 +552,10 @@ static void on_expiry_tick(void *ctx, int fd, uint32_t events)
 	(void)events;
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
+	err = keep_connected(e, wall_s());
+	if (err)
+		pr_warn("fqdn: cannot check open connections (expired names are dropped): %s\n",
+			strerror(-err));
 	if (!dfl_fqdn_cache__expire(f->cache, wall_s()))
 		return;
 	pthread_rwlock_wrlock(&e->lock);

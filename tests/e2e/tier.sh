@@ -86,7 +86,7 @@ ip -n "$E2E_WORLD" addr add "$WORLD_IP2/24" dev eth0
 ip -n "$E2E_WORLD" route add 10.200.0.0/16 via "$WORLD_GW" ||
 	setup_fail "world route"
 
-serve ip netns exec "$E2E_WORLD" "$E2E_TOOLS/dfl_srv" --http 80 --udp 5353
+serve ip netns exec "$E2E_WORLD" "$E2E_TOOLS/dfl_srv" --http 80 --udp 5353 --echo 7
 # The world's resolver: every name is WORLD_IP, TTL DNS_TTL (toFQDNs).
 serve ip netns exec "$E2E_WORLD" "$E2E_TOOLS/dfl-dns-echo" "$WORLD_IP2:53" \
 	"$WORLD_IP" "$DNS_TTL"

@@ -18,7 +18,7 @@ spec:
     - ports: [{port: "53", protocol: ANY}]
       rules: {dns: [{matchPattern: "**.example"}]}
   - toFQDNs: [{matchName: api.example}, {matchPattern: "*.api.example"}]
-    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+    toPorts: [{ports: [{port: "80", protocol: TCP}, {port: "7", protocol: TCP}]}]
 Y
 }
 
@@ -52,6 +52,24 @@ t_fqdn_allowed_after_resolution() {
 		>/dev/null || fail "no identity with fqdn:api.example and reserved:world"
 	say "identity with fqdn:api.example + reserved:world listed"
 	sleep $((DNS_TTL + 3))
+	expect_curl 28 client "http://$WORLD_IP/"
+	expect_drop EGRESS POLICY_DENIED "$IP_CLIENT" "$WORLD_IP" 80
+}
+
+scenario fqdn_open_connection_outlives_ttl "an open connection keeps its address allowed past the TTL (Cilium's zombies), until it closes"
+t_fqdn_open_connection_outlives_ttl() {
+	local stream
+
+	fqdn_policy
+	resolve api.example
+	in_pod client "$E2E_TOOLS/dfl_probe" stream "$WORLD_IP" 7 80 100 &
+	stream=$!
+	sleep $((DNS_TTL + 3))
+	expect_curl 0 client "http://$WORLD_IP/"
+	say "still allowed $((DNS_TTL + 3)) s after a TTL of $DNS_TTL s: a connection is open"
+	wait "$stream" || fail "the open connection was cut (exit $?)"
+	say "the 8 s connection was never cut"
+	sleep 4
 	expect_curl 28 client "http://$WORLD_IP/"
 	expect_drop EGRESS POLICY_DENIED "$IP_CLIENT" "$WORLD_IP" 80
 }
