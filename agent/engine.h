@@ -33,6 +33,13 @@ struct dfl_engine_config {
 	 * (tofqdns-proxy-response-max-delay; 0: 100 ms). */
 	uint32_t dns_min_ttl;
 	uint32_t dns_max_delay_ms;
+	/* L7 proxy limits and answers; 0/NULL/false: the proxy's defaults
+	 * (docs/proxy.md). */
+	size_t proxy_max_header_bytes;
+	size_t proxy_max_headers;
+	uint32_t proxy_idle_timeout_ms;
+	const char *http_403_body;
+	bool dns_deny_nxdomain;
 	size_t flow_ring;	  /* flows kept in memory; 0: 4095 */
 	const char *flow_log;	  /* export flows to this file, or NULL */
 	const char *metrics_addr; /* /metrics address; NULL: ":9965"; "": off */

@@ -261,6 +261,11 @@ int engine_proxy_start(struct dfl_engine *e, char *err, size_t errlen)
 		.on_event = on_l7_event, .event_ctx = e,
 		.on_dns = engine_fqdn_learned, .dns_ctx = e,
 		.dns_min_ttl = e->cfg.dns_min_ttl,
+		.max_header_bytes = e->cfg.proxy_max_header_bytes,
+		.max_headers = e->cfg.proxy_max_headers,
+		.idle_timeout_ms = e->cfg.proxy_idle_timeout_ms,
+		.http_403_body = e->cfg.http_403_body,
+		.dns_deny_nxdomain = e->cfg.dns_deny_nxdomain,
 	};
 	struct dfl_sockaddr http = { 0 }, dns = { 0 };
 	int saved = -1, ret;

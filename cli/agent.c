@@ -56,6 +56,15 @@ static const char usage[] =
 	"  --tofqdns-proxy-response-max-delay D\n"
 	"                       hold a DNS answer at most D (e.g. 100ms, 1s) until\n"
 	"                       its addresses are enforced (default 100ms)\n"
+	"  --tofqdns-dns-reject-response-code refused|nameError\n"
+	"                       answer to denied DNS queries (default refused)\n"
+	"  --http-403-msg TEXT  body of the 403 for denied HTTP requests (default\n"
+	"                       \"Access denied\")\n"
+	"  --proxy-max-header-bytes N  request head limit, else 431 (default 61440)\n"
+	"  --proxy-max-headers N       request header count limit, else 431\n"
+	"                              (default 100)\n"
+	"  --proxy-idle-timeout-seconds S  idle client connections of the L7 proxy\n"
+	"                              are closed after S seconds (default 60)\n"
 	"\n"
 	"Kubernetes mode (docs/kubernetes.md): pods, policies, namespaces and\n"
 	"Services come from the API server; the agent attaches to the pods of its\n"
@@ -210,7 +219,8 @@ int dfl_cmd_agent(int argc, char **argv)
 	enum { O_NETNS = 256, O_NODE, O_SOCKET, O_STATE, O_POD, O_SVC, O_IMAGE,
 	       O_POLICY, O_CLEANUP, O_PIN, O_CLUSTER, O_AUDIT, O_NO_PROXY,
 	       O_FLOWBUF, O_FLOWLOG, O_METRICS, O_KUBECONFIG, O_CONTEXT, O_K8S,
-	       O_MIN_TTL, O_MAX_DELAY };
+	       O_MIN_TTL, O_MAX_DELAY, O_REJECT_CODE, O_403_MSG, O_HDR_BYTES,
+	       O_HDR_COUNT, O_IDLE };
 	static const struct option opts[] = {
 		{ "node-netns", required_argument, NULL, O_NETNS },
 		{ "node-name", required_argument, NULL, O_NODE },
@@ -230,6 +240,11 @@ int dfl_cmd_agent(int argc, char **argv)
 		{ "metrics-address", required_argument, NULL, O_METRICS },
 		{ "tofqdns-min-ttl", required_argument, NULL, O_MIN_TTL },
 		{ "tofqdns-proxy-response-max-delay", required_argument, NULL, O_MAX_DELAY },
+		{ "tofqdns-dns-reject-response-code", required_argument, NULL, O_REJECT_CODE },
+		{ "http-403-msg", required_argument, NULL, O_403_MSG },
+		{ "proxy-max-header-bytes", required_argument, NULL, O_HDR_BYTES },
+		{ "proxy-max-headers", required_argument, NULL, O_HDR_COUNT },
+		{ "proxy-idle-timeout-seconds", required_argument, NULL, O_IDLE },
 		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
 		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "k8s", no_argument, NULL, O_K8S },
@@ -324,6 +339,38 @@ int dfl_cmd_agent(int argc, char **argv)
 				return DFL_EXIT_USAGE;
 			}
 			break;
+		case O_REJECT_CODE:
+			if (strcmp(optarg, "refused") && strcmp(optarg, "nameError")) {
+				fprintf(stderr, "deflector: agent: --tofqdns-dns-reject-response-code takes refused or nameError, not '%s'\n",
+					optarg);
+				return DFL_EXIT_USAGE;
+			}
+			ecfg.dns_deny_nxdomain = !strcmp(optarg, "nameError");
+			break;
+		case O_403_MSG:
+			ecfg.http_403_body = optarg;
+			break;
+		case O_HDR_BYTES:
+		case O_HDR_COUNT:
+		case O_IDLE: {
+			uint32_t v;
+
+			if (parse_u32(optarg, 1, &v) || !v || (c == O_IDLE && v > UINT32_MAX / 1000)) {
+				fprintf(stderr, "deflector: agent: --%s takes a positive number, not '%s'\n",
+					c == O_HDR_BYTES ? "proxy-max-header-bytes" :
+					c == O_HDR_COUNT ? "proxy-max-headers" :
+							   "proxy-idle-timeout-seconds",
+					optarg);
+				return DFL_EXIT_USAGE;
+			}
+			if (c == O_HDR_BYTES)
+				ecfg.proxy_max_header_bytes = v;
+			else if (c == O_HDR_COUNT)
+				ecfg.proxy_max_headers = v;
+			else
+				ecfg.proxy_idle_timeout_ms = v * 1000;
+			break;
+		}
 		case O_FLOWBUF: {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
