@@ -51,7 +51,7 @@ struct fqdn_job {
 	size_t n_ips;
 	int err;	/* the agent thread's result */
 	bool done;	/* applied (or failed) */
-	bool abandoned; /* the proxy stopped waiting: the agent thread frees it */
+	bool abandoned; /* nobody waits (any more): the agent thread frees it */
 };
 
 struct engine_fqdn {
@@ -68,6 +68,7 @@ struct engine_fqdn {
 	struct dfl_strmap matchers; /* fqdn label key -> dfl_dns_matcher */
 	char *selectors;	    /* the label keys the matchers were made of */
 	char *path;		    /* state file, or NULL */
+	bool dirty;		    /* the cache changed since the last save */
 };
 
 /* The names of one address, borrowed from the cache for one recompute. */
@@ -381,6 +382,7 @@ static void save_state(struct engine_fqdn *f)
 {
 	int err;
 
+	f->dirty = false;
 	if (!f->path)
 		return;
 	err = dfl_fqdn_cache__save(f->cache, f->path);
@@ -446,7 +448,12 @@ static void on_wake(void *ctx, int fd, uint32_t events)
 		err = engine_resolve_and_sync(e, NULL, 0);
 	if (err)
 		pr_warn("fqdn: learned addresses not applied: %s\n", strerror(-err));
-	save_state(f);
+	/* A new mapping is on disk before the pod sees the answer (a restart
+	 * must not unmap it); a refreshed TTL waits for the next tick. */
+	if (changed)
+		save_state(f);
+	else
+		f->dirty = true;
 
 	pthread_mutex_lock(&f->mu);
 	while (jobs) {
@@ -556,8 +563,11 @@ static void on_expiry_tick(void *ctx, int fd, uint32_t events)
 	if (err)
 		pr_warn("fqdn: cannot check open connections (expired names are dropped): %s\n",
 			strerror(-err));
-	if (!dfl_fqdn_cache__expire(f->cache, wall_s()))
+	if (!dfl_fqdn_cache__expire(f->cache, wall_s())) {
+		if (f->dirty)
+			save_state(f);
 		return;
+	}
 	pthread_rwlock_wrlock(&e->lock);
 	err = recompute(e, NULL, &changed);
 	pthread_rwlock_unlock(&e->lock);
@@ -570,6 +580,34 @@ static void on_expiry_tick(void *ctx, int fd, uint32_t events)
 
 /* ---- the proxy thread ----------------------------------------------------- */
 
+/* Whether the pod could be denied if it got the answer now: a toFQDNs
+ * selector matches the name and one of the addresses does not have that
+ * selector's label yet. Answers that only refresh a TTL, or name nothing a
+ * policy selects, need no wait. Called with the read lock held. */
+static bool answer_needs_mapping(struct dfl_engine *e, const struct dfl_dns_learned *l)
+{
+	struct engine_fqdn *f = e->fqdn;
+	const struct dfl_idalloc *ids = dfl_compiler__identities(e->compiler);
+	const char *key;
+	void *m;
+	size_t it = 0;
+
+	while (dfl_strmap__next(&f->matchers, &it, &key, &m)) {
+		if (dfl_dns_matcher__match(m, l->name, strlen(l->name)) < 0)
+			continue;
+		for (size_t i = 0; i < l->n_ips; i++) {
+			char ip[INET6_ADDRSTRLEN];
+			const struct dfl_identity *id;
+
+			ip_key(&l->ips[i], ip, sizeof(ip));
+			id = dfl_idalloc__get(ids, (uint32_t)(uintptr_t)dfl_strmap__get(&f->addrs, ip));
+			if (!id || !dfl_labels__value(&id->labels, "fqdn", key))
+				return true;
+		}
+	}
+	return false;
+}
+
 int engine_fqdn_learned(void *ctx, const struct dfl_dns_learned *l)
 {
 	struct dfl_engine *e = ctx;
@@ -577,6 +615,7 @@ int engine_fqdn_learned(void *ctx, const struct dfl_dns_learned *l)
 	struct fqdn_job *j;
 	struct timespec deadline;
 	uint64_t one = 1;
+	bool wait;
 	int err = 0;
 
 	if (!f || f->wake_fd < 0 || !l->n_ips)
@@ -600,12 +639,18 @@ int engine_fqdn_learned(void *ctx, const struct dfl_dns_learned *l)
 	deadline.tv_sec += f->max_delay_ms / 1000 + deadline.tv_nsec / 1000000000L;
 	deadline.tv_nsec %= 1000000000L;
 
+	pthread_rwlock_rdlock(&e->lock);
+	wait = answer_needs_mapping(e, l);
+	pthread_rwlock_unlock(&e->lock);
 	pthread_mutex_lock(&f->mu);
+	j->abandoned = !wait; /* nobody waits: the agent thread frees it */
 	*f->tail = j;
 	f->tail = &j->next;
 	pthread_mutex_unlock(&f->mu);
 	if (write(f->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		pr_warn("fqdn: cannot wake the agent thread: %s\n", strerror(errno));
+	if (!wait)
+		return 0;
 
 	pthread_mutex_lock(&f->mu);
 	while (!j->done && !err)

@@ -43,14 +43,15 @@ t_fqdn_allowed_after_resolution() {
 	expect_flow "DNS answer for api.example" \
 		'.l7.dns.query == "api.example." and .l7.type == "RESPONSE" and
 		 (.l7.dns.ips | index("198.18.0.2") != null) and .verdict == "FORWARDED"'
-	expect_curl 0 client "http://$WORLD_IP/"
-	expect_fwd EGRESS "$IP_CLIENT" "$WORLD_IP" 80
-	# Only the policy's port: the toFQDNs rule names port 80.
-	expect_udp 28 client "$WORLD_IP" 5353
+	# Checked at once: the name lives DNS_TTL seconds only.
 	"$E2E_BIN" identity list -o json | jq -e '.[] | select(.labels |
 		index("fqdn:api.example")) | select(.labels | index("reserved:world"))' \
 		>/dev/null || fail "no identity with fqdn:api.example and reserved:world"
 	say "identity with fqdn:api.example + reserved:world listed"
+	expect_curl 0 client "http://$WORLD_IP/"
+	expect_fwd EGRESS "$IP_CLIENT" "$WORLD_IP" 80
+	# Only the policy's ports: the toFQDNs rule names 80 and 7.
+	expect_udp 28 client "$WORLD_IP" 5353
 	sleep $((DNS_TTL + 3))
 	expect_curl 28 client "http://$WORLD_IP/"
 	expect_drop EGRESS POLICY_DENIED "$IP_CLIENT" "$WORLD_IP" 80
