@@ -2,6 +2,7 @@
  * equal to what the compiler resolved. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +507,34 @@ int engine_resolve_and_sync(struct dfl_engine *e, char *err, size_t errlen)
 
 /* ---- hooks ------------------------------------------------------------- */
 
+/* Chained to another CNI, the node has no gateway of ours: every IPv4
+ * address of its interfaces is the host identity (kubelet's probes come
+ * from one of them), as Cilium gives the host identity to all local node
+ * addresses. Runs in the node's network namespace; write lock held. */
+static int register_node_addresses(struct dfl_engine *e, void *arg)
+{
+	struct ifaddrs *ifs, *i;
+	int n = 0;
+
+	(void)arg;
+	if (getifaddrs(&ifs))
+		return -errno;
+	for (i = ifs; i; i = i->ifa_next) {
+		struct dfl_prefix p = { .family = AF_INET, .len = 32 };
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		memcpy(p.addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		if (dfl_compiler__add_node(e->compiler, &p, true)) {
+			freeifaddrs(ifs);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	freeifaddrs(ifs);
+	return n;
+}
+
 /* The first call from the agent (a hook, or start): the agent is set up,
  * so the datapath may be loaded and the node's address registered. */
 static int ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
@@ -520,8 +549,18 @@ static int ensure_node(struct dfl_engine *e, struct dfl_agent *agent)
 	if (err)
 		return err;
 	e->agent = agent;
-	if (!dfl_agent__node(agent)->gateway)
-		return 0; /* chained to another CNI: no gateway of ours */
+	if (!dfl_agent__node(agent)->gateway) {
+		pthread_rwlock_wrlock(&e->lock);
+		err = in_node_netns(e, register_node_addresses, NULL);
+		pthread_rwlock_unlock(&e->lock);
+		if (err < 0)
+			pr_warn("engine: cannot list the node's addresses (they stay world, not host): %s\n",
+				strerror(-err));
+		else
+			pr_info("engine: %d node address%s registered as the host identity\n", err,
+				err == 1 ? "" : "es");
+		return 0;
+	}
 	ip = htonl(dfl_agent__node(agent)->gateway);
 	memcpy(gw.addr, &ip, 4);
 	pthread_rwlock_wrlock(&e->lock);

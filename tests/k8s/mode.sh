@@ -51,6 +51,8 @@ fi
 # The "CNI".
 ip netns add "$node" && ip netns add "$pa" && ip netns add "$pb" || ko "netns"
 ip -n "$node" link set lo up
+# The node's own address (the pods' hostIP), the source of its probes.
+ip -n "$node" addr add 192.168.50.1/32 dev lo
 ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
 for p in a b; do
 	ns=$pa ip=$ipa
@@ -120,6 +122,13 @@ cnp only-other other && put only-other
 check "watch ADDED: store matches" ctl match "$tmp/k8s.sock"
 check "valid CNP: PATCH status Valid=True" ctl patch default only-other True "Policy validation succeeded"
 expect_curl "CNP from the watch denies client -> server" 28
+# kubelet's probes: the node's address is the host identity, and host ->
+# pod is allowed under ingress default deny (allow-localhost).
+if ip netns exec "$node" curl -s -o /dev/null -m 2 "http://$ipb:8080/"; then
+	ok "the node (192.168.50.1, host identity) still reaches the server"
+else
+	ko "the node (192.168.50.1, host identity) still reaches the server"
+fi
 
 obj bad '{"kind":"CiliumNetworkPolicy","apiVersion":"cilium.io/v2","metadata":{"name":"bad","namespace":"default"},
 "spec":{"endpointSelector":{},"nodeSelector":{},"ingress":[{}]}}'
