@@ -160,6 +160,20 @@ ctl delete CiliumNetworkPolicy default only-other
 check "watch DELETED: store matches" ctl match "$tmp/k8s.sock"
 expect_curl "policy deleted: pods talk again" 0
 
+# L7 behind the CNI: the redirect to the proxy in the node's namespace.
+obj l7 '{"kind":"CiliumNetworkPolicy","apiVersion":"cilium.io/v2","metadata":{"name":"l7","namespace":"default"},
+"spec":{"endpointSelector":{"matchLabels":{"app":"server"}},
+"ingress":[{"fromEndpoints":[{"matchLabels":{"app":"client"}}],
+"toPorts":[{"ports":[{"port":"8080","protocol":"TCP"}],"rules":{"http":[{"method":"GET","path":"/"}]}}]}]}}'
+put l7
+code() { ip netns exec "$pa" curl -s -o /dev/null -w '%{http_code}' -m 3 "http://$ipb:8080$1"; }
+for _ in $(seq 20); do [ "$(code /x)" = 403 ] && break; sleep 0.25; done
+got="$(code /) $(code /x)"
+if [ "$got" = "200 403" ]; then ok "L7 behind the CNI: GET / 200, GET /x 403 from the proxy"; else
+	ko "L7 behind the CNI: GET / 200, GET /x 403 from the proxy (got $got)"; fi
+ctl delete CiliumNetworkPolicy default l7
+expect_curl "L7 policy deleted: pods talk again" 0
+
 ctl delete Pod default server
 check "pod deleted: store matches" ctl match "$tmp/k8s.sock"
 eps=$(python3 tests/agent/call.py "$tmp/k8s.sock" '{"op":"endpoint.list"}')
