@@ -65,16 +65,31 @@ void engine_proxy_invalidate(struct dfl_engine *e)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* <ctx> is the entry the proxy borrowed (release_ctx). */
+/* What one request borrowed from the cache: its rule set, and the other
+ * side's when both endpoints have HTTP rules for the connection. */
+struct l7_borrow {
+	struct l7_entry *first, *also;
+};
+
+/* Drops a reference; the lock of the cache held. */
+static void entry_put(struct l7_entry *en)
+{
+	if (en && --en->refs == 0 && en->stale)
+		entry_free(en);
+}
+
+/* <ctx> is the struct l7_borrow of the request (release_ctx). */
 static void release_policy(void *ctx, struct dfl_proxy_policy *p)
 {
-	struct l7_entry *en = ctx;
-	struct dfl_engine *e = en->engine;
+	struct l7_borrow *b = ctx;
+	struct dfl_engine *e = b->first->engine;
 
+	(void)p;
 	pthread_mutex_lock(&e->l7->mu);
-	if (--en->refs == 0 && en->stale)
-		entry_free(en);
+	entry_put(b->first);
+	entry_put(b->also);
 	pthread_mutex_unlock(&e->l7->mu);
+	free(b);
 }
 
 /* Compiles the L7 set of <set>; NULL on error (the connection is then
@@ -166,52 +181,23 @@ static int find_set(struct dfl_engine *e, const char *ep_name, bool egress,
 	return dfl_ep_policy__l7(p, egress, proto, port, peer, set);
 }
 
-static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
-		   struct dfl_proxy_policy *out)
+/* The compiled rules of (endpoint, direction, protocol, port, peer) from the
+ * cache, compiled on first use, with a reference; NULL when out of memory
+ * or the rules do not compile. Read lock held. */
+static struct l7_entry *entry_get(struct dfl_engine *e, const char *ep_name, bool egress,
+				  uint8_t proto, uint16_t port, uint32_t peer,
+				  const struct dfl_l7_set *set)
 {
-	struct dfl_engine *e = ctx;
-	const char *src_ep, *dst_ep, *ep_name;
-	struct dfl_l7_set set = { 0 };
-	struct l7_entry *en;
 	struct dfl_strbuf key = { 0 };
-	uint16_t port = sa_port(&ci->orig_dst);
-	bool egress = false;
-	uintptr_t ep_id;
+	struct l7_entry *en = NULL;
 
-	pthread_rwlock_rdlock(&e->lock);
-	out->src_identity = lookup_addr(e, &ci->client, &src_ep);
-	out->dst_identity = lookup_addr(e, &ci->orig_dst, &dst_ep);
-	/* The destination's ingress rules first, then the source's egress
-	 * rules (docs/proxy.md: one proxy pass per connection). */
-	ep_name = dst_ep;
-	if (find_set(e, dst_ep, false, ci->ip_proto, port, out->src_identity, &set)) {
-		dfl_l7_set__release(&set);
-		memset(&set, 0, sizeof(set));
-		egress = true;
-		ep_name = src_ep;
-		if (find_set(e, src_ep, true, ci->ip_proto, port, out->dst_identity, &set)) {
-			dfl_l7_set__release(&set);
-			pthread_rwlock_unlock(&e->lock);
-			out->known = false; /* denied and reported by the proxy */
-			return 0;
-		}
-	}
-	ep_id = (uintptr_t)dfl_strmap__get(&e->ep_ids, ep_name);
-	out->endpoint_id = (uint32_t)ep_id;
-	/* The client's address is kept upstream only towards a pod of this
-	 * node, whose replies pass its veth's program and come back to the
-	 * proxy. Anything else is reached from the node's own address, as
-	 * Cilium's masquerading does for traffic leaving the cluster: replies
-	 * from the network must not be routed to the client pod itself. */
-	if (!dst_ep || !dfl_strmap__has(&e->ep_ids, dst_ep))
-		memset(&out->bind, 0, sizeof(out->bind));
-	out->direction = egress ? DFL_DIR_EGRESS : DFL_DIR_INGRESS;
-	dfl_strbuf__printf(&key, "%s|%d|%u|%u|%u", ep_name, egress, ci->ip_proto,
-			   port, egress ? out->dst_identity : out->src_identity);
+	dfl_strbuf__printf(&key, "%s|%d|%u|%u|%u", ep_name, egress, proto, port, peer);
+	if (key.err)
+		return NULL;
 	pthread_mutex_lock(&e->l7->mu);
 	en = dfl_strmap__get(&e->l7->map, dfl_strbuf__str(&key));
 	if (!en) {
-		en = compile_set(&set);
+		en = compile_set(set);
 		if (en)
 			en->engine = e;
 		if (en && dfl_strmap__set(&e->l7->map, dfl_strbuf__str(&key), en, NULL)) {
@@ -223,17 +209,69 @@ static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
 		en->refs++;
 	pthread_mutex_unlock(&e->l7->mu);
 	dfl_strbuf__release(&key);
-	dfl_l7_set__release(&set);
-	pthread_rwlock_unlock(&e->lock);
-	if (!en) {
-		out->known = false;
+	return en;
+}
+
+static int resolve(void *ctx, const struct dfl_proxy_conn_info *ci,
+		   struct dfl_proxy_policy *out)
+{
+	struct dfl_engine *e = ctx;
+	const char *src_ep, *dst_ep;
+	struct dfl_l7_set in = { 0 }, eg = { 0 };
+	struct l7_borrow *b = calloc(1, sizeof(*b));
+	uint16_t port = sa_port(&ci->orig_dst);
+	bool has_in, has_eg;
+
+	out->known = false; /* until proven otherwise: denied and reported */
+	if (!b)
+		return 0;
+	pthread_rwlock_rdlock(&e->lock);
+	out->src_identity = lookup_addr(e, &ci->client, &src_ep);
+	out->dst_identity = lookup_addr(e, &ci->orig_dst, &dst_ep);
+	has_in = !find_set(e, dst_ep, false, ci->ip_proto, port, out->src_identity, &in);
+	has_eg = !find_set(e, src_ep, true, ci->ip_proto, port, out->dst_identity, &eg);
+	/* With rules on both sides the connection was redirected at the
+	 * source's egress: its rules first, then the destination's. */
+	if (has_eg) {
+		b->first = entry_get(e, src_ep, true, ci->ip_proto, port, out->dst_identity, &eg);
+		if (has_in && b->first)
+			b->also = entry_get(e, dst_ep, false, ci->ip_proto, port,
+					    out->src_identity, &in);
+	} else if (has_in) {
+		b->first = entry_get(e, dst_ep, false, ci->ip_proto, port, out->src_identity, &in);
+	}
+	dfl_l7_set__release(&in);
+	dfl_l7_set__release(&eg);
+	if (!b->first || (has_eg && has_in && !b->also)) {
+		pthread_rwlock_unlock(&e->lock);
+		if (b->first) {
+			out->release_ctx = b;
+			release_policy(b, out);
+		} else {
+			free(b);
+		}
 		return 0;
 	}
+	out->endpoint_id = (uint32_t)(uintptr_t)dfl_strmap__get(&e->ep_ids, has_eg ? src_ep : dst_ep);
+	out->direction = has_eg ? DFL_DIR_EGRESS : DFL_DIR_INGRESS;
+	if (b->also) {
+		out->also_endpoint_id = (uint32_t)(uintptr_t)dfl_strmap__get(&e->ep_ids, dst_ep);
+		out->also_direction = DFL_DIR_INGRESS;
+		out->http_also = b->also->http;
+	}
+	/* The client's address is kept upstream only towards a pod of this
+	 * node, whose replies pass its veth's program and come back to the
+	 * proxy. Anything else is reached from the node's own address, as
+	 * Cilium's masquerading does for traffic leaving the cluster: replies
+	 * from the network must not be routed to the client pod itself. */
+	if (!dst_ep || !dfl_strmap__has(&e->ep_ids, dst_ep))
+		memset(&out->bind, 0, sizeof(out->bind));
+	pthread_rwlock_unlock(&e->lock);
 	out->known = true;
-	out->http = en->http;
-	out->dns = en->dns;
+	out->http = b->first->http;
+	out->dns = b->first->dns;
 	out->release = release_policy;
-	out->release_ctx = en;
+	out->release_ctx = b;
 	return 0;
 }
 

@@ -269,6 +269,11 @@ static __always_inline int dfl_handle_to_endpoint(struct __sk_buff *skb,
 	ret = dfl_policy_decide(skb, c, 0);
 	if (ret < 0)
 		return ret;
+	/* From the proxy after an egress redirect: the proxy applied this
+	 * endpoint's ingress L7 rules in the same pass (docs/proxy.md), so
+	 * the L3/L4 verdict above is all that is left to decide. */
+	if (mark == DFL_MARK_PROXY_EGRESS)
+		c->proxy_port = 0;
 	ret = dfl_ct_commit(c, &key, extra, now);
 	if (ret < 0)
 		return ret;

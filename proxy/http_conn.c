@@ -38,6 +38,7 @@ struct http_conn {
 	 * to done; identities kept for the events that follow. */
 	struct dfl_proxy_policy pol;
 	struct dfl_http_verdict verdict;
+	struct dfl_http_verdict verdict_also; /* of pol.http_also */
 	/* Where the next upstream connection goes. */
 	struct dfl_sockaddr up_addr, up_bind;
 	uint32_t up_mark;
@@ -56,6 +57,34 @@ struct http_conn {
 static void run(struct http_conn *c);
 
 /* ---- filter callbacks --------------------------------------------------- */
+
+/* The second rule set of a connection between two endpoints with HTTP
+ * rules: a request the first set allowed must pass it too. */
+static void decide_also(struct http_conn *c, const struct dfl_http_request_view *req,
+			struct dfl_http_decision *d)
+{
+	struct dfl_http_verdict *v = &c->verdict_also;
+
+	dfl_http_matcher__match(c->pol.http_also, req, v);
+	if (!v->allowed) {
+		d->allowed = false;
+		d->rule = v->rule;
+		d->actions = NULL;
+		d->n_actions = 0;
+		if (v->limit_hit)
+			d->reason = "L7 rule evaluation exceeded its budget";
+		/* Reported by the endpoint whose rules denied it. */
+		c->pol.endpoint_id = c->pol.also_endpoint_id;
+		c->pol.direction = c->pol.also_direction;
+		return;
+	}
+	if (!c->pol.http)
+		c->verdict.n_actions = 0; /* the first set had no rules to run */
+	for (size_t i = 0; i < v->n_actions && c->verdict.n_actions < DFL_HTTP_MAX_ACTIONS; i++)
+		c->verdict.actions[c->verdict.n_actions++] = v->actions[i];
+	d->actions = c->verdict.actions;
+	d->n_actions = c->verdict.n_actions;
+}
 
 static void conn_decide(void *ctx, const struct dfl_http_request_view *req,
 			struct dfl_http_decision *d)
@@ -79,6 +108,8 @@ static void conn_decide(void *ctx, const struct dfl_http_request_view *req,
 		if (!d->allowed && c->verdict.limit_hit)
 			d->reason = "L7 rule evaluation exceeded its budget";
 	}
+	if (d->allowed && c->pol.known && c->pol.http_also)
+		decide_also(c, req, d);
 	if (!d->allowed) {
 		p->stats.http_denied++;
 		return;

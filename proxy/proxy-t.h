@@ -72,6 +72,14 @@ struct dfl_proxy_policy {
 	uint32_t dst_identity;
 	uint32_t endpoint_id; /* the local endpoint the policy belongs to */
 	enum dfl_direction direction;
+	/* A connection between two endpoints that both have HTTP rules for it
+	 * (Cilium passes it through its proxy twice: the source's egress
+	 * rules, then the destination's ingress rules): the second set, which
+	 * every request must pass as well; a request it denies is reported
+	 * for also_endpoint_id and also_direction. NULL otherwise. */
+	const struct dfl_http_matcher *http_also;
+	uint32_t also_endpoint_id;
+	enum dfl_direction also_direction;
 	/* Opaque to the proxy; copied into every event (e.g. to name the
 	 * policies behind rule indexes). */
 	uint64_t cookie;

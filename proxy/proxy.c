@@ -251,6 +251,7 @@ void dfl_proxy__release(struct dfl_proxy_policy *pol)
 		pol->release(pol->release_ctx, pol);
 	pol->release = NULL;
 	pol->http = NULL;
+	pol->http_also = NULL;
 	pol->dns = NULL;
 }
 

@@ -104,6 +104,34 @@ Y
 	expect_curl 28 client "http://$WORLD_IP2/public"
 }
 
+scenario l7_http_both_sides "egress rules of the client and ingress rules of the server: a request must pass both"
+t_l7_http_both_sides() {
+	l7_ingress_policy
+	policy l7-client-egress <<'Y'
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: l7-client-egress}
+spec:
+  endpointSelector: {matchLabels: {name: client}}
+  egress:
+  - toEndpoints: [{matchLabels: {kind: echo}}]
+    toPorts:
+    - ports: [{port: "80", protocol: TCP}]
+      rules: {http: [{method: GET, path: "/v1(/.*)?"}]}
+Y
+	expect_code 200 client GET "http://$IP_ECHO/v1"
+	# The server's rules allow it, the client's egress rules do not.
+	expect_code 403 client POST "http://$IP_ECHO/v1/request-landing"
+	expect_flow "denied by the client's egress rules" \
+		'.Type == "L7" and .verdict == "DROPPED" and .traffic_direction == "EGRESS" and
+		 (.egress_denied_by | map(.name) | index("l7-client-egress") != null)'
+	# The client's rules allow it, the server's ingress rules do not.
+	expect_code 403 client GET "http://$IP_ECHO/v1/secret"
+	expect_flow "denied by the server's ingress rules" \
+		'.Type == "L7" and .verdict == "DROPPED" and .traffic_direction == "INGRESS" and
+		 (.ingress_denied_by | map(.name) | index("l7-ingress") != null)'
+}
+
 scenario l7_proxy_restart_under_load "kill -9 of the agent (and its proxy) under L7 load: never fails open, enforced again after restart"
 t_l7_proxy_restart_under_load() {
 	local log=$E2E_RUN/l7-load.log phase=$E2E_RUN/l7-phase loader n
